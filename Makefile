@@ -1,0 +1,94 @@
+# paddock - an OCI runtime for containing AI coding agents.
+#   make            build runtime/paddock
+#   make deps       install the Debian packages the build and tests need
+#   make check      run every test (unit, unit under ASan/UBSan, integration)
+#   make install    PREFIX=/usr/local DESTDIR=
+
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+CC ?= cc
+PKG_CONFIG ?= pkg-config
+VERSION := 0.1.0
+
+# pkg-config module -> Debian package that ships it
+PKGS := libseccomp:libseccomp-dev libcap:libcap-dev yajl:libyajl-dev mount:libmount-dev
+PKG_MODULES := $(foreach p,$(PKGS),$(firstword $(subst :, ,$(p))))
+
+ifeq ($(filter deps clean,$(MAKECMDGOALS)),)
+MISSING := $(foreach p,$(PKGS),$(if $(shell $(PKG_CONFIG) --exists $(firstword $(subst :, ,$(p))) && echo y),,$(word 2,$(subst :, ,$(p)))))
+ifneq ($(strip $(MISSING)),)
+$(error missing build dependencies: install the Debian packages: $(MISSING)  (or run: make deps))
+endif
+PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKG_MODULES))
+PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(PKG_MODULES))
+endif
+
+CFLAGS ?= -O2 -g
+WARN := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral
+override CFLAGS += -std=gnu11 $(WARN) -DPADDOCK_VERSION='"$(VERSION)"' \
+	-fstack-protector-strong -D_FORTIFY_SOURCE=2 -iquote runtime $(PKG_CFLAGS)
+LDLIBS += $(PKG_LIBS)
+
+LIB_SRCS := $(sort $(wildcard runtime/*.c))
+LIB_SRCS := $(filter-out runtime/main.c,$(LIB_SRCS))
+CLI_SRCS := runtime/main.c $(sort $(wildcard runtime/cli/*.c))
+UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
+
+B := build
+LIB_OBJS := $(LIB_SRCS:%.c=$(B)/%.o)
+CLI_OBJS := $(CLI_SRCS:%.c=$(B)/%.o)
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/%)
+
+# Sanitizer build of the library and unit tests.
+SAN := $(B)/asan
+SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+SAN_LIB_OBJS := $(LIB_SRCS:%.c=$(SAN)/%.o)
+SAN_UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(SAN)/tests/%)
+
+.PHONY: all deps check check-unit check-unit-asan check-integration install uninstall clean unit
+all: runtime/paddock
+
+$(B)/%.o: %.c $(wildcard runtime/*.h runtime/cli/*.h tests/unit/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(SAN)/%.o: %.c $(wildcard runtime/*.h runtime/cli/*.h tests/unit/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(SAN_FLAGS) -U_FORTIFY_SOURCE -c -o $@ $<
+
+$(B)/libpaddock.a: $(LIB_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(SAN)/libpaddock.a: $(SAN_LIB_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+runtime/paddock: $(CLI_OBJS) $(B)/libpaddock.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJS) $(B)/libpaddock.a $(LDLIBS)
+
+$(B)/tests/%: $(B)/tests/unit/%.o $(B)/libpaddock.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libpaddock.a $(LDLIBS)
+
+$(SAN)/tests/%: $(SAN)/tests/unit/%.o $(SAN)/libpaddock.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(SAN_FLAGS) $(LDFLAGS) -o $@ $< $(SAN)/libpaddock.a $(LDLIBS)
+
+unit: $(UNIT_BINS) $(SAN_UNIT_BINS)
+
+deps:
+	@tests/setup/install-deps
+
+check: runtime/paddock unit
+	@tests/run-all
+
+install: runtime/paddock
+	install -d $(DESTDIR)$(BINDIR)
+	install -m 0755 runtime/paddock $(DESTDIR)$(BINDIR)/paddock
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/paddock
+
+clean:
+	rm -rf $(B) runtime/paddock

@@ -1,0 +1,49 @@
+/* paddock CLI: global options and the command table.  Each command lives in
+ * its own file runtime/cli/NAME.c and only parses flags, then calls into the
+ * runtime library. */
+#ifndef PADDOCK_CLI_H
+#define PADDOCK_CLI_H
+#include <stdbool.h>
+#include "plan.h"
+
+struct pd_global {
+    char *root;          /* state root: --root, else /run/paddock or $XDG_RUNTIME_DIR/paddock */
+    const char *log_path;
+    bool log_json;
+    bool debug;
+    bool systemd_cgroup;
+    enum pd_rootless_mode rootless;
+};
+
+/* A command: argv[0] is the command name; returns the process exit code.
+ * Errors are reported with pd_report() before returning. */
+typedef int (*pd_cmd_fn)(struct pd_global *g, int argc, char **argv);
+
+struct pd_command {
+    const char *name;
+    pd_cmd_fn fn;
+    const char *summary;
+};
+
+int pd_cmd_create(struct pd_global *g, int argc, char **argv);
+int pd_cmd_start(struct pd_global *g, int argc, char **argv);
+int pd_cmd_run(struct pd_global *g, int argc, char **argv);
+int pd_cmd_state(struct pd_global *g, int argc, char **argv);
+int pd_cmd_kill(struct pd_global *g, int argc, char **argv);
+int pd_cmd_delete(struct pd_global *g, int argc, char **argv);
+int pd_cmd_list(struct pd_global *g, int argc, char **argv);
+int pd_cmd_spec(struct pd_global *g, int argc, char **argv);
+int pd_cmd_features(struct pd_global *g, int argc, char **argv);
+
+/* Usage error: print "paddock CMD: msg" and "Try 'paddock CMD --help'"; returns PD_EXIT_USAGE. */
+int pd_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+
+/* Shared by create and run: parse create's flags into o (and run's --detach).
+ * Returns 0, a usage exit code, or -1 after printing --help (exit 0). */
+struct pd_create_opts;
+int pd_cli_parse_create(int argc, char **argv, bool is_run, struct pd_create_opts *o,
+                        bool *detach);
+/* Refuse options this build cannot honour (e.g. --systemd-cgroup). */
+int pd_cli_check_global(const struct pd_global *g, const char *cmd);
+#endif

@@ -1,0 +1,311 @@
+/* paddock: the runtime side of create and start (see container.h). */
+#define _GNU_SOURCE
+#include "container.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+
+#include "console.h"
+#include "hooks.h"
+#include "idmap.h"
+#include "log.h"
+#include "sync.h"
+#include "util.h"
+
+char *pd_container_hook_state(const struct pd_config *cfg, const char *id,
+                              enum pd_status status, pid_t pid)
+{
+    struct pd_state st = {
+        .id = (char *)id,
+        .bundle = cfg->bundle,
+        .oci_version = cfg->oci_version,
+        .status = status,
+        .pid = pid,
+        .annotations = cfg->annotations,
+        .n_annotations = cfg->n_annotations,
+    };
+    return pd_state_oci_json(&st, status, false);
+}
+
+int pd_container_run_hooks(const struct pd_config *cfg, const char *id, enum pd_hook_kind kind,
+                           enum pd_status status, pid_t pid, pd_error **err)
+{
+    if (cfg->hooks[kind].n == 0)
+        return 0;
+    _cleanup_free_ char *state = pd_container_hook_state(cfg, id, status, pid);
+    return pd_hooks_run(&cfg->hooks[kind], kind, state, err);
+}
+
+/* A listening unix socket at DIR/start.sock.  The path goes through
+ * /proc/self/fd so that long roots and ids fit in sun_path. */
+static int listen_start_socket(const struct pd_container_dir *d, int *out, pd_error **err)
+{
+    struct sockaddr_un addr = {.sun_family = AF_UNIX};
+    snprintf(addr.sun_path, sizeof(addr.sun_path), "/proc/self/fd/%d/start.sock", d->fd);
+    _cleanup_close_ int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return pd_fail_errno(err, "start socket");
+    if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 || listen(fd, 4) < 0)
+        return pd_fail_errno(err, "bind %s/start.sock", d->path);
+    *out = pd_steal_fd(&fd);
+    return 0;
+}
+
+static int copy_config(const struct pd_config *cfg, const struct pd_container_dir *d, pd_error **err)
+{
+    _cleanup_free_ char *src = pd_xasprintf("%s/config.json", cfg->bundle);
+    _cleanup_free_ char *dst = pd_xasprintf("%s/config.json", d->path);
+    _cleanup_free_ char *text = NULL;
+    size_t len;
+    if (pd_read_file(src, 64u << 20, &text, &len, err) < 0)
+        return -1;
+    return pd_write_file_atomic(dst, text, len, 0600, err);
+}
+
+static struct pd_state *state_new(const struct pd_config *cfg, const char *id, bool rootless)
+{
+    struct pd_state *st = pd_xcalloc(1, sizeof(*st));
+    char ts[64];
+    pd_time_rfc3339(ts, sizeof(ts));
+    st->id = pd_xstrdup(id);
+    st->bundle = pd_xstrdup(cfg->bundle);
+    st->oci_version = pd_xstrdup(cfg->oci_version);
+    st->created = pd_xstrdup(ts);
+    st->rootless = rootless;
+    st->status = PD_STATUS_CREATING;
+    st->annotations = pd_xcalloc(cfg->n_annotations, sizeof(struct pd_kv));
+    for (size_t i = 0; i < cfg->n_annotations; i++) {
+        st->annotations[i].key = pd_xstrdup(cfg->annotations[i].key);
+        st->annotations[i].value = pd_xstrdup(cfg->annotations[i].value);
+    }
+    st->n_annotations = cfg->n_annotations;
+    return st;
+}
+
+static int write_pid_file(const char *path, pid_t pid, pd_error **err)
+{
+    if (path == NULL)
+        return 0;
+    char buf[32];
+    int n = snprintf(buf, sizeof(buf), "%d", (int)pid);
+    if (pd_write_file_atomic(path, buf, (size_t)n, 0644, err) < 0)
+        return pd_wrap(err, "--pid-file");
+    return 0;
+}
+
+struct handshake {
+    const struct pd_create_opts *o;
+    const struct pd_plan *plan;
+    struct pd_created *out;
+    int sync;
+    pid_t c1;
+    bool hooks_started;
+};
+
+static int wait_stage1(pid_t c1, pd_error **err)
+{
+    int status;
+    while (waitpid(c1, &status, 0) < 0)
+        if (errno != EINTR)
+            return pd_fail_errno(err, "wait for the setup process");
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        return pd_failx(err, "setup process failed (status 0x%x)", status);
+    return 0;
+}
+
+/* The runtime's half of the handshake described in container.h. */
+static int handshake(struct handshake *h, pd_error **err)
+{
+    struct pd_sync_msg m;
+    struct pd_created *out = h->out;
+    const struct pd_config *cfg = h->plan->cfg;
+    if (pd_sync_send(h->sync, PD_SYNC_GO, 0, NULL, -1, err) < 0)
+        return -1;
+    if (h->plan->ns.new_user) {
+        if (pd_sync_expect(h->sync, PD_SYNC_USERMAP, &m, NULL, err) < 0 ||
+            pd_idmap_write(h->c1, &h->plan->ns, err) < 0 ||
+            pd_sync_send(h->sync, PD_SYNC_USERMAP_DONE, 0, NULL, -1, err) < 0)
+            return -1;
+    }
+    if (pd_sync_expect(h->sync, PD_SYNC_INIT_PID, &m, NULL, err) < 0)
+        return -1;
+    out->pid = m.value;
+    out->state->pid = m.value;
+    out->state->pid_start = pd_pid_start_time(m.value);
+    pid_t c1 = h->c1;
+    h->c1 = -1;
+    if (wait_stage1(c1, err) < 0 || pd_sync_expect(h->sync, PD_SYNC_HOOKS, &m, NULL, err) < 0 ||
+        pd_state_write(&out->dir, out->state, err) < 0)
+        return -1;
+    h->hooks_started = true;
+    if (pd_container_run_hooks(cfg, h->o->id, PD_HOOK_PRESTART, PD_STATUS_CREATING, out->pid, err) < 0 ||
+        pd_container_run_hooks(cfg, h->o->id, PD_HOOK_CREATE_RUNTIME, PD_STATUS_CREATING, out->pid,
+                               err) < 0 ||
+        pd_sync_send(h->sync, PD_SYNC_HOOKS_DONE, out->pid, NULL, -1, err) < 0)
+        return -1;
+    if (cfg->process.terminal && h->o->console_socket == NULL &&
+        pd_sync_expect(h->sync, PD_SYNC_CONSOLE, &m, &out->console_master, err) < 0)
+        return -1;
+    if (pd_sync_expect(h->sync, PD_SYNC_READY, &m, NULL, err) < 0)
+        return -1;
+    out->state->status = PD_STATUS_CREATED;
+    if (pd_state_write(&out->dir, out->state, err) < 0 ||
+        write_pid_file(h->o->pid_file, out->pid, err) < 0 ||
+        pd_sync_send(h->sync, PD_SYNC_COMMIT, 0, NULL, -1, err) < 0 ||
+        pd_sync_expect(h->sync, PD_SYNC_COMMITTED, &m, NULL, err) < 0)
+        return -1;
+    return 0;
+}
+
+static int check_terminal_opts(const struct pd_create_opts *o, const struct pd_config *cfg,
+                               pd_error **err)
+{
+    if (cfg->process.terminal && o->console_socket == NULL && !o->foreground)
+        return pd_failx(err, "bundle %s: config.json: .process.terminal is true: --console-socket "
+                        "is required when the runtime does not stay attached", cfg->bundle);
+    if (!cfg->process.terminal && o->console_socket != NULL)
+        return pd_failx(err, "--console-socket given but .process.terminal is false in %s/config.json",
+                        cfg->bundle);
+    return 0;
+}
+
+static int listen_fds_count(void)
+{
+    unsigned long long n;
+    const char *s = getenv("LISTEN_FDS");
+    return (s && pd_parse_u64(s, &n) && n < 1024) ? (int)n : 0;
+}
+
+/* Fork stage 1 and run the handshake; on failure kill what was started. */
+static int spawn(const struct pd_create_opts *o, const struct pd_plan *plan, struct pd_created *out,
+                 int start_fd, int console_fd, pd_error **err)
+{
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+        return pd_fail_errno(err, "socketpair");
+    int lfds = listen_fds_count();
+    struct pd_init_args a = {
+        .plan = plan, .id = o->id, .runtime_pid = getpid(), .sync_fd = sv[1],
+        .start_fd = start_fd, .console_fd = console_fd,
+        .console_to_runtime = plan->cfg->process.terminal && console_fd < 0,
+        .preserve_fds = o->preserve_fds + lfds, .listen_fds = lfds > 0,
+    };
+    pid_t c1 = fork();
+    if (c1 < 0) {
+        close(sv[0]);
+        close(sv[1]);
+        return pd_fail_errno(err, "fork");
+    }
+    if (c1 == 0) {
+        close(sv[0]);
+        pd_init_stage1(&a);
+    }
+    close(sv[1]);
+    struct handshake h = {.o = o, .plan = plan, .out = out, .sync = sv[0], .c1 = c1};
+    int r = handshake(&h, err);
+    close(sv[0]);
+    if (r < 0) {
+        if (h.c1 > 0) {
+            kill(h.c1, SIGKILL);
+            waitpid(h.c1, NULL, 0);
+        }
+        if (out->pid > 0) {
+            kill(out->pid, SIGKILL);
+            waitpid(out->pid, NULL, 0);
+        }
+        if (h.hooks_started) {
+            _cleanup_error_ pd_error *e2 = NULL;
+            if (pd_container_run_hooks(plan->cfg, o->id, PD_HOOK_POSTSTOP, PD_STATUS_STOPPED, 0,
+                                       &e2) < 0)
+                pd_warn("%s", e2->msg);
+        }
+    }
+    return r;
+}
+
+int pd_container_create(const struct pd_create_opts *o, struct pd_created *out, pd_error **err)
+{
+    memset(out, 0, sizeof(*out));
+    out->console_master = -1;
+    out->dir.fd = -1;
+    _cleanup_plan_ struct pd_plan *plan = NULL;
+    _cleanup_close_ int start_fd = -1, console_fd = -1;
+    struct pd_plan_opts po = {.no_pivot = o->no_pivot, .no_new_keyring = o->no_new_keyring,
+                              .rootless = o->rootless, .euid = geteuid(), .egid = getegid()};
+    if (pd_state_check_id(o->id, err) < 0 || pd_config_load(o->bundle, &out->cfg, err) < 0 ||
+        check_terminal_opts(o, out->cfg, err) < 0 || pd_plan_build(out->cfg, &po, &plan, err) < 0)
+        goto fail_early;
+    if (pd_state_dir_create(o->root, o->id, &out->dir, err) < 0)
+        goto fail_early;
+    out->state = state_new(out->cfg, o->id, plan->rootless);
+    if (copy_config(out->cfg, &out->dir, err) < 0 || pd_state_write(&out->dir, out->state, err) < 0 ||
+        listen_start_socket(&out->dir, &start_fd, err) < 0)
+        goto fail;
+    if (o->console_socket && pd_console_connect(o->console_socket, &console_fd, err) < 0)
+        goto fail;
+    if (spawn(o, plan, out, start_fd, console_fd, err) < 0)
+        goto fail;
+    return 0;
+fail:
+    pd_rm_rf(out->dir.path, NULL);
+fail_early:
+    pd_created_release(out);
+    return -1;
+}
+
+void pd_created_release(struct pd_created *c)
+{
+    if (c->console_master >= 0)
+        close(c->console_master);
+    c->console_master = -1;
+    pd_state_dir_close(&c->dir);
+    pd_config_free(c->cfg);
+    c->cfg = NULL;
+    pd_state_free(c->state);
+    c->state = NULL;
+}
+
+/* Connect to start.sock, ask the init to go, and wait for the exec. */
+int pd_container_start(struct pd_container_dir *d, struct pd_state *st,
+                       const struct pd_config *cfg, pd_error **err)
+{
+    enum pd_status s = pd_state_status(st, d->path);
+    if (s != PD_STATUS_CREATED)
+        return pd_failx(err, "cannot start container \"%s\": it is %s, not created", st->id,
+                        pd_status_name(s));
+    struct sockaddr_un addr = {.sun_family = AF_UNIX};
+    snprintf(addr.sun_path, sizeof(addr.sun_path), "/proc/self/fd/%d/start.sock", d->fd);
+    _cleanup_close_ int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+    if (fd < 0 || connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0)
+        return pd_fail_errno(err, "start container \"%s\": the init is not waiting", st->id);
+    struct pd_sync_msg m;
+    if (pd_sync_send(fd, PD_SYNC_GO, 0, NULL, -1, err) < 0 ||
+        pd_sync_expect(fd, PD_SYNC_READY, &m, NULL, err) < 0)
+        return pd_wrap(err, "start container \"%s\"", st->id);
+    unlinkat(d->fd, "start.sock", 0);
+    /* EOF: the connection was closed by execve (close-on-exec). */
+    ssize_t r;
+    do
+        r = recv(fd, &m, sizeof(m), 0);
+    while (r < 0 && errno == EINTR);
+    if (r > 0 && m.type == PD_SYNC_ERROR) {
+        m.text[sizeof(m.text) - 1] = '\0';
+        pd_failx(err, "start container \"%s\": %s", st->id, m.text);
+        (*err)->exit_code = m.value2;
+        return -1;
+    }
+    st->status = PD_STATUS_RUNNING;
+    if (pd_state_write(d, st, err) < 0)
+        return -1;
+    _cleanup_error_ pd_error *e2 = NULL;
+    if (pd_container_run_hooks(cfg, st->id, PD_HOOK_POSTSTART, PD_STATUS_RUNNING, st->pid, &e2) < 0)
+        pd_warn("%s", e2->msg);
+    return 0;
+}

@@ -1,0 +1,88 @@
+/* paddock: container lifecycle operations (runtime.md), used by the CLI.
+ *
+ * create handshake (runtime R, stage-1 child C1, container init C2):
+ *
+ *   R   state dir ROOT/ID (locked), config.json copy, state "creating",
+ *       start.sock listening, console socket connected, socketpair; fork C1
+ *   C1  waits for GO (R may first place it in a cgroup)
+ *   C1  setns() into every namespace given by path (user first)
+ *   C1  unshare(CLONE_NEWUSER), asks R for the id maps; R writes them
+ *       (directly, or with newuidmap/newgidmap) and answers; C1 becomes root
+ *   C1  non-dumpable; unshare() the other namespaces; time offsets
+ *   C1  clone(CLONE_PARENT) C2 -- pid 1 of the new pid namespace and a
+ *       child of R, so `run` can wait for it; C1 reports C2's pid and exits
+ *   C2  setsid, session keyring, rootfs: propagation, rootfs bind, mounts,
+ *       devices; hostname; asks R to run prestart + createRuntime hooks
+ *   C2  createContainer hooks; pivot_root; sysctl, masked/readonly paths;
+ *       terminal; finds the executable; builds the seccomp filter; READY
+ *   R   state "created", pid file; COMMIT; C2 drops its parent-death
+ *       signal; R exits (create) or starts it (run)
+ *   C2  blocks in accept() on start.sock.  `start` connects; C2 runs the
+ *       startContainer hooks, says EXEC, and execs.  The CLOEXEC connection
+ *       then closes, so `start` knows the exec happened (poststart next),
+ *       or C2 sends the exec error instead.
+ *
+ * Any failure kills C1/C2 and removes the state directory: every mount was
+ * made in the container's own mount namespace, so nothing remains. */
+#ifndef PADDOCK_CONTAINER_H
+#define PADDOCK_CONTAINER_H
+#include <stdbool.h>
+#include <sys/types.h>
+#include "plan.h"
+#include "state.h"
+
+struct pd_create_opts {
+    const char *root;
+    enum pd_rootless_mode rootless;
+    const char *id;
+    const char *bundle;
+    const char *pid_file;
+    const char *console_socket;
+    int preserve_fds;
+    bool no_pivot;
+    bool no_new_keyring;
+    bool foreground; /* `run` without --detach: relay the terminal ourselves */
+};
+
+struct pd_created {
+    pid_t pid;
+    int console_master; /* foreground terminal without a console socket, else -1 */
+    struct pd_container_dir dir; /* still locked */
+    struct pd_config *cfg;
+    struct pd_state *state;
+};
+
+int pd_container_create(const struct pd_create_opts *o, struct pd_created *out, pd_error **err);
+void pd_created_release(struct pd_created *c);
+
+/* Start a created container; runs the poststart hooks (failures warn). */
+int pd_container_start(struct pd_container_dir *d, struct pd_state *st,
+                       const struct pd_config *cfg, pd_error **err);
+/* Signal the init, or with `all` every process in the container. */
+int pd_container_kill(const struct pd_state *st, int sig, bool all, pd_error **err);
+/* Stop (with force), run poststop hooks, remove the state. Closes d. */
+int pd_container_delete(struct pd_container_dir *d, struct pd_state *st,
+                        const struct pd_config *cfg, bool force, pd_error **err);
+/* The config copy in the state directory. */
+int pd_container_config(const struct pd_container_dir *d, const struct pd_state *st,
+                        struct pd_config **cfg, pd_error **err);
+/* The state JSON hooks get on stdin. */
+char *pd_container_hook_state(const struct pd_config *cfg, const char *id,
+                              enum pd_status status, pid_t pid);
+int pd_container_run_hooks(const struct pd_config *cfg, const char *id, enum pd_hook_kind kind,
+                           enum pd_status status, pid_t pid, pd_error **err);
+
+/* --- the init side (container_init.c) --- */
+struct pd_init_args {
+    const struct pd_plan *plan;
+    const char *id;
+    pid_t runtime_pid;
+    int sync_fd;
+    int start_fd;
+    int console_fd;      /* connected console socket, or -1 */
+    bool console_to_runtime;
+    int preserve_fds;
+    bool listen_fds;
+};
+_Noreturn void pd_init_stage1(const struct pd_init_args *a);
+#endif

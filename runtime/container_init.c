@@ -1,0 +1,221 @@
+/* paddock: the container side of the create handshake (see container.h).
+ * Stage 1 enters and creates the namespaces; stage 2 is the container's
+ * init, which builds the rootfs and finally execs the user process. */
+#define _GNU_SOURCE
+#include "container.h"
+
+#include <errno.h>
+#include <sched.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "console.h"
+#include "hooks.h"
+#include "log.h"
+#include "namespaces.h"
+#include "process.h"
+#include "rootfs.h"
+#include "seccomp.h"
+#include "sync.h"
+#include "util.h"
+
+#ifndef KEYCTL_JOIN_SESSION_KEYRING
+#define KEYCTL_JOIN_SESSION_KEYRING 1
+#endif
+
+static _Noreturn void die(int sync, pd_error *err)
+{
+    pd_sync_send_error(sync, err);
+    _exit(err && err->exit_code ? err->exit_code : 1);
+}
+
+static bool in_user_ns(const struct pd_ns_plan *ns)
+{
+    if (ns->new_user)
+        return true;
+    for (size_t i = 0; i < ns->n_join; i++)
+        if (ns->join[i].type == PD_NS_USER)
+            return true;
+    return false;
+}
+
+/* After entering a user namespace, become its root. */
+static int become_root(const struct pd_ns_plan *ns, pd_error **err)
+{
+    if (!in_user_ns(ns))
+        return 0;
+    if (setresgid(0, 0, 0) < 0)
+        return pd_fail_errno(err, "user namespace: setresgid(0) (is gid 0 mapped?)");
+    if (setresuid(0, 0, 0) < 0)
+        return pd_fail_errno(err, "user namespace: setresuid(0) (is uid 0 mapped?)");
+    return 0;
+}
+
+static int new_keyring(pd_error **err)
+{
+    if (syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, 0) < 0 && errno != ENOSYS)
+        return pd_fail_errno(err, "join a new session keyring (--no-new-keyring skips it)");
+    return 0;
+}
+
+static int set_names(const struct pd_config *cfg, pd_error **err)
+{
+    if (cfg->hostname && sethostname(cfg->hostname, strlen(cfg->hostname)) < 0)
+        return pd_fail_errno(err, "sethostname \"%s\"", cfg->hostname);
+    if (cfg->domainname && setdomainname(cfg->domainname, strlen(cfg->domainname)) < 0)
+        return pd_fail_errno(err, "setdomainname \"%s\"", cfg->domainname);
+    return 0;
+}
+
+/* Terminal: the master goes to the console socket or to `run`. */
+static int setup_terminal(const struct pd_init_args *a, pd_error **err)
+{
+    const struct pd_process *proc = &a->plan->cfg->process;
+    if (!proc->terminal)
+        return 0;
+    _cleanup_close_ int master = -1;
+    if (pd_console_setup(proc, &master, err) < 0)
+        return -1;
+    if (a->console_fd >= 0) {
+        int r = pd_console_send(a->console_fd, master, err);
+        close(a->console_fd);
+        return r;
+    }
+    return pd_sync_send(a->sync_fd, PD_SYNC_CONSOLE, 0, NULL, master, err);
+}
+
+/* Everything up to READY: runs with the runtime waiting on the socket. */
+static int init_setup(const struct pd_init_args *a, pid_t *host_pid, char **exe, void **sc,
+                      pd_error **err)
+{
+    const struct pd_plan *plan = a->plan;
+    const struct pd_config *cfg = plan->cfg;
+    struct pd_sync_msg m;
+    _cleanup_close_ int rootfd = -1;
+    if (setsid() < 0)
+        return pd_fail_errno(err, "setsid");
+    if (plan->new_keyring && new_keyring(err) < 0)
+        return -1;
+    if (pd_rootfs_prepare(plan, &rootfd, err) < 0 || set_names(cfg, err) < 0)
+        return -1;
+    if (pd_sync_send(a->sync_fd, PD_SYNC_HOOKS, 0, NULL, -1, err) < 0 ||
+        pd_sync_expect(a->sync_fd, PD_SYNC_HOOKS_DONE, &m, NULL, err) < 0)
+        return -1;
+    *host_pid = m.value;
+    if (pd_container_run_hooks(cfg, a->id, PD_HOOK_CREATE_CONTAINER, PD_STATUS_CREATING,
+                               *host_pid, err) < 0)
+        return -1;
+    if (pd_rootfs_enter(plan, rootfd, err) < 0 || setup_terminal(a, err) < 0)
+        return -1;
+    if (pd_process_find_exe(&cfg->process, exe, err) < 0)
+        return -1;
+    if (cfg->linux_.seccomp != NULL && pd_seccomp_build(cfg->linux_.seccomp, sc, err) < 0)
+        return -1;
+    return 0;
+}
+
+static void reset_signals(void)
+{
+    sigset_t none;
+    sigemptyset(&none);
+    for (int s = 1; s < NSIG; s++)
+        if (s != SIGKILL && s != SIGSTOP)
+            signal(s, SIG_DFL);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+/* Wait for `start`, run startContainer hooks, exec.  Errors go to `start`. */
+static _Noreturn void init_wait_and_exec(const struct pd_init_args *a, pid_t host_pid,
+                                         const char *exe, void *sc)
+{
+    const struct pd_config *cfg = a->plan->cfg;
+    _cleanup_error_ pd_error *err = NULL;
+    struct pd_sync_msg m;
+    int conn;
+    do
+        conn = accept4(a->start_fd, NULL, NULL, SOCK_CLOEXEC);
+    while (conn < 0 && errno == EINTR);
+    if (conn < 0)
+        _exit(1);
+    close(a->start_fd);
+    if (pd_sync_recv(conn, &m, NULL, &err) < 0)
+        _exit(1);
+    if (pd_container_run_hooks(cfg, a->id, PD_HOOK_START_CONTAINER, PD_STATUS_CREATED, host_pid,
+                               &err) < 0)
+        die(conn, err);
+    if (pd_sync_send(conn, PD_SYNC_READY, 0, NULL, -1, &err) < 0)
+        _exit(1);
+    reset_signals();
+    struct pd_exec_opts eo = {.preserve_fds = a->preserve_fds, .seccomp_ctx = sc,
+                              .set_listen_fds = a->listen_fds};
+    pd_process_exec(&cfg->process, exe, &eo, &err);
+    die(conn, err);
+}
+
+static _Noreturn void init_stage2(const struct pd_init_args *a)
+{
+    _cleanup_error_ pd_error *err = NULL;
+    struct pd_sync_msg m;
+    pid_t host_pid = 0;
+    char *exe = NULL;
+    void *sc = NULL;
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || prctl(PR_SET_DUMPABLE, 0) < 0) {
+        pd_fail_errno(&err, "prctl");
+        die(a->sync_fd, err);
+    }
+    if (init_setup(a, &host_pid, &exe, &sc, &err) < 0)
+        die(a->sync_fd, err);
+    if (pd_sync_send(a->sync_fd, PD_SYNC_READY, 0, NULL, -1, &err) < 0 ||
+        pd_sync_expect(a->sync_fd, PD_SYNC_COMMIT, &m, NULL, &err) < 0)
+        die(a->sync_fd, err);
+    /* From here on the container outlives the runtime. */
+    if (prctl(PR_SET_PDEATHSIG, 0) < 0 ||
+        pd_sync_send(a->sync_fd, PD_SYNC_COMMITTED, 0, NULL, -1, &err) < 0)
+        die(a->sync_fd, err);
+    close(a->sync_fd);
+    init_wait_and_exec(a, host_pid, exe, sc);
+}
+
+_Noreturn void pd_init_stage1(const struct pd_init_args *a)
+{
+    const struct pd_plan *plan = a->plan;
+    _cleanup_error_ pd_error *err = NULL;
+    struct pd_sync_msg m;
+    int sync = a->sync_fd;
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != a->runtime_pid)
+        _exit(1);
+    if (pd_sync_expect(sync, PD_SYNC_GO, &m, NULL, &err) < 0 || pd_ns_join(&plan->ns, &err) < 0)
+        die(sync, err);
+    if (plan->ns.new_user) {
+        if (unshare(CLONE_NEWUSER) < 0) {
+            pd_fail_errno(&err, "create user namespace");
+            die(sync, err);
+        }
+        if (pd_sync_send(sync, PD_SYNC_USERMAP, 0, NULL, -1, &err) < 0 ||
+            pd_sync_expect(sync, PD_SYNC_USERMAP_DONE, &m, NULL, &err) < 0)
+            die(sync, err);
+    }
+    if (become_root(&plan->ns, &err) < 0)
+        die(sync, err);
+    if (prctl(PR_SET_DUMPABLE, 0) < 0) {
+        pd_fail_errno(&err, "prctl(PR_SET_DUMPABLE)");
+        die(sync, err);
+    }
+    if (pd_ns_unshare(plan, &err) < 0)
+        die(sync, err);
+    /* CLONE_PARENT: the init is the runtime's child, not ours. */
+    pid_t pid = (pid_t)syscall(SYS_clone, CLONE_PARENT | SIGCHLD, 0, 0, 0, 0);
+    if (pid < 0) {
+        pd_fail_errno(&err, "clone the container init");
+        die(sync, err);
+    }
+    if (pid == 0)
+        init_stage2(a);
+    if (pd_sync_send(sync, PD_SYNC_INIT_PID, pid, NULL, -1, &err) < 0)
+        _exit(1);
+    _exit(0);
+}

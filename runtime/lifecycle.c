@@ -1,0 +1,137 @@
+/* paddock supervise: kill and delete (runtime.md operations on an
+ * existing container). */
+#define _GNU_SOURCE
+#include "container.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include "log.h"
+#include "util.h"
+
+int pd_container_config(const struct pd_container_dir *d, const struct pd_state *st,
+                        struct pd_config **cfg, pd_error **err)
+{
+    _cleanup_free_ char *path = pd_xasprintf("%s/config.json", d->path);
+    _cleanup_free_ char *text = NULL;
+    size_t len;
+    if (pd_read_file(path, 64u << 20, &text, &len, err) < 0)
+        return -1;
+    return pd_config_parse(text, len, st->bundle, "config.json", cfg, err);
+}
+
+static int pidfd_for(pid_t pid, unsigned long long start)
+{
+    int fd = (int)syscall(SYS_pidfd_open, pid, 0);
+    /* Opened after the start-time check, so a reused pid is caught below. */
+    if (fd >= 0 && !pd_pid_alive(pid, start)) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+static int signal_pid(pid_t pid, unsigned long long start, int sig)
+{
+    _cleanup_close_ int fd = pidfd_for(pid, start);
+    if (fd < 0)
+        return -1;
+    return (int)syscall(SYS_pidfd_send_signal, fd, sig, NULL, 0);
+}
+
+static bool same_pid_ns(pid_t pid, const struct stat *ns)
+{
+    char path[64];
+    struct stat st;
+    snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int)pid);
+    return stat(path, &st) == 0 && st.st_ino == ns->st_ino && st.st_dev == ns->st_dev;
+}
+
+/* Signal every process in the container's pid namespace (the init last). */
+static int kill_all(const struct pd_state *st, int sig, pd_error **err)
+{
+    char path[64];
+    struct stat ns, host;
+    snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int)st->pid);
+    if (stat(path, &ns) < 0)
+        return pd_fail_errno(err, "kill --all: %s", path);
+    if (stat("/proc/self/ns/pid", &host) == 0 && host.st_ino == ns.st_ino)
+        return pd_failx(err, "kill --all: the container shares the host pid namespace; "
+                        "only its init can be signalled");
+    DIR *dir = opendir("/proc");
+    if (dir == NULL)
+        return pd_fail_errno(err, "kill --all: open /proc");
+    struct dirent *de;
+    while ((de = readdir(dir)) != NULL) {
+        unsigned long long pid;
+        if (!pd_parse_u64(de->d_name, &pid) || (pid_t)pid == st->pid)
+            continue;
+        if (same_pid_ns((pid_t)pid, &ns))
+            signal_pid((pid_t)pid, pd_pid_start_time((pid_t)pid), sig);
+    }
+    closedir(dir);
+    signal_pid(st->pid, st->pid_start, sig);
+    return 0;
+}
+
+int pd_container_kill(const struct pd_state *st, int sig, bool all, pd_error **err)
+{
+    if (st->pid <= 0 || !pd_pid_alive(st->pid, st->pid_start))
+        return pd_failx(err, "container \"%s\" is not running", st->id);
+    if (all)
+        return kill_all(st, sig, err);
+    if (signal_pid(st->pid, st->pid_start, sig) < 0)
+        return pd_fail_errno(err, "kill container \"%s\"", st->id);
+    return 0;
+}
+
+/* SIGKILL the container and wait (bounded) until its init is gone. */
+static int stop_container(const struct pd_state *st, pd_error **err)
+{
+    _cleanup_close_ int fd = pidfd_for(st->pid, st->pid_start);
+    if (fd < 0)
+        return 0;
+    _cleanup_error_ pd_error *e = NULL;
+    if (kill_all(st, SIGKILL, &e) < 0)
+        syscall(SYS_pidfd_send_signal, fd, SIGKILL, NULL, 0);
+    struct pollfd p = {fd, POLLIN, 0};
+    for (int i = 0; i < 100; i++) {
+        int r = poll(&p, 1, 100);
+        if (r > 0)
+            break;
+        if (r < 0 && errno != EINTR)
+            return pd_fail_errno(err, "wait for container \"%s\"", st->id);
+    }
+    /* Reap it if it is our child (`run`). */
+    waitpid(st->pid, NULL, WNOHANG);
+    for (int i = 0; i < 50 && pd_pid_alive(st->pid, st->pid_start); i++)
+        nanosleep(&(struct timespec){0, 20 * 1000 * 1000}, NULL);
+    if (pd_pid_alive(st->pid, st->pid_start))
+        return pd_failx(err, "container \"%s\": init %d did not die", st->id, (int)st->pid);
+    return 0;
+}
+
+int pd_container_delete(struct pd_container_dir *d, struct pd_state *st,
+                        const struct pd_config *cfg, bool force, pd_error **err)
+{
+    enum pd_status s = pd_state_status(st, d->path);
+    if (s == PD_STATUS_RUNNING && !force)
+        return pd_failx(err, "cannot delete container \"%s\": it is running (use --force)", st->id);
+    if (s != PD_STATUS_STOPPED && stop_container(st, err) < 0)
+        return -1;
+    if (cfg != NULL) {
+        _cleanup_error_ pd_error *e2 = NULL;
+        if (pd_container_run_hooks(cfg, st->id, PD_HOOK_POSTSTOP, PD_STATUS_STOPPED, 0, &e2) < 0)
+            pd_warn("%s", e2->msg);
+    }
+    return pd_state_dir_remove(d, err);
+}

@@ -1,0 +1,129 @@
+/* paddock: command-line entry point.  Global flags, then one command; each
+ * command lives in runtime/cli/NAME.c. */
+#define _GNU_SOURCE
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "log.h"
+#include "state.h"
+#include "util.h"
+
+static const struct pd_command commands[] = {
+    {"create", pd_cmd_create, "create a container from a bundle (it waits for start)"},
+    {"start", pd_cmd_start, "start the user process of a created container"},
+    {"run", pd_cmd_run, "create and start a container, and wait for it"},
+    {"state", pd_cmd_state, "print the state of a container as JSON"},
+    {"kill", pd_cmd_kill, "send a signal to the container's init (or all its processes)"},
+    {"delete", pd_cmd_delete, "delete a container and its state"},
+    {"list", pd_cmd_list, "list containers"},
+    {"spec", pd_cmd_spec, "write a default config.json"},
+    {"features", pd_cmd_features, "print the features of this build as JSON"},
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "Usage: paddock [GLOBAL OPTIONS] COMMAND [OPTIONS] [ARGS]\n\n"
+            "paddock is an OCI container runtime for containing AI coding agents.\n\n"
+            "Commands:\n");
+    for (size_t i = 0; i < PD_ARRAY_SIZE(commands); i++)
+        fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+    fprintf(f,
+            "\nGlobal options:\n"
+            "  --root DIR               state directory (default /run/paddock as root,\n"
+            "                           $XDG_RUNTIME_DIR/paddock otherwise)\n"
+            "  --log FILE               also write errors to FILE\n"
+            "  --log-format text|json   format of the --log file (json: one object per line)\n"
+            "  --debug                  write debug messages\n"
+            "  --systemd-cgroup         use the systemd cgroup driver (not supported: an error\n"
+            "                           when a container is created)\n"
+            "  --rootless auto|true|false  treat the caller as unprivileged (default auto)\n"
+            "  -v, --version            print the version\n"
+            "  -h, --help               print this help\n\n"
+            "Exit codes: 0 success; 1 the operation failed; 2 bad usage; `run` returns the\n"
+            "container's exit code (128+N when killed by signal N); 126/127 when the\n"
+            "container's executable can't be run / isn't found.\n"
+            "Run 'paddock COMMAND --help' for a command's options.\n");
+}
+
+int pd_usage_error(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    _cleanup_free_ char *msg = NULL;
+    if (vasprintf(&msg, fmt, ap) < 0)
+        msg = NULL;
+    va_end(ap);
+    pd_log(PD_LOG_ERROR, "%s%s%s", cmd ? cmd : "", cmd ? ": " : "", msg ? msg : "usage error");
+    fprintf(stderr, "Try 'paddock %s%s--help'.\n", cmd ? cmd : "", cmd ? " " : "");
+    return PD_EXIT_USAGE;
+}
+
+static int parse_global(int argc, char **argv, struct pd_global *g)
+{
+    static const struct option opts[] = {
+        {"root", required_argument, 0, 'r'},     {"log", required_argument, 0, 'l'},
+        {"log-format", required_argument, 0, 'f'}, {"debug", no_argument, 0, 'd'},
+        {"systemd-cgroup", no_argument, 0, 's'}, {"rootless", required_argument, 0, 'R'},
+        {"version", no_argument, 0, 'v'},        {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0},
+    };
+    int c;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "+vh", opts, NULL)) != -1) {
+        switch (c) {
+        case 'r': free(g->root); g->root = pd_xstrdup(optarg); break;
+        case 'l': g->log_path = optarg; break;
+        case 'f':
+            if (strcmp(optarg, "json") != 0 && strcmp(optarg, "text") != 0)
+                return pd_usage_error(NULL, "--log-format: expected text or json, got \"%s\"", optarg);
+            g->log_json = strcmp(optarg, "json") == 0;
+            break;
+        case 'd': g->debug = true; break;
+        case 's': g->systemd_cgroup = true; break;
+        case 'R':
+            if (strcmp(optarg, "auto") == 0) g->rootless = PD_ROOTLESS_AUTO;
+            else if (strcmp(optarg, "true") == 0) g->rootless = PD_ROOTLESS_TRUE;
+            else if (strcmp(optarg, "false") == 0) g->rootless = PD_ROOTLESS_FALSE;
+            else return pd_usage_error(NULL, "--rootless: expected auto, true or false, got \"%s\"", optarg);
+            break;
+        case 'v': printf("paddock version %s\nspec: 1.2.0\n", PADDOCK_VERSION); return -2;
+        case 'h': usage(stdout); return -2;
+        default:
+            return pd_usage_error(NULL, "unknown or incomplete global option \"%s\"", argv[optind - 1]);
+        }
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    struct pd_global g = {0};
+    int r = parse_global(argc, argv, &g);
+    pd_log_init(g.log_path, g.log_json, g.debug);
+    if (r != 0) {
+        free(g.root);
+        return r == -2 ? 0 : r;
+    }
+    if (optind >= argc) {
+        usage(stderr);
+        return PD_EXIT_USAGE;
+    }
+    if (g.root == NULL)
+        g.root = pd_state_default_root();
+    const char *name = argv[optind];
+    for (size_t i = 0; i < PD_ARRAY_SIZE(commands); i++) {
+        if (strcmp(commands[i].name, name) == 0) {
+            int idx = optind;
+            optind = 0; /* reset getopt for the command */
+            r = commands[i].fn(&g, argc - idx, argv + idx);
+            free(g.root);
+            return r;
+        }
+    }
+    free(g.root);
+    return pd_usage_error(NULL, "unknown command \"%s\"", name);
+}

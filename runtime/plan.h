@@ -1,0 +1,94 @@
+/* paddock stage 2, plan: decide once, from the typed config and the CLI
+ * options, everything the apply stage will build.  Plain data; building a
+ * plan performs no syscalls that change anything, so it is unit-testable
+ * without root. */
+#ifndef PADDOCK_PLAN_H
+#define PADDOCK_PLAN_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "config.h"
+#include "mount_opts.h"
+
+enum pd_rootless_mode { PD_ROOTLESS_AUTO = 0, PD_ROOTLESS_TRUE, PD_ROOTLESS_FALSE };
+
+struct pd_plan_opts {
+    bool no_pivot;
+    bool no_new_keyring;
+    enum pd_rootless_mode rootless;
+    uid_t euid; /* the caller's ids (geteuid()/getegid() by default) */
+    gid_t egid;
+};
+
+enum pd_idmap_method {
+    PD_IDMAP_NONE = 0, /* no new user namespace */
+    PD_IDMAP_DIRECT,   /* write /proc/PID/{uid,gid}_map ourselves */
+    PD_IDMAP_HELPER,   /* exec newuidmap/newgidmap (rootless ranges) */
+};
+
+struct pd_ns_join {
+    enum pd_ns_type type;
+    int nstype; /* CLONE_NEW* */
+    const char *path;
+};
+
+struct pd_ns_plan {
+    int unshare_flags;                  /* CLONE_NEW* to create, CLONE_NEWUSER excluded */
+    bool new_user;                      /* create a user namespace first */
+    struct pd_ns_join join[PD_NS__COUNT]; /* user namespace first, if joined */
+    size_t n_join;
+    enum pd_idmap_method idmap;
+    struct pd_idmap *uid_map;           /* owned by the plan */
+    size_t n_uid_map;
+    struct pd_idmap *gid_map;
+    size_t n_gid_map;
+    bool deny_setgroups;                /* write "deny" to /proc/PID/setgroups */
+    bool new_pid;                       /* container init is pid 1 of a new pid namespace */
+    bool new_time;
+};
+
+enum pd_mount_kind {
+    PD_MOUNT_BIND = 0, /* bind/rbind of a host path (source resolved on the host) */
+    PD_MOUNT_FS,       /* a new filesystem instance: tmpfs, proc, sysfs, devpts, mqueue, overlay ... */
+    PD_MOUNT_CGROUP,   /* type cgroup/cgroup2: v2 -> cgroup2; v1 -> tmpfs + one mount per hierarchy */
+};
+
+struct pd_mount_op {
+    size_t index;      /* index in .mounts, for messages (".mounts[3]") */
+    enum pd_mount_kind kind;
+    char *source;      /* BIND: absolute host path (relative ones resolved against the bundle) */
+    char *dest;        /* absolute path inside the rootfs */
+    char *fstype;      /* FS: "tmpfs", "proc", ... */
+    struct pd_mount_flags fl;
+    bool sysfs_fallback_bind; /* sysfs in a user namespace without a new netns: rbind /sys instead */
+};
+
+struct pd_plan {
+    const struct pd_config *cfg; /* borrowed; must outlive the plan */
+    char *rootfs;                /* absolute host path of root.path */
+    bool rootfs_readonly;
+    unsigned long rootfs_propagation; /* MS_* | MS_REC, from linux.rootfsPropagation (default MS_SLAVE|MS_REC) */
+    unsigned long rootfs_mount_propagation; /* applied to the new root after setup, 0 = none */
+    bool no_pivot;
+    bool new_keyring;
+    bool rootless;               /* not real root in the initial user namespace */
+    struct pd_ns_plan ns;
+    struct pd_mount_op *mounts;
+    size_t n_mounts;
+    struct pd_device *devices;   /* the default devices plus linux.devices (config wins by path) */
+    size_t n_devices;
+    bool bind_devices;           /* mknod is impossible (user namespace): bind the host's nodes */
+    uid_t root_host_uid;         /* host uid of container uid 0 (for messages) */
+};
+
+int pd_plan_build(const struct pd_config *cfg, const struct pd_plan_opts *opts,
+                  struct pd_plan **out, pd_error **err);
+void pd_plan_free(struct pd_plan *plan);
+/* CLONE_NEW* for a namespace type. */
+int pd_ns_clone_flag(enum pd_ns_type t);
+
+static inline void pd_plan_freep(struct pd_plan **p) { pd_plan_free(*p); *p = 0; }
+#define _cleanup_plan_ __attribute__((cleanup(pd_plan_freep)))
+
+#endif

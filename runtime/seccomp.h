@@ -1,0 +1,12 @@
+/* paddock apply: seccomp filters through libseccomp. */
+#ifndef PADDOCK_SECCOMP_H
+#define PADDOCK_SECCOMP_H
+#include "config.h"
+/* Build the filter (unknown syscall names are skipped, as runc does;
+ * unknown actions, architectures, flags or ops are errors) without loading it.
+ * *ctx is a scmp_filter_ctx; release it with pd_seccomp_release(). */
+int pd_seccomp_build(const struct pd_seccomp *sc, void **ctx, pd_error **err);
+void pd_seccomp_release(void *ctx);
+/* Load a built filter.  Called right before execve. */
+int pd_seccomp_load(void *ctx, pd_error **err);
+#endif

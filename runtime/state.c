@@ -1,0 +1,270 @@
+#define _GNU_SOURCE
+#include "state.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+
+#include "json.h"
+#include "util.h"
+
+#define STATE_MAX (4u << 20)
+
+static const char *status_names[] = {"creating", "created", "running", "stopped"};
+
+const char *pd_status_name(enum pd_status s) { return status_names[s]; }
+
+int pd_state_check_id(const char *id, pd_error **err)
+{
+    size_t n = strlen(id);
+    if (n == 0)
+        return pd_failx(err, "invalid container id: empty");
+    if (n > 1024)
+        return pd_failx(err, "invalid container id: longer than 1024 bytes");
+    if (strcmp(id, ".") == 0 || strcmp(id, "..") == 0)
+        return pd_failx(err, "invalid container id \"%s\"", id);
+    for (const unsigned char *p = (const unsigned char *)id; *p; p++)
+        if (*p == '/' || *p < 0x20 || *p == 0x7f)
+            return pd_failx(err, "invalid container id: it may not contain '/' or control "
+                            "characters");
+    return 0;
+}
+
+char *pd_state_default_root(void)
+{
+    if (geteuid() == 0)
+        return pd_xstrdup("/run/paddock");
+    const char *xdg = getenv("XDG_RUNTIME_DIR");
+    if (xdg != NULL && xdg[0] == '/')
+        return pd_xasprintf("%s/paddock", xdg);
+    return pd_xasprintf("/run/user/%u/paddock", (unsigned)geteuid());
+}
+
+static int lock_dir(struct pd_container_dir *d, pd_error **err)
+{
+    d->fd = open(d->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (d->fd < 0)
+        return -1;
+    if (flock(d->fd, LOCK_EX) < 0)
+        return pd_fail_errno(err, "lock %s", d->path);
+    return 0;
+}
+
+static void dir_init(struct pd_container_dir *d, const char *root, const char *id)
+{
+    d->root = pd_xstrdup(root);
+    d->id = pd_xstrdup(id);
+    d->path = pd_xasprintf("%s/%s", root, id);
+    d->fd = -1;
+}
+
+int pd_state_dir_create(const char *root, const char *id, struct pd_container_dir *d, pd_error **err)
+{
+    dir_init(d, root, id);
+    if (pd_state_check_id(id, err) < 0 || pd_mkdir_p(root, 0700, err) < 0)
+        return -1;
+    if (mkdir(d->path, 0700) < 0) {
+        if (errno == EEXIST)
+            return pd_fail(err, EEXIST, "container \"%s\" already exists", id) ;
+        return pd_fail_errno(err, "create state directory %s", d->path);
+    }
+    if (lock_dir(d, err) < 0) {
+        pd_fail_errno(err, "open %s", d->path);
+        rmdir(d->path);
+        return -1;
+    }
+    return 0;
+}
+
+int pd_state_dir_open(const char *root, const char *id, struct pd_container_dir *d, pd_error **err)
+{
+    dir_init(d, root, id);
+    if (pd_state_check_id(id, err) < 0)
+        return -1;
+    if (lock_dir(d, err) < 0 || faccessat(d->fd, "state.json", F_OK, 0) < 0) {
+        /* A directory deleted while we waited for the lock is gone, too. */
+        if (err && *err)
+            return -1;
+        return pd_fail(err, ENOENT, "container \"%s\" does not exist", id) ;
+    }
+    return 0;
+}
+
+void pd_state_dir_close(struct pd_container_dir *d)
+{
+    if (d->fd >= 0)
+        close(d->fd);
+    free(d->root);
+    free(d->id);
+    free(d->path);
+    memset(d, 0, sizeof(*d));
+    d->fd = -1;
+}
+
+int pd_state_dir_remove(struct pd_container_dir *d, pd_error **err)
+{
+    int r = pd_rm_rf(d->path, err);
+    pd_state_dir_close(d);
+    return r;
+}
+
+static void gen_annotations(pd_jgen *g, const struct pd_state *st)
+{
+    if (st->n_annotations == 0)
+        return;
+    pd_jgen_key(g, "annotations");
+    pd_jgen_map_open(g);
+    for (size_t i = 0; i < st->n_annotations; i++)
+        pd_jgen_kv_string(g, st->annotations[i].key, st->annotations[i].value);
+    pd_jgen_map_close(g);
+}
+
+char *pd_state_oci_json(const struct pd_state *st, enum pd_status status, bool pretty)
+{
+    pd_jgen *g = pd_jgen_new(pretty);
+    pd_jgen_map_open(g);
+    pd_jgen_kv_string(g, "ociVersion", st->oci_version);
+    pd_jgen_kv_string(g, "id", st->id);
+    pd_jgen_kv_string(g, "status", pd_status_name(status));
+    /* runtime.md: pid is required when created or running. */
+    if (status == PD_STATUS_CREATED || status == PD_STATUS_RUNNING ||
+        (status == PD_STATUS_CREATING && st->pid > 0))
+        pd_jgen_kv_int(g, "pid", st->pid);
+    pd_jgen_kv_string(g, "bundle", st->bundle);
+    gen_annotations(g, st);
+    pd_jgen_map_close(g);
+    return pd_jgen_finish(g, NULL);
+}
+
+int pd_state_write(const struct pd_container_dir *d, const struct pd_state *st, pd_error **err)
+{
+    pd_jgen *g = pd_jgen_new(false);
+    pd_jgen_map_open(g);
+    pd_jgen_kv_string(g, "ociVersion", st->oci_version);
+    pd_jgen_kv_string(g, "id", st->id);
+    pd_jgen_kv_string(g, "status", pd_status_name(st->status));
+    pd_jgen_kv_int(g, "pid", st->pid);
+    pd_jgen_kv_string(g, "bundle", st->bundle);
+    gen_annotations(g, st);
+    pd_jgen_key(g, "paddock");
+    pd_jgen_map_open(g);
+    pd_jgen_key(g, "pidStart");
+    pd_jgen_uint(g, st->pid_start);
+    pd_jgen_kv_string(g, "created", st->created);
+    pd_jgen_kv_bool(g, "rootless", st->rootless);
+    pd_jgen_map_close(g);
+    pd_jgen_map_close(g);
+    size_t len;
+    _cleanup_free_ char *doc = pd_jgen_finish(g, &len);
+    _cleanup_free_ char *path = pd_xasprintf("%s/state.json", d->path);
+    return pd_write_file_atomic(path, doc, len, 0600, err);
+}
+
+static char *get_str(const pd_json *o, const char *key)
+{
+    const char *s = pd_json_string(pd_json_get(o, key));
+    return pd_xstrdup(s != NULL ? s : "");
+}
+
+static void read_annotations(const pd_json *a, struct pd_state *st)
+{
+    size_t n = pd_json_len(a);
+    if (pd_json_type(a) != PD_JSON_OBJECT || n == 0)
+        return;
+    st->annotations = pd_xcalloc(n, sizeof(struct pd_kv));
+    for (size_t i = 0; i < n; i++) {
+        const char *v = pd_json_string(pd_json_at(a, i));
+        st->annotations[st->n_annotations].key = pd_xstrdup(pd_json_key_at(a, i));
+        st->annotations[st->n_annotations++].value = pd_xstrdup(v ? v : "");
+    }
+}
+
+int pd_state_read(const char *dir, struct pd_state **out, pd_error **err)
+{
+    _cleanup_free_ char *path = pd_xasprintf("%s/state.json", dir);
+    _cleanup_free_ char *text = NULL;
+    size_t len;
+    pd_json *doc = NULL;
+    if (pd_read_file(path, STATE_MAX, &text, &len, err) < 0)
+        return -1;
+    if (pd_json_parse(text, len, &doc, err) < 0)
+        return pd_wrap(err, "%s", path);
+    struct pd_state *st = pd_xcalloc(1, sizeof(*st));
+    st->id = get_str(doc, "id");
+    st->bundle = get_str(doc, "bundle");
+    st->oci_version = get_str(doc, "ociVersion");
+    const char *status = pd_json_string(pd_json_get(doc, "status"));
+    for (size_t i = 0; status && i < PD_ARRAY_SIZE(status_names); i++)
+        if (strcmp(status, status_names[i]) == 0)
+            st->status = (enum pd_status)i;
+    int64_t pid = 0;
+    pd_json_int64(pd_json_get(doc, "pid"), &pid);
+    st->pid = (pid_t)pid;
+    read_annotations(pd_json_get(doc, "annotations"), st);
+    const pd_json *priv = pd_json_get(doc, "paddock");
+    uint64_t start = 0;
+    pd_json_uint64(pd_json_get(priv, "pidStart"), &start);
+    st->pid_start = start;
+    st->created = get_str(priv, "created");
+    pd_json_bool(pd_json_get(priv, "rootless"), &st->rootless);
+    pd_json_free(doc);
+    *out = st;
+    return 0;
+}
+
+void pd_state_free(struct pd_state *st)
+{
+    if (st == NULL)
+        return;
+    free(st->id);
+    free(st->bundle);
+    free(st->oci_version);
+    free(st->created);
+    for (size_t i = 0; i < st->n_annotations; i++) {
+        free(st->annotations[i].key);
+        free(st->annotations[i].value);
+    }
+    free(st->annotations);
+    free(st);
+}
+
+unsigned long long pd_pid_start_time(pid_t pid)
+{
+    char path[64];
+    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+    _cleanup_free_ char *buf = NULL;
+    if (pid <= 0 || pd_read_file(path, 4096, &buf, NULL, NULL) < 0)
+        return 0;
+    /* Fields after the command name, which is in parentheses and may hold spaces. */
+    char *p = strrchr(buf, ')');
+    if (p == NULL)
+        return 0;
+    char state = 0;
+    unsigned long long start = 0;
+    /* state(3) ... starttime(22): skip 18 fields after state. */
+    if (sscanf(p + 2, "%c %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %llu",
+               &state, &start) != 2)
+        return 0;
+    if (state == 'Z' || state == 'X')
+        return 0;
+    return start;
+}
+
+bool pd_pid_alive(pid_t pid, unsigned long long start)
+{
+    unsigned long long now = pd_pid_start_time(pid);
+    return now != 0 && (start == 0 || now == start);
+}
+
+enum pd_status pd_state_status(const struct pd_state *st, const char *dir)
+{
+    if (st->pid <= 0 || !pd_pid_alive(st->pid, st->pid_start))
+        return PD_STATUS_STOPPED;
+    if (st->status == PD_STATUS_CREATING)
+        return PD_STATUS_CREATING;
+    _cleanup_free_ char *sock = pd_xasprintf("%s/start.sock", dir);
+    return access(sock, F_OK) == 0 ? PD_STATUS_CREATED : PD_STATUS_RUNNING;
+}

@@ -1,0 +1,65 @@
+/* paddock supervise: container state on disk.
+ *
+ * ROOT/ID/ holds state.json (written atomically), config.json (the copy
+ * the container was created from, for the hooks of later commands) and
+ * start.sock (the container init waits on it until `start`).  Mutating
+ * commands hold flock(LOCK_EX) on the directory; `state` and `list` read
+ * without locking, which atomic renames make safe. */
+#ifndef PADDOCK_STATE_H
+#define PADDOCK_STATE_H
+#include <stdbool.h>
+#include <sys/types.h>
+#include "config.h"
+
+enum pd_status { PD_STATUS_CREATING, PD_STATUS_CREATED, PD_STATUS_RUNNING, PD_STATUS_STOPPED };
+
+struct pd_state {
+    char *id;
+    char *bundle;
+    char *oci_version;
+    enum pd_status status;      /* as stored; see pd_state_status() for the live one */
+    pid_t pid;
+    unsigned long long pid_start; /* /proc/PID/stat starttime, guards against pid reuse */
+    char *created;              /* RFC 3339 */
+    bool rootless;
+    struct pd_kv *annotations;
+    size_t n_annotations;
+};
+
+/* A locked container directory. */
+struct pd_container_dir {
+    char *root;
+    char *id;
+    char *path;  /* ROOT/ID */
+    int fd;      /* O_DIRECTORY, flock()ed */
+};
+
+/* Reject "", "/", "..", control characters and ids over 1024 bytes. */
+int pd_state_check_id(const char *id, pd_error **err);
+/* The default state root: /run/paddock for root, $XDG_RUNTIME_DIR/paddock otherwise. */
+char *pd_state_default_root(void);
+/* Make ROOT/ID (fails if it exists: "container ID already exists") and lock it. */
+int pd_state_dir_create(const char *root, const char *id, struct pd_container_dir *d, pd_error **err);
+/* Open and lock an existing ROOT/ID ("container ID does not exist", errno ENOENT). */
+int pd_state_dir_open(const char *root, const char *id, struct pd_container_dir *d, pd_error **err);
+void pd_state_dir_close(struct pd_container_dir *d);
+/* Remove ROOT/ID with everything in it, then close d. */
+int pd_state_dir_remove(struct pd_container_dir *d, pd_error **err);
+
+int pd_state_write(const struct pd_container_dir *d, const struct pd_state *st, pd_error **err);
+int pd_state_read(const char *dir, struct pd_state **out, pd_error **err);
+void pd_state_free(struct pd_state *st);
+/* The live status: stopped when the pid is gone (or reused), created while
+ * start.sock exists, else running. */
+enum pd_status pd_state_status(const struct pd_state *st, const char *dir);
+const char *pd_status_name(enum pd_status s);
+/* The OCI state document (runtime.md): ociVersion, id, status, pid, bundle, annotations. */
+char *pd_state_oci_json(const struct pd_state *st, enum pd_status status, bool pretty);
+
+/* starttime of a live (non-zombie) pid, or 0 when it is gone. */
+unsigned long long pd_pid_start_time(pid_t pid);
+bool pd_pid_alive(pid_t pid, unsigned long long start);
+
+static inline void pd_state_freep(struct pd_state **s) { pd_state_free(*s); *s = 0; }
+#define _cleanup_state_ __attribute__((cleanup(pd_state_freep)))
+#endif

@@ -1,0 +1,125 @@
+#define _GNU_SOURCE
+#include "supervise.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "console.h"
+#include "util.h"
+
+static const int forwarded[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
+
+void pd_supervise_signals(sigset_t *set)
+{
+    sigemptyset(set);
+    for (size_t i = 0; i < PD_ARRAY_SIZE(forwarded); i++)
+        sigaddset(set, forwarded[i]);
+    sigaddset(set, SIGCHLD);
+}
+
+struct relay {
+    int master;       /* -1: no terminal to relay */
+    bool stdin_open;
+    bool raw;
+    struct termios saved;
+};
+
+static void relay_start(struct relay *r)
+{
+    r->stdin_open = r->master >= 0;
+    if (r->master < 0 || !isatty(STDIN_FILENO) || tcgetattr(STDIN_FILENO, &r->saved) < 0)
+        return;
+    struct termios raw = r->saved;
+    cfmakeraw(&raw);
+    r->raw = tcsetattr(STDIN_FILENO, TCSANOW, &raw) == 0;
+    pd_console_copy_winsize(STDIN_FILENO, r->master);
+}
+
+static void relay_stop(struct relay *r)
+{
+    if (r->raw)
+        tcsetattr(STDIN_FILENO, TCSANOW, &r->saved);
+}
+
+/* Copy what is readable from `from` to `to`; false on EOF or error. */
+static bool pump(int from, int to)
+{
+    char buf[16384];
+    ssize_t n = read(from, buf, sizeof(buf));
+    if (n < 0 && (errno == EINTR || errno == EAGAIN))
+        return true;
+    if (n <= 0)
+        return false;
+    return pd_write_all(to, buf, (size_t)n) == 0;
+}
+
+/* A signal arrived: forward it, or reap.  Returns true when the init is gone. */
+static bool on_signal(int sfd, pid_t pid, struct relay *r, int *status)
+{
+    struct signalfd_siginfo si;
+    if (read(sfd, &si, sizeof(si)) != sizeof(si))
+        return false;
+    if (si.ssi_signo == SIGCHLD) {
+        pid_t w;
+        int st;
+        bool gone = false;
+        while ((w = waitpid(-1, &st, WNOHANG)) > 0)
+            if (w == pid) {
+                *status = st;
+                gone = true;
+            }
+        return gone;
+    }
+    if (si.ssi_signo == SIGWINCH && r->master >= 0)
+        pd_console_copy_winsize(STDIN_FILENO, r->master);
+    else
+        kill(pid, (int)si.ssi_signo);
+    return false;
+}
+
+int pd_supervise(pid_t pid, int master, int *exit_code, pd_error **err)
+{
+    sigset_t set;
+    pd_supervise_signals(&set);
+    _cleanup_close_ int sfd = signalfd(-1, &set, SFD_CLOEXEC);
+    if (sfd < 0)
+        return pd_fail_errno(err, "signalfd");
+    struct relay r = {.master = master};
+    relay_start(&r);
+    int status = 0;
+    bool done = false;
+    /* The init may have exited before the signalfd existed. */
+    if (waitpid(pid, &status, WNOHANG) == pid)
+        done = true;
+    while (!done) {
+        struct pollfd p[3] = {{sfd, POLLIN, 0}, {r.master, POLLIN, 0},
+                              {r.stdin_open ? STDIN_FILENO : -1, POLLIN, 0}};
+        if (poll(p, 3, -1) < 0) {
+            if (errno == EINTR)
+                continue;
+            relay_stop(&r);
+            return pd_fail_errno(err, "poll");
+        }
+        if (p[0].revents & POLLIN)
+            done = on_signal(sfd, pid, &r, &status);
+        if (r.master >= 0 && (p[1].revents & (POLLIN | POLLHUP)) && !pump(r.master, STDOUT_FILENO))
+            r.master = -1;
+        if (r.stdin_open && (p[2].revents & (POLLIN | POLLHUP)) && !pump(STDIN_FILENO, master))
+            r.stdin_open = false;
+    }
+    /* Drain what the terminal still holds. */
+    while (r.master >= 0) {
+        struct pollfd p = {r.master, POLLIN, 0};
+        if (poll(&p, 1, 0) <= 0 || !pump(r.master, STDOUT_FILENO))
+            break;
+    }
+    relay_stop(&r);
+    *exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    return 0;
+}

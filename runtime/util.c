@@ -1,0 +1,236 @@
+#define _GNU_SOURCE
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+void *pd_xmalloc(size_t n)
+{
+    void *p = malloc(n ? n : 1);
+    if (p == NULL)
+        abort();
+    return p;
+}
+
+void *pd_xcalloc(size_t n, size_t size)
+{
+    void *p = calloc(n ? n : 1, size ? size : 1);
+    if (p == NULL)
+        abort();
+    return p;
+}
+
+void *pd_xrealloc(void *p, size_t n)
+{
+    p = realloc(p, n ? n : 1);
+    if (p == NULL)
+        abort();
+    return p;
+}
+
+char *pd_xstrdup(const char *s)
+{
+    if (s == NULL)
+        return NULL;
+    char *r = strdup(s);
+    if (r == NULL)
+        abort();
+    return r;
+}
+
+char *pd_xasprintf(const char *fmt, ...)
+{
+    char *s = NULL;
+    va_list ap;
+    va_start(ap, fmt);
+    int r = vasprintf(&s, fmt, ap);
+    va_end(ap);
+    if (r < 0)
+        abort();
+    return s;
+}
+
+void pd_strv_free(char **v)
+{
+    if (v == NULL)
+        return;
+    for (char **p = v; *p; p++)
+        free(*p);
+    free(v);
+}
+
+void pd_strv_freep(char ***v)
+{
+    pd_strv_free(*v);
+    *v = NULL;
+}
+
+size_t pd_strv_len(char *const *v)
+{
+    size_t n = 0;
+    while (v != NULL && v[n] != NULL)
+        n++;
+    return n;
+}
+
+char **pd_strv_dup(char *const *v)
+{
+    size_t n = pd_strv_len(v);
+    char **r = pd_xcalloc(n + 1, sizeof(char *));
+    for (size_t i = 0; i < n; i++)
+        r[i] = pd_xstrdup(v[i]);
+    return r;
+}
+
+int pd_read_fd(int fd, size_t max, char **out, size_t *len, pd_error **err)
+{
+    size_t cap = 4096, n = 0;
+    char *buf = pd_xmalloc(cap + 1);
+    for (;;) {
+        if (n == cap) {
+            if (cap >= max) {
+                free(buf);
+                return pd_failx(err, "file larger than %zu bytes", max);
+            }
+            cap *= 2;
+            buf = pd_xrealloc(buf, cap + 1);
+        }
+        ssize_t r = read(fd, buf + n, cap - n);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            int e = errno;
+            free(buf);
+            return pd_fail(err, e, "read");
+        }
+        if (r == 0)
+            break;
+        n += (size_t)r;
+    }
+    if (n > max) {
+        free(buf);
+        return pd_failx(err, "file larger than %zu bytes", max);
+    }
+    buf[n] = '\0';
+    *out = buf;
+    if (len != NULL)
+        *len = n;
+    return 0;
+}
+
+int pd_read_file(const char *path, size_t max, char **out, size_t *len, pd_error **err)
+{
+    _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0)
+        return pd_fail_errno(err, "open %s", path);
+    if (pd_read_fd(fd, max, out, len, err) < 0)
+        return pd_wrap(err, "%s", path);
+    return 0;
+}
+
+int pd_write_all(int fd, const void *buf, size_t len)
+{
+    const char *p = buf;
+    while (len > 0) {
+        ssize_t r = write(fd, p, len);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0)
+            return -1;
+        p += r;
+        len -= (size_t)r;
+    }
+    return 0;
+}
+
+int pd_write_file_atomic(const char *path, const char *data, size_t len, int mode,
+                         pd_error **err)
+{
+    _cleanup_free_ char *tmp = pd_xasprintf("%s.tmp.%d", path, (int)getpid());
+    _cleanup_close_ int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
+    if (fd < 0)
+        return pd_fail_errno(err, "create %s", tmp);
+    if (pd_write_all(fd, data, len) < 0 || fsync(fd) < 0) {
+        pd_fail_errno(err, "write %s", tmp);
+        unlink(tmp);
+        return -1;
+    }
+    if (rename(tmp, path) < 0) {
+        pd_fail_errno(err, "rename %s to %s", tmp, path);
+        unlink(tmp);
+        return -1;
+    }
+    return 0;
+}
+
+int pd_write_string(const char *path, const char *s, pd_error **err)
+{
+    _cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0)
+        return pd_fail_errno(err, "open %s", path);
+    if (pd_write_all(fd, s, strlen(s)) < 0)
+        return pd_fail_errno(err, "write %s", path);
+    return 0;
+}
+
+int pd_mkdir_p(const char *path, int mode, pd_error **err)
+{
+    _cleanup_free_ char *p = pd_xstrdup(path);
+    for (char *s = p + 1; ; s++) {
+        if (*s == '/' || *s == '\0') {
+            char c = *s;
+            *s = '\0';
+            if (mkdir(p, mode) < 0 && errno != EEXIST)
+                return pd_fail_errno(err, "mkdir %s", p);
+            *s = c;
+            if (c == '\0')
+                break;
+        }
+    }
+    return 0;
+}
+
+static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)ftw;
+    int r = (flag == FTW_DP) ? rmdir(path) : unlink(path);
+    return (r < 0 && errno != ENOENT) ? -1 : 0;
+}
+
+int pd_rm_rf(const char *path, pd_error **err)
+{
+    if (nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT) < 0 && errno != ENOENT)
+        return pd_fail_errno(err, "remove %s", path);
+    return 0;
+}
+
+void pd_time_rfc3339(char *buf, size_t len)
+{
+    struct timespec ts;
+    struct tm tm;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    gmtime_r(&ts.tv_sec, &tm);
+    char base[32];
+    strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(buf, len, "%s.%09ldZ", base, ts.tv_nsec);
+}
+
+bool pd_parse_u64(const char *s, unsigned long long *out)
+{
+    if (s == NULL || *s < '0' || *s > '9')
+        return false;
+    errno = 0;
+    char *end = NULL;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno != 0 || *end != '\0')
+        return false;
+    *out = v;
+    return true;
+}
