@@ -242,11 +242,14 @@ unsigned long long pd_pid_start_time(pid_t pid)
     char *p = strrchr(buf, ')');
     if (p == NULL)
         return 0;
-    char state = 0;
+    /* p+2 is field 3 (state); starttime is field 22. */
+    char *save = NULL;
+    char *tok = strtok_r(p + 1, " ", &save);
+    char state = tok ? tok[0] : 0;
+    for (int field = 4; tok != NULL && field <= 22; field++)
+        tok = strtok_r(NULL, " ", &save);
     unsigned long long start = 0;
-    /* state(3) ... starttime(22): skip 18 fields after state. */
-    if (sscanf(p + 2, "%c %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %llu",
-               &state, &start) != 2)
+    if (tok == NULL || !pd_parse_u64(tok, &start))
         return 0;
     if (state == 'Z' || state == 'X')
         return 0;

@@ -1,0 +1,534 @@
+/* paddock: JSON through yajl.  Parsing uses yajl_tree (a read-only tree);
+ * a pd_json node is a yajl_val in disguise.  Generating uses yajl_gen.
+ *
+ * Decisions:
+ *  - Comments are accepted (yajl_tree's default), trailing garbage is not.
+ *  - Documents nested deeper than PD_JSON_MAX_DEPTH are rejected before
+ *    yajl sees them (yajl_tree_free recurses; configs are a few levels deep),
+ *    and so are strings containing \u0000 (yajl_tree strings are C strings).
+ *  - A key given twice in an object: pd_json_get returns the last one, as
+ *    Go's encoding/json (runc, podman, docker) does.
+ *  - Integers are read from the number's text, so 2^64-1 fits a uint64 and
+ *    1e3, 1.5 or -0.0 are not integers.
+ *  - The generator writes invalid UTF-8 bytes as U+FFFD so that every
+ *    document it produces parses again; misuse (unbalanced open/close, a
+ *    value where a key is due) is a programming error and aborts.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include "json.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yajl/yajl_gen.h>
+#include <yajl/yajl_parse.h>
+#include <yajl/yajl_tree.h>
+
+#include "util.h"
+
+#define PD_JSON_MAX_DEPTH 1000
+
+static yajl_val Y(const pd_json *v) { return (yajl_val)(uintptr_t)v; }
+static pd_json *P(yajl_val v) { return (pd_json *)(uintptr_t)v; }
+
+/* Line and column (1-based) of byte offset off. */
+static void position(const char *text, size_t len, size_t off, size_t *line, size_t *col)
+{
+    size_t l = 1, c = 1;
+    if (off > len)
+        off = len;
+    for (size_t i = 0; i < off; i++) {
+        if (text[i] == '\n') {
+            l++;
+            c = 1;
+        } else {
+            c++;
+        }
+    }
+    *line = l;
+    *col = c;
+}
+
+static int fail_at(const char *text, size_t len, size_t off, const char *what, pd_error **err)
+{
+    size_t line, col;
+    position(text, len, off, &line, &col);
+    return pd_failx(err, "line %zu, column %zu: %s", line, col, what);
+}
+
+/* Offset just past the comment starting at text[i] ('/'), or i when there
+ * is none (yajl then reports the stray '/'). */
+static size_t skip_comment(const char *text, size_t len, size_t i)
+{
+    if (i + 1 >= len)
+        return i;
+    if (text[i + 1] == '/') {
+        const char *nl = memchr(text + i, '\n', len - i);
+        return nl ? (size_t)(nl - text) : len;
+    }
+    if (text[i + 1] == '*') {
+        const char *e = memmem(text + i + 2, len - i - 2, "*/", 2);
+        return e ? (size_t)(e - text) + 2 : len;
+    }
+    return i;
+}
+
+/* Reject nesting deeper than PD_JSON_MAX_DEPTH and the escape \u0000
+ * (yajl_tree would truncate the string there). */
+static int prescan(const char *text, size_t len, pd_error **err)
+{
+    size_t depth = 0;
+    bool in_str = false, esc = false;
+    for (size_t i = 0; i < len; i++) {
+        char ch = text[i];
+        if (in_str) {
+            if (esc && ch == 'u' && i + 4 < len && memcmp(text + i + 1, "0000", 4) == 0)
+                return fail_at(text, len, i - 1, "\\u0000 in a JSON string is not supported",
+                               err);
+            if (esc)
+                esc = false;
+            else if (ch == '\\')
+                esc = true;
+            else if (ch == '"')
+                in_str = false;
+        } else if (ch == '"') {
+            in_str = true;
+        } else if (ch == '/') {
+            size_t next = skip_comment(text, len, i);
+            if (next > i)
+                i = next - 1;
+        } else if (ch == '[' || ch == '{') {
+            if (++depth > PD_JSON_MAX_DEPTH)
+                return fail_at(text, len, i, "JSON nested too deeply", err);
+        } else if ((ch == ']' || ch == '}') && depth > 0) {
+            depth--;
+        }
+    }
+    return 0;
+}
+
+/* yajl_tree_parse only gives a verbose message without a position: run the
+ * bare parser again to find where it stops and a one-line reason. */
+static int parse_error(const char *text, size_t len, const char *tree_msg, pd_error **err)
+{
+    yajl_handle h = yajl_alloc(NULL, NULL, NULL);
+    if (h == NULL)
+        abort();
+    yajl_config(h, yajl_allow_comments, 1);
+    size_t off = len;
+    yajl_status st = yajl_parse(h, (const unsigned char *)text, len);
+    if (st != yajl_status_ok) {
+        /* yajl has consumed the offending token: point at its last byte */
+        off = yajl_get_bytes_consumed(h);
+        if (off > 0)
+            off--;
+    } else {
+        st = yajl_complete_parse(h); /* premature EOF: point past the end */
+    }
+    if (st == yajl_status_ok) {
+        /* should not happen: fall back to yajl_tree's own message */
+        yajl_free(h);
+        char *m = pd_xstrdup(tree_msg[0] ? tree_msg : "invalid JSON");
+        char *nl = strchr(m, '\n');
+        if (nl)
+            *nl = '\0';
+        int r = pd_failx(err, "%s", m);
+        free(m);
+        return r;
+    }
+    unsigned char *raw = yajl_get_error(h, 0, NULL, 0);
+    char *msg = pd_xstrdup(raw ? (const char *)raw : "invalid JSON");
+    yajl_free_error(h, raw);
+    yajl_free(h);
+    size_t n = strlen(msg);
+    while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == ' ' || msg[n - 1] == '.'))
+        msg[--n] = '\0';
+    size_t line, col;
+    position(text, len, off, &line, &col);
+    int r = pd_failx(err, "line %zu, column %zu: %s", line, col, msg);
+    free(msg);
+    return r;
+}
+
+int pd_json_parse(const char *text, size_t len, pd_json **out, pd_error **err)
+{
+    *out = NULL;
+    const char *nul = memchr(text, '\0', len);
+    if (nul != NULL)
+        return fail_at(text, len, (size_t)(nul - text), "NUL byte in JSON text", err);
+    if (prescan(text, len, err) < 0)
+        return -1;
+    /* yajl_tree_parse wants a NUL-terminated string */
+    char *copy = pd_xmalloc(len + 1);
+    memcpy(copy, text, len);
+    copy[len] = '\0';
+    char ebuf[1024];
+    ebuf[0] = '\0';
+    yajl_val v = yajl_tree_parse(copy, ebuf, sizeof(ebuf));
+    free(copy);
+    if (v == NULL)
+        return parse_error(text, len, ebuf, err);
+    *out = P(v);
+    return 0;
+}
+
+void pd_json_free(pd_json *root)
+{
+    if (root != NULL)
+        yajl_tree_free(Y(root));
+}
+
+enum pd_json_type pd_json_type(const pd_json *v)
+{
+    yajl_val y = Y(v);
+    if (y == NULL)
+        return PD_JSON_NULL;
+    switch (y->type) {
+    case yajl_t_string:
+        return PD_JSON_STRING;
+    case yajl_t_number:
+        return PD_JSON_NUMBER;
+    case yajl_t_object:
+        return PD_JSON_OBJECT;
+    case yajl_t_array:
+        return PD_JSON_ARRAY;
+    case yajl_t_true:
+    case yajl_t_false:
+        return PD_JSON_BOOL;
+    case yajl_t_null:
+    case yajl_t_any:
+    default:
+        return PD_JSON_NULL;
+    }
+}
+
+const char *pd_json_type_name(const pd_json *v)
+{
+    switch (pd_json_type(v)) {
+    case PD_JSON_BOOL:
+        return "boolean";
+    case PD_JSON_NUMBER:
+        return "number";
+    case PD_JSON_STRING:
+        return "string";
+    case PD_JSON_ARRAY:
+        return "array";
+    case PD_JSON_OBJECT:
+        return "object";
+    case PD_JSON_NULL:
+    default:
+        return "null";
+    }
+}
+
+pd_json *pd_json_get(const pd_json *v, const char *key)
+{
+    yajl_val y = Y(v);
+    if (y == NULL || y->type != yajl_t_object || key == NULL)
+        return NULL;
+    /* last one wins, like Go's encoding/json */
+    for (size_t i = y->u.object.len; i-- > 0;) {
+        if (strcmp(y->u.object.keys[i], key) == 0)
+            return P(y->u.object.values[i]);
+    }
+    return NULL;
+}
+
+size_t pd_json_len(const pd_json *v)
+{
+    yajl_val y = Y(v);
+    if (y == NULL)
+        return 0;
+    if (y->type == yajl_t_array)
+        return y->u.array.len;
+    if (y->type == yajl_t_object)
+        return y->u.object.len;
+    return 0;
+}
+
+pd_json *pd_json_at(const pd_json *v, size_t i)
+{
+    yajl_val y = Y(v);
+    if (y == NULL)
+        return NULL;
+    if (y->type == yajl_t_array)
+        return i < y->u.array.len ? P(y->u.array.values[i]) : NULL;
+    if (y->type == yajl_t_object)
+        return i < y->u.object.len ? P(y->u.object.values[i]) : NULL;
+    return NULL;
+}
+
+const char *pd_json_key_at(const pd_json *v, size_t i)
+{
+    yajl_val y = Y(v);
+    if (y == NULL || y->type != yajl_t_object || i >= y->u.object.len)
+        return NULL;
+    return y->u.object.keys[i];
+}
+
+const char *pd_json_string(const pd_json *v)
+{
+    yajl_val y = Y(v);
+    if (y == NULL || y->type != yajl_t_string)
+        return NULL;
+    return y->u.string;
+}
+
+bool pd_json_bool(const pd_json *v, bool *out)
+{
+    yajl_val y = Y(v);
+    if (y == NULL || (y->type != yajl_t_true && y->type != yajl_t_false))
+        return false;
+    *out = y->type == yajl_t_true;
+    return true;
+}
+
+/* The number's text when it is written as an integer: [-]digits. */
+static const char *integer_text(const pd_json *v)
+{
+    yajl_val y = Y(v);
+    if (y == NULL || y->type != yajl_t_number || y->u.number.r == NULL)
+        return NULL;
+    const char *s = y->u.number.r;
+    const char *d = s[0] == '-' ? s + 1 : s;
+    if (*d == '\0')
+        return NULL;
+    for (const char *p = d; *p; p++) {
+        if (*p < '0' || *p > '9')
+            return NULL;
+    }
+    return s;
+}
+
+bool pd_json_int64(const pd_json *v, int64_t *out)
+{
+    const char *s = integer_text(v);
+    if (s == NULL)
+        return false;
+    errno = 0;
+    char *end = NULL;
+    long long r = strtoll(s, &end, 10);
+    if (errno != 0 || end == s || *end != '\0')
+        return false;
+    *out = (int64_t)r;
+    return true;
+}
+
+bool pd_json_uint64(const pd_json *v, uint64_t *out)
+{
+    const char *s = integer_text(v);
+    if (s == NULL)
+        return false;
+    if (s[0] == '-') {
+        /* "-0" is zero; any other negative number is out of range */
+        for (const char *p = s + 1; *p; p++) {
+            if (*p != '0')
+                return false;
+        }
+        *out = 0;
+        return true;
+    }
+    errno = 0;
+    char *end = NULL;
+    unsigned long long r = strtoull(s, &end, 10);
+    if (errno != 0 || end == s || *end != '\0')
+        return false;
+    *out = (uint64_t)r;
+    return true;
+}
+
+/* ---- generator ---- */
+
+struct pd_jgen {
+    yajl_gen g;
+    size_t depth; /* open maps and arrays */
+};
+
+static void gen_check(yajl_gen_status st, const char *what)
+{
+    if (st == yajl_gen_status_ok)
+        return;
+    fprintf(stderr, "paddock: JSON generator misuse in %s (yajl status %d)\n", what, (int)st);
+    abort();
+}
+
+pd_jgen *pd_jgen_new(bool pretty)
+{
+    pd_jgen *g = pd_xcalloc(1, sizeof(*g));
+    g->g = yajl_gen_alloc(NULL);
+    if (g->g == NULL)
+        abort();
+    if (pretty) {
+        yajl_gen_config(g->g, yajl_gen_beautify, 1);
+        yajl_gen_config(g->g, yajl_gen_indent_string, "  ");
+    }
+    return g;
+}
+
+void pd_jgen_map_open(pd_jgen *g)
+{
+    gen_check(yajl_gen_map_open(g->g), "map_open");
+    g->depth++;
+}
+
+void pd_jgen_map_close(pd_jgen *g)
+{
+    gen_check(yajl_gen_map_close(g->g), "map_close");
+    g->depth--;
+}
+
+void pd_jgen_array_open(pd_jgen *g)
+{
+    gen_check(yajl_gen_array_open(g->g), "array_open");
+    g->depth++;
+}
+
+void pd_jgen_array_close(pd_jgen *g)
+{
+    gen_check(yajl_gen_array_close(g->g), "array_close");
+    g->depth--;
+}
+
+/* Length of the valid UTF-8 sequence at s (1-4), or 0 if invalid. */
+static size_t utf8_seq(const unsigned char *s)
+{
+    unsigned char c = s[0];
+    if (c < 0x80)
+        return 1;
+    size_t n;
+    uint32_t cp;
+    if (c >= 0xc2 && c <= 0xdf) {
+        n = 2;
+        cp = c & 0x1f;
+    } else if (c >= 0xe0 && c <= 0xef) {
+        n = 3;
+        cp = c & 0x0f;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+        n = 4;
+        cp = c & 0x07;
+    } else {
+        return 0;
+    }
+    for (size_t i = 1; i < n; i++) {
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (s[i] & 0x3f);
+    }
+    if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+        (cp >= 0xd800 && cp <= 0xdfff))
+        return 0;
+    return n;
+}
+
+/* s with each invalid UTF-8 byte replaced by U+FFFD; NULL if s is valid. */
+static char *utf8_fix(const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t n = strlen(s), i = 0;
+    bool valid = true;
+    while (i < n) {
+        size_t k = utf8_seq(p + i);
+        if (k == 0) {
+            valid = false;
+            break;
+        }
+        i += k;
+    }
+    if (valid)
+        return NULL;
+    char *r = pd_xmalloc(n * 3 + 1);
+    size_t o = 0;
+    for (i = 0; i < n;) {
+        size_t k = utf8_seq(p + i);
+        if (k == 0) {
+            memcpy(r + o, "\xef\xbf\xbd", 3);
+            o += 3;
+            i++;
+        } else {
+            memcpy(r + o, p + i, k);
+            o += k;
+            i += k;
+        }
+    }
+    r[o] = '\0';
+    return r;
+}
+
+static yajl_gen_status gen_str(yajl_gen g, const char *s)
+{
+    char *fixed = utf8_fix(s);
+    const char *use = fixed ? fixed : s;
+    yajl_gen_status st = yajl_gen_string(g, (const unsigned char *)use, strlen(use));
+    free(fixed);
+    return st;
+}
+
+void pd_jgen_key(pd_jgen *g, const char *key) { gen_check(gen_str(g->g, key ? key : ""), "key"); }
+
+void pd_jgen_string(pd_jgen *g, const char *s)
+{
+    if (s == NULL)
+        gen_check(yajl_gen_null(g->g), "null");
+    else
+        gen_check(gen_str(g->g, s), "string");
+}
+
+void pd_jgen_int(pd_jgen *g, long long v) { gen_check(yajl_gen_integer(g->g, v), "int"); }
+
+void pd_jgen_uint(pd_jgen *g, unsigned long long v)
+{
+    /* yajl_gen_integer takes long long: write larger values as raw digits */
+    char buf[32];
+    int n = snprintf(buf, sizeof(buf), "%llu", v);
+    gen_check(yajl_gen_number(g->g, buf, (size_t)n), "uint");
+}
+
+void pd_jgen_bool(pd_jgen *g, bool v) { gen_check(yajl_gen_bool(g->g, v), "bool"); }
+void pd_jgen_null(pd_jgen *g) { gen_check(yajl_gen_null(g->g), "null"); }
+
+void pd_jgen_kv_string(pd_jgen *g, const char *key, const char *s)
+{
+    pd_jgen_key(g, key);
+    pd_jgen_string(g, s);
+}
+
+void pd_jgen_kv_int(pd_jgen *g, const char *key, long long v)
+{
+    pd_jgen_key(g, key);
+    pd_jgen_int(g, v);
+}
+
+void pd_jgen_kv_bool(pd_jgen *g, const char *key, bool v)
+{
+    pd_jgen_key(g, key);
+    pd_jgen_bool(g, v);
+}
+
+char *pd_jgen_finish(pd_jgen *g, size_t *len)
+{
+    const unsigned char *buf = NULL;
+    size_t n = 0;
+    if (g->depth != 0)
+        gen_check(yajl_gen_generation_complete, "finish (unclosed map or array)");
+    gen_check(yajl_gen_get_buf(g->g, &buf, &n), "finish");
+    char *r = pd_xmalloc(n + 1);
+    memcpy(r, buf, n);
+    r[n] = '\0';
+    if (len != NULL)
+        *len = n;
+    pd_jgen_free(g);
+    return r;
+}
+
+void pd_jgen_free(pd_jgen *g)
+{
+    if (g == NULL)
+        return;
+    yajl_gen_free(g->g);
+    free(g);
+}

@@ -1,0 +1,249 @@
+/* paddock apply: seccomp filters through libseccomp (never hand-written BPF).
+ *
+ * Semantics follow runc:
+ *  - unknown syscall names are skipped (the profile may name syscalls this
+ *    libseccomp/kernel does not know);
+ *  - a rule whose action equals the default action is skipped (libseccomp
+ *    rejects it);
+ *  - SCMP_ACT_ERRNO and SCMP_ACT_TRACE default to EPERM when errnoRet is
+ *    absent (runc: actErrno/actTrace = ...SetReturnCode(EPERM));
+ *  - SCMP_CMP_MASKED_EQ: "value" is the mask and "valueTwo" the datum, i.e.
+ *    the rule matches when (arg & value) == valueTwo.  runc passes
+ *    (value, valueTwo) to libseccomp's (datum_a, datum_b), and libseccomp
+ *    defines MASKED_EQ as SCMP_CMP(arg, SCMP_CMP_MASKED_EQ, mask, datum);
+ *  - conditions naming the same argument index twice cannot be combined in
+ *    one libseccomp rule, so they become one rule each (OR); otherwise all
+ *    conditions go into one rule (AND);
+ *  - the filter does not set no_new_privs by itself (SCMP_FLTATR_CTL_NNP=0):
+ *    process.c decides, and loads early (privileged) when NNP is off.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include "seccomp.h"
+
+#include <ctype.h>
+#include <errno.h>
+/* With -Iruntime, <seccomp.h> resolves to runtime/seccomp.h (same name).
+ * Reach libseccomp's header through a path that only matches inside an
+ * include directory literally named "include" (/usr/include, ...). */
+#include <seccomp.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "util.h"
+
+#define ARCH_PREFIX "SCMP_ARCH_"
+#define MAX_SYSCALL_ARGS 6
+
+static const char *action_name(enum pd_seccomp_action a)
+{
+    switch (a) {
+    case PD_SECCOMP_KILL: return "SCMP_ACT_KILL";
+    case PD_SECCOMP_KILL_PROCESS: return "SCMP_ACT_KILL_PROCESS";
+    case PD_SECCOMP_KILL_THREAD: return "SCMP_ACT_KILL_THREAD";
+    case PD_SECCOMP_TRAP: return "SCMP_ACT_TRAP";
+    case PD_SECCOMP_ERRNO: return "SCMP_ACT_ERRNO";
+    case PD_SECCOMP_TRACE: return "SCMP_ACT_TRACE";
+    case PD_SECCOMP_ALLOW: return "SCMP_ACT_ALLOW";
+    case PD_SECCOMP_LOG: return "SCMP_ACT_LOG";
+    case PD_SECCOMP_NOTIFY: return "SCMP_ACT_NOTIFY";
+    }
+    return NULL;
+}
+
+/* Translate an action (+ optional errnoRet) to libseccomp's uint32 action. */
+static int resolve_action(enum pd_seccomp_action a, bool has_ret, uint32_t ret,
+                          uint32_t *out, pd_error **err)
+{
+    uint32_t data = has_ret ? ret : EPERM;
+    if ((a == PD_SECCOMP_ERRNO || a == PD_SECCOMP_TRACE) && data > 0xffff)
+        return pd_failx(err, "%s: errnoRet %u out of range (0-65535)",
+                        action_name(a), data);
+    switch (a) {
+    case PD_SECCOMP_KILL:
+    case PD_SECCOMP_KILL_THREAD: *out = SCMP_ACT_KILL_THREAD; return 0;
+    case PD_SECCOMP_KILL_PROCESS: *out = SCMP_ACT_KILL_PROCESS; return 0;
+    case PD_SECCOMP_TRAP: *out = SCMP_ACT_TRAP; return 0;
+    case PD_SECCOMP_ERRNO: *out = SCMP_ACT_ERRNO(data); return 0;
+    case PD_SECCOMP_TRACE: *out = SCMP_ACT_TRACE(data); return 0;
+    case PD_SECCOMP_ALLOW: *out = SCMP_ACT_ALLOW; return 0;
+    case PD_SECCOMP_LOG: *out = SCMP_ACT_LOG; return 0;
+    case PD_SECCOMP_NOTIFY:
+        return pd_failx(err, "action SCMP_ACT_NOTIFY is not supported yet");
+    }
+    return pd_failx(err, "unknown action %d", (int)a);
+}
+
+static int resolve_op(enum pd_seccomp_op op, enum scmp_compare *out)
+{
+    switch (op) {
+    case PD_SCMP_NE: *out = SCMP_CMP_NE; return 0;
+    case PD_SCMP_LT: *out = SCMP_CMP_LT; return 0;
+    case PD_SCMP_LE: *out = SCMP_CMP_LE; return 0;
+    case PD_SCMP_EQ: *out = SCMP_CMP_EQ; return 0;
+    case PD_SCMP_GE: *out = SCMP_CMP_GE; return 0;
+    case PD_SCMP_GT: *out = SCMP_CMP_GT; return 0;
+    case PD_SCMP_MASKED_EQ: *out = SCMP_CMP_MASKED_EQ; return 0;
+    }
+    return -1;
+}
+
+static int add_arch(scmp_filter_ctx ctx, const char *name, pd_error **err)
+{
+    size_t plen = strlen(ARCH_PREFIX);
+    if (strncmp(name, ARCH_PREFIX, plen) != 0 || name[plen] == '\0')
+        return pd_failx(err, "seccomp: unknown architecture \"%s\"", name);
+    _cleanup_free_ char *lower = pd_xstrdup(name + plen);
+    for (char *p = lower; *p; p++)
+        *p = (char)tolower((unsigned char)*p);
+    uint32_t arch = seccomp_arch_resolve_name(lower);
+    if (arch == 0)
+        return pd_failx(err, "seccomp: unknown architecture \"%s\"", name);
+    int r = seccomp_arch_add(ctx, arch);
+    if (r < 0 && r != -EEXIST)
+        return pd_fail(err, -r, "seccomp: add architecture \"%s\"", name);
+    return 0;
+}
+
+static int set_flag(scmp_filter_ctx ctx, const char *flag, pd_error **err)
+{
+    enum scmp_filter_attr attr;
+    if (strcmp(flag, "SECCOMP_FILTER_FLAG_TSYNC") == 0)
+        attr = SCMP_FLTATR_CTL_TSYNC;
+    else if (strcmp(flag, "SECCOMP_FILTER_FLAG_LOG") == 0)
+        attr = SCMP_FLTATR_CTL_LOG;
+    else if (strcmp(flag, "SECCOMP_FILTER_FLAG_SPEC_ALLOW") == 0)
+        attr = SCMP_FLTATR_CTL_SSB;
+    else if (strcmp(flag, "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV") == 0) {
+#if SCMP_VER_MAJOR > 2 || (SCMP_VER_MAJOR == 2 && SCMP_VER_MINOR >= 6)
+        attr = SCMP_FLTATR_CTL_WAITKILL;
+#else
+        return pd_failx(err, "seccomp: flag \"%s\" is not supported by libseccomp %d.%d.%d",
+                        flag, SCMP_VER_MAJOR, SCMP_VER_MINOR, SCMP_VER_MICRO);
+#endif
+    } else
+        return pd_failx(err, "seccomp: unknown flag \"%s\"", flag);
+    int r = seccomp_attr_set(ctx, attr, 1);
+    if (r < 0)
+        return pd_fail(err, -r, "seccomp: flag \"%s\"", flag);
+    return 0;
+}
+
+/* Translate a rule's conditions; *split is set when an argument index
+ * appears more than once (then each condition becomes its own rule). */
+static int build_conds(const struct pd_seccomp_syscall *s, struct scmp_arg_cmp *cmps,
+                       bool *split, pd_error **err)
+{
+    unsigned seen[MAX_SYSCALL_ARGS] = {0};
+    *split = false;
+    for (size_t i = 0; i < s->n_args; i++) {
+        const struct pd_seccomp_arg *a = &s->args[i];
+        enum scmp_compare op;
+        if (a->index >= MAX_SYSCALL_ARGS)
+            return pd_failx(err, "seccomp: syscall \"%s\": argument index %u out of range (0-5)",
+                            s->names[0], a->index);
+        if (resolve_op(a->op, &op) < 0)
+            return pd_failx(err, "seccomp: syscall \"%s\": unknown operator %d",
+                            s->names[0], (int)a->op);
+        if (++seen[a->index] > 1)
+            *split = true;
+        cmps[i] = (struct scmp_arg_cmp){
+            .arg = a->index, .op = op, .datum_a = a->value, .datum_b = a->value_two};
+    }
+    return 0;
+}
+
+static int add_rule(scmp_filter_ctx ctx, const char *name, uint32_t action,
+                    const struct scmp_arg_cmp *cmps, size_t n, bool split, pd_error **err)
+{
+    int nr = seccomp_syscall_resolve_name(name);
+    if (nr == __NR_SCMP_ERROR)
+        return 0; /* unknown to this libseccomp: skipped, as runc does */
+    int r = 0;
+    if (!split) {
+        r = seccomp_rule_add_array(ctx, action, nr, (unsigned)n, cmps);
+    } else {
+        for (size_t i = 0; i < n && r == 0; i++)
+            r = seccomp_rule_add_array(ctx, action, nr, 1, &cmps[i]);
+    }
+    if (r < 0)
+        return pd_fail(err, -r, "seccomp: syscall \"%s\": add rule", name);
+    return 0;
+}
+
+static int add_syscall(scmp_filter_ctx ctx, const struct pd_seccomp_syscall *s,
+                       uint32_t default_action, pd_error **err)
+{
+    if (s->n_names == 0)
+        return 0;
+    uint32_t action;
+    if (resolve_action(s->action, s->has_errno_ret, s->errno_ret, &action, err) < 0)
+        return pd_wrap(err, "seccomp: syscall \"%s\"", s->names[0]);
+    if (action == default_action)
+        return 0; /* redundant; libseccomp would reject it */
+    _cleanup_free_ struct scmp_arg_cmp *cmps = pd_xcalloc(s->n_args, sizeof(*cmps));
+    bool split;
+    if (build_conds(s, cmps, &split, err) < 0)
+        return -1;
+    for (size_t i = 0; i < s->n_names; i++)
+        if (add_rule(ctx, s->names[i], action, cmps, s->n_args, split, err) < 0)
+            return -1;
+    return 0;
+}
+
+static int configure(scmp_filter_ctx ctx, const struct pd_seccomp *sc,
+                     uint32_t default_action, pd_error **err)
+{
+    int r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
+    if (r < 0)
+        return pd_fail(err, -r, "seccomp: clear no_new_privs attribute");
+    for (size_t i = 0; i < sc->n_architectures; i++)
+        if (add_arch(ctx, sc->architectures[i], err) < 0)
+            return -1;
+    for (size_t i = 0; i < sc->n_flags; i++)
+        if (set_flag(ctx, sc->flags[i], err) < 0)
+            return -1;
+    /* Binary-tree optimisation for long profiles, like runc; optional. */
+    if (sc->n_syscalls > 32)
+        (void)seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
+    for (size_t i = 0; i < sc->n_syscalls; i++)
+        if (add_syscall(ctx, &sc->syscalls[i], default_action, err) < 0)
+            return -1;
+    return 0;
+}
+
+int pd_seccomp_build(const struct pd_seccomp *sc, void **ctx, pd_error **err)
+{
+    *ctx = NULL;
+    uint32_t def;
+    if (resolve_action(sc->default_action, sc->has_default_errno_ret,
+                       sc->default_errno_ret, &def, err) < 0)
+        return pd_wrap(err, "seccomp: default action");
+    scmp_filter_ctx c = seccomp_init(def);
+    if (c == NULL)
+        return pd_failx(err, "seccomp: init filter with default action %s failed",
+                        action_name(sc->default_action));
+    if (configure(c, sc, def, err) < 0) {
+        seccomp_release(c);
+        return -1;
+    }
+    *ctx = c;
+    return 0;
+}
+
+void pd_seccomp_release(void *ctx)
+{
+    if (ctx != NULL)
+        seccomp_release(ctx);
+}
+
+int pd_seccomp_load(void *ctx, pd_error **err)
+{
+    if (ctx == NULL)
+        return pd_failx(err, "seccomp: load: no filter");
+    int r = seccomp_load(ctx);
+    if (r < 0)
+        return pd_fail(err, -r, "seccomp: load filter");
+    return 0;
+}
