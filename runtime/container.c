@@ -176,6 +176,19 @@ static int check_terminal_opts(const struct pd_create_opts *o, const struct pd_c
     return 0;
 }
 
+/* The plan decides; whether the rootfs is really there is checked here. */
+static int check_rootfs(const struct pd_config *cfg, const struct pd_plan *plan, pd_error **err)
+{
+    struct stat st;
+    if (stat(plan->rootfs, &st) < 0)
+        return pd_fail_errno(err, "bundle %s: config.json: .root.path: rootfs %s", cfg->bundle,
+                             plan->rootfs);
+    if (!S_ISDIR(st.st_mode))
+        return pd_failx(err, "bundle %s: config.json: .root.path: rootfs %s is not a directory",
+                        cfg->bundle, plan->rootfs);
+    return 0;
+}
+
 static int listen_fds_count(void)
 {
     unsigned long long n;
@@ -193,7 +206,7 @@ static int spawn(const struct pd_create_opts *o, const struct pd_plan *plan, str
     int lfds = listen_fds_count();
     struct pd_init_args a = {
         .plan = plan, .id = o->id, .runtime_pid = getpid(), .sync_fd = sv[1],
-        .start_fd = start_fd, .console_fd = console_fd,
+        .start_fd = start_fd, .console_fd = console_fd, .state_dir_fd = out->dir.fd,
         .console_to_runtime = plan->cfg->process.terminal && console_fd < 0,
         .preserve_fds = o->preserve_fds + lfds, .listen_fds = lfds > 0,
     };
@@ -242,7 +255,7 @@ int pd_container_create(const struct pd_create_opts *o, struct pd_created *out, 
     if (pd_state_check_id(o->id, err) < 0 || pd_config_load(o->bundle, &out->cfg, err) < 0 ||
         check_terminal_opts(o, out->cfg, err) < 0 || pd_plan_build(out->cfg, &po, &plan, err) < 0)
         goto fail_early;
-    if (pd_state_dir_create(o->root, o->id, &out->dir, err) < 0)
+    if (check_rootfs(out->cfg, plan, err) < 0 || pd_state_dir_create(o->root, o->id, &out->dir, err) < 0)
         goto fail_early;
     out->state = state_new(out->cfg, o->id, plan->rootless);
     if (copy_config(out->cfg, &out->dir, err) < 0 || pd_state_write(&out->dir, out->state, err) < 0 ||

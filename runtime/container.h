@@ -80,6 +80,7 @@ struct pd_init_args {
     int sync_fd;
     int start_fd;
     int console_fd;      /* connected console socket, or -1 */
+    int state_dir_fd;    /* the runtime's locked state dir: closed first, so the lock dies with the runtime */
     bool console_to_runtime;
     int preserve_fds;
     bool listen_fds;

@@ -186,6 +186,8 @@ _Noreturn void pd_init_stage1(const struct pd_init_args *a)
     _cleanup_error_ pd_error *err = NULL;
     struct pd_sync_msg m;
     int sync = a->sync_fd;
+    /* flock() belongs to the open file: our copy would hold the lock forever. */
+    close(a->state_dir_fd);
     if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != a->runtime_pid)
         _exit(1);
     if (pd_sync_expect(sync, PD_SYNC_GO, &m, NULL, &err) < 0 || pd_ns_join(&plan->ns, &err) < 0)

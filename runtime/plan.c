@@ -5,7 +5,6 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
-#include <limits.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
@@ -216,11 +215,7 @@ static void plan_devices(const struct pd_config *cfg, struct pd_plan *p)
 static int plan_rootfs(const struct pd_config *cfg, const struct pd_plan_opts *o,
                        struct pd_plan *p, pd_error **err)
 {
-    _cleanup_free_ char *path = mount_source(cfg, cfg->root.path);
-    char real[PATH_MAX];
-    if (realpath(path, real) == NULL)
-        return plan_fail(cfg, err, ".root.path: rootfs %s: %s", path, strerror(errno));
-    p->rootfs = pd_xstrdup(real);
+    p->rootfs = mount_source(cfg, cfg->root.path);
     p->rootfs_readonly = cfg->root.readonly;
     p->no_pivot = o->no_pivot;
     p->rootfs_propagation = MS_SLAVE | MS_REC;

@@ -2,6 +2,9 @@
 #define _GNU_SOURCE
 #include <signal.h>
 #include <stdio.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "container.h"
@@ -13,12 +16,21 @@
 static int run_foreground(struct pd_created *c, pd_error **err)
 {
     int code = 0;
-    if (pd_container_start(&c->dir, c->state, c->cfg, err) < 0 ||
-        pd_supervise(c->pid, c->console_master, &code, err) < 0) {
+    if (pd_container_start(&c->dir, c->state, c->cfg, err) < 0) {
         pd_container_delete(&c->dir, c->state, c->cfg, true, NULL);
         return -1;
     }
-    if (pd_container_delete(&c->dir, c->state, c->cfg, true, err) < 0)
+    /* Let kill, state and delete work on the container while it runs. */
+    flock(c->dir.fd, LOCK_UN);
+    int r = pd_supervise(c->pid, c->console_master, &code, err);
+    flock(c->dir.fd, LOCK_EX);
+    if (r < 0) {
+        pd_container_delete(&c->dir, c->state, c->cfg, true, NULL);
+        return -1;
+    }
+    /* `delete --force` from elsewhere may have removed it already. */
+    if (faccessat(c->dir.fd, "state.json", F_OK, 0) == 0 &&
+        pd_container_delete(&c->dir, c->state, c->cfg, true, err) < 0)
         return -1;
     return code;
 }
