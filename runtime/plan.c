@@ -108,7 +108,7 @@ static int plan_namespaces(const struct pd_config *cfg, const struct pd_plan_opt
             int flag = pd_ns_clone_flag(n->type);
             has_user |= n->type == PD_NS_USER;
             has_mount |= n->type == PD_NS_MOUNT;
-            has_uts |= n->type == PD_NS_UTS && n->path == NULL;
+            has_uts |= n->type == PD_NS_UTS;
             has_time |= n->type == PD_NS_TIME && n->path == NULL;
             if (n->path != NULL) {
                 ns->join[ns->n_join++] = (struct pd_ns_join){n->type, flag, n->path};
@@ -129,8 +129,10 @@ static int plan_namespaces(const struct pd_config *cfg, const struct pd_plan_opt
     else if (l->n_uid_mappings > 0 || l->n_gid_mappings > 0)
         return plan_fail(cfg, err, ".linux.uidMappings: id mappings need a new user namespace "
                          "(add {\"type\": \"user\"} to .linux.namespaces)");
-    if ((cfg->hostname != NULL || cfg->domainname != NULL) && !has_uts)
-        return plan_fail(cfg, err, ".hostname: setting a hostname needs a new uts namespace");
+    if (cfg->hostname != NULL && !has_uts)
+        return plan_fail(cfg, err, ".hostname: setting a hostname needs a uts namespace");
+    if (cfg->domainname != NULL && !has_uts)
+        return plan_fail(cfg, err, ".domainname: setting a domainname needs a uts namespace");
     if ((l->time_monotonic.set || l->time_boottime.set) && !has_time)
         return plan_fail(cfg, err, ".linux.timeOffsets: time offsets need a new time namespace");
     ns->new_pid = (ns->unshare_flags & CLONE_NEWPID) != 0;
@@ -153,9 +155,16 @@ static int plan_one_mount(const struct pd_config *cfg, struct pd_plan *p, size_t
     op->index = i;
     op->dest = m->destination[0] == '/' ? pd_xstrdup(m->destination)
                                         : pd_xasprintf("/%s", m->destination);
-    if (pd_mount_opts_parse(m->options, &op->fl, err) < 0)
-        return pd_wrap(err, "bundle %s: %s: .mounts[%zu] (%s).options", cfg->bundle,
-                       cfg->file ? cfg->file : "config.json", i, m->destination);
+    if (pd_mount_opts_parse(m->options, &op->fl, err) < 0) {
+        if (cfg->bundle != NULL)
+            return pd_wrap(err, "bundle %s: %s: .mounts[%zu] (%s).options", cfg->bundle,
+                           cfg->file ? cfg->file : "config.json", i, m->destination);
+        return pd_wrap(err, "%s: .mounts[%zu] (%s).options", cfg->file ? cfg->file : "config.json",
+                       i, m->destination);
+    }
+    if (op->fl.idmap || m->n_uid_mappings > 0 || m->n_gid_mappings > 0)
+        return plan_fail(cfg, err, ".mounts[%zu] (%s): idmapped mounts are not supported yet", i,
+                         m->destination);
     const char *type = m->type;
     if (op->fl.bind || (type != NULL && strcmp(type, "bind") == 0)) {
         op->kind = PD_MOUNT_BIND;
@@ -167,8 +176,6 @@ static int plan_one_mount(const struct pd_config *cfg, struct pd_plan *p, size_t
     if (type == NULL)
         return plan_fail(cfg, err, ".mounts[%zu].type: required unless the options contain "
                          "\"bind\" or \"rbind\"", i);
-    if (op->fl.idmap)
-        return plan_fail(cfg, err, ".mounts[%zu].options: idmapped mounts are not supported", i);
     op->fstype = pd_xstrdup(type);
     op->source = pd_xstrdup(m->source != NULL ? m->source : type);
     if (strcmp(type, "cgroup") == 0 || strcmp(type, "cgroup2") == 0) {

@@ -68,8 +68,10 @@ struct pd_plan {
     const struct pd_config *cfg; /* borrowed; must outlive the plan */
     char *rootfs;                /* absolute host path of root.path */
     bool rootfs_readonly;
-    unsigned long rootfs_propagation; /* MS_* | MS_REC, from linux.rootfsPropagation (default MS_SLAVE|MS_REC) */
-    unsigned long rootfs_mount_propagation; /* applied to the new root after setup, 0 = none */
+    unsigned long rootfs_propagation; /* applied to "/" before anything is mounted: always
+                                         MS_SLAVE|MS_REC, so no container mount reaches the host */
+    unsigned long rootfs_mount_propagation; /* linux.rootfsPropagation, applied to the new root
+                                               after pivot_root; 0 = none */
     bool no_pivot;
     bool new_keyring;
     bool rootless;               /* not real root in the initial user namespace */
