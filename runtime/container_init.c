@@ -197,6 +197,12 @@ _Noreturn void pd_init_stage1(const struct pd_init_args *a)
             pd_fail_errno(&err, "create user namespace");
             die(sync, err);
         }
+        /* The runtime writes /proc/OURPID/uid_map: that needs us dumpable (no
+         * container process exists yet to abuse it; we turn it off below). */
+        if (prctl(PR_SET_DUMPABLE, 1) < 0) {
+            pd_fail_errno(&err, "prctl(PR_SET_DUMPABLE)");
+            die(sync, err);
+        }
         if (pd_sync_send(sync, PD_SYNC_USERMAP, 0, NULL, -1, &err) < 0 ||
             pd_sync_expect(sync, PD_SYNC_USERMAP_DONE, &m, NULL, &err) < 0)
             die(sync, err);

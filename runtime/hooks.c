@@ -16,6 +16,7 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -104,6 +105,9 @@ static _Noreturn void child_exec(const char *path, char *const argv[], char *con
     if (dup2(2, 1) < 0 && (errno != EBADF || close(1) < 0))
         goto fail;
     rep.stage = STAGE_SIGNALS;
+    /* A hook never outlives a runtime that was killed while waiting for it. */
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+        goto fail;
     child_reset_signals();
     if (sigemptyset(&none) < 0 || sigprocmask(SIG_SETMASK, &none, NULL) < 0)
         goto fail;

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 
 #include "cli/cli.h"
 #include "log.h"
@@ -101,6 +102,14 @@ static int parse_global(int argc, char **argv, struct pd_global *g)
 
 int main(int argc, char **argv)
 {
+    /* CVE-2019-5736: a container that can see our pid must not be able to
+     * open /proc/PID/exe (the paddock binary) to overwrite it later.
+     * Non-dumpable processes' /proc files need CAP_SYS_PTRACE in our user
+     * namespace; the setup children inherit this until they exec. */
+    if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) {
+        perror("paddock: prctl(PR_SET_DUMPABLE)");
+        return PD_EXIT_FAIL;
+    }
     struct pd_global g = {0};
     int r = parse_global(argc, argv, &g);
     pd_log_init(g.log_path, g.log_json, g.debug);
