@@ -45,6 +45,7 @@ SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sa
 SAN_LIB_OBJS := $(LIB_SRCS:%.c=$(SAN)/%.o)
 SAN_UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(SAN)/tests/%)
 
+.SECONDARY:
 .PHONY: all deps check check-unit check-unit-asan check-integration install uninstall clean unit
 all: runtime/paddock
 

@@ -43,6 +43,22 @@ int pd_container_run_hooks(const struct pd_config *cfg, const char *id, enum pd_
     return pd_hooks_run(&cfg->hooks[kind], kind, state, err);
 }
 
+void pd_container_run_hooks_warn(const struct pd_config *cfg, const char *id, enum pd_hook_kind kind,
+                                 enum pd_status status, pid_t pid)
+{
+    const struct pd_hook_list *all = &cfg->hooks[kind];
+    if (all->n == 0)
+        return;
+    _cleanup_free_ char *state = pd_container_hook_state(cfg, id, status, pid);
+    for (size_t i = 0; i < all->n; i++) {
+        /* One at a time: a failure is a warning and the rest still run. */
+        struct pd_hook_list one = {&all->v[i], 1};
+        _cleanup_error_ pd_error *e = NULL;
+        if (pd_hooks_run(&one, kind, state, &e) < 0)
+            pd_warn("%s", e->msg);
+    }
+}
+
 /* A listening unix socket at DIR/start.sock.  The path goes through
  * /proc/self/fd so that long roots and ids fit in sun_path. */
 static int listen_start_socket(const struct pd_container_dir *d, int *out, pd_error **err)
@@ -233,12 +249,8 @@ static int spawn(const struct pd_create_opts *o, const struct pd_plan *plan, str
             kill(out->pid, SIGKILL);
             waitpid(out->pid, NULL, 0);
         }
-        if (h.hooks_started) {
-            _cleanup_error_ pd_error *e2 = NULL;
-            if (pd_container_run_hooks(plan->cfg, o->id, PD_HOOK_POSTSTOP, PD_STATUS_STOPPED, 0,
-                                       &e2) < 0)
-                pd_warn("%s", e2->msg);
-        }
+        if (h.hooks_started)
+            pd_container_run_hooks_warn(plan->cfg, o->id, PD_HOOK_POSTSTOP, PD_STATUS_STOPPED, 0);
     }
     return r;
 }
@@ -317,8 +329,6 @@ int pd_container_start(struct pd_container_dir *d, struct pd_state *st,
     st->status = PD_STATUS_RUNNING;
     if (pd_state_write(d, st, err) < 0)
         return -1;
-    _cleanup_error_ pd_error *e2 = NULL;
-    if (pd_container_run_hooks(cfg, st->id, PD_HOOK_POSTSTART, PD_STATUS_RUNNING, st->pid, &e2) < 0)
-        pd_warn("%s", e2->msg);
+    pd_container_run_hooks_warn(cfg, st->id, PD_HOOK_POSTSTART, PD_STATUS_RUNNING, st->pid);
     return 0;
 }

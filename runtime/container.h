@@ -69,6 +69,9 @@ int pd_container_config(const struct pd_container_dir *d, const struct pd_state 
 /* The state JSON hooks get on stdin. */
 char *pd_container_hook_state(const struct pd_config *cfg, const char *id,
                               enum pd_status status, pid_t pid);
+/* poststart/poststop: every hook runs; each failure is only a warning (runtime.md). */
+void pd_container_run_hooks_warn(const struct pd_config *cfg, const char *id, enum pd_hook_kind kind,
+                                 enum pd_status status, pid_t pid);
 int pd_container_run_hooks(const struct pd_config *cfg, const char *id, enum pd_hook_kind kind,
                            enum pd_status status, pid_t pid, pd_error **err);
 

@@ -118,16 +118,6 @@ static int init_setup(const struct pd_init_args *a, pid_t *host_pid, char **exe,
     return 0;
 }
 
-static void reset_signals(void)
-{
-    sigset_t none;
-    sigemptyset(&none);
-    for (int s = 1; s < NSIG; s++)
-        if (s != SIGKILL && s != SIGSTOP)
-            signal(s, SIG_DFL);
-    sigprocmask(SIG_SETMASK, &none, NULL);
-}
-
 /* Wait for `start`, run startContainer hooks, exec.  Errors go to `start`. */
 static _Noreturn void init_wait_and_exec(const struct pd_init_args *a, pid_t host_pid,
                                          const char *exe, void *sc)
@@ -149,7 +139,7 @@ static _Noreturn void init_wait_and_exec(const struct pd_init_args *a, pid_t hos
         die(conn, err);
     if (pd_sync_send(conn, PD_SYNC_READY, 0, NULL, -1, &err) < 0)
         _exit(1);
-    reset_signals();
+    pd_reset_signals();
     struct pd_exec_opts eo = {.preserve_fds = a->preserve_fds, .seccomp_ctx = sc,
                               .set_listen_fds = a->listen_fds};
     pd_process_exec(&cfg->process, exe, &eo, &err);

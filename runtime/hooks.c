@@ -79,25 +79,11 @@ static int child_install_fd(int from, int to)
     return dup2(from, to) < 0 ? -1 : 0;
 }
 
-static void child_reset_signals(void)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = SIG_DFL;
-    for (int sig = 1; sig < NSIG; sig++) {
-        if (sig == SIGKILL || sig == SIGSTOP)
-            continue;
-        /* glibc refuses its reserved RT signals with EINVAL: nothing to reset. */
-        (void)sigaction(sig, &sa, NULL);
-    }
-}
-
 /* The forked child: only async-signal-safe calls from here on. */
 static _Noreturn void child_exec(const char *path, char *const argv[], char *const envp[],
                                  int in_r, int rep_w)
 {
     struct child_report rep = { STAGE_STDIO, 0 };
-    sigset_t none;
 
     if (child_install_fd(in_r, 0) < 0)
         goto fail;
@@ -108,9 +94,7 @@ static _Noreturn void child_exec(const char *path, char *const argv[], char *con
     /* A hook never outlives a runtime that was killed while waiting for it. */
     if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
         goto fail;
-    child_reset_signals();
-    if (sigemptyset(&none) < 0 || sigprocmask(SIG_SETMASK, &none, NULL) < 0)
-        goto fail;
+    pd_reset_signals();
     /* Everything above fd 2 (including rep_w) is closed by execve. */
     rep.stage = STAGE_FDS;
     if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) < 0)

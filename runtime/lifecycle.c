@@ -128,10 +128,7 @@ int pd_container_delete(struct pd_container_dir *d, struct pd_state *st,
         return pd_failx(err, "cannot delete container \"%s\": it is running (use --force)", st->id);
     if (s != PD_STATUS_STOPPED && stop_container(st, err) < 0)
         return -1;
-    if (cfg != NULL) {
-        _cleanup_error_ pd_error *e2 = NULL;
-        if (pd_container_run_hooks(cfg, st->id, PD_HOOK_POSTSTOP, PD_STATUS_STOPPED, 0, &e2) < 0)
-            pd_warn("%s", e2->msg);
-    }
+    if (cfg != NULL)
+        pd_container_run_hooks_warn(cfg, st->id, PD_HOOK_POSTSTOP, PD_STATUS_STOPPED, 0);
     return pd_state_dir_remove(d, err);
 }

@@ -314,7 +314,8 @@ static int apply_fs(const struct pd_mount_op *op, int rootfd, pd_error **err)
     char p[FD_PATH_LEN];
     const char *source = op->source != NULL ? op->source : op->fstype;
     if (mount(source, pd_fd_path(dest, p, sizeof(p)), op->fstype, flags, op->fl.data) < 0)
-        return pd_fail_errno(err, "mount %s", op->fstype);
+        return op->fl.data ? pd_fail_errno(err, "mount %s with options \"%s\"", op->fstype, op->fl.data)
+                           : pd_fail_errno(err, "mount %s", op->fstype);
     return finish_fs(op, rootfd, dest, copy_from, err);
 }
 

@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <signal.h>
+#include <sys/syscall.h>
 #include <time.h>
 
 void *pd_xmalloc(size_t n)
@@ -233,4 +235,23 @@ bool pd_parse_u64(const char *s, unsigned long long *out)
         return false;
     *out = v;
     return true;
+}
+
+/* The kernel's struct sigaction (not glibc's). */
+struct pd_kernel_sigaction {
+    void (*handler)(int);
+    unsigned long flags;
+    void (*restorer)(void);
+    unsigned long mask;
+};
+
+void pd_reset_signals(void)
+{
+    struct pd_kernel_sigaction dfl = {SIG_DFL, 0, NULL, 0};
+    for (int sig = 1; sig < NSIG; sig++)
+        if (sig != SIGKILL && sig != SIGSTOP)
+            (void)syscall(SYS_rt_sigaction, sig, &dfl, NULL, sizeof(dfl.mask));
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
 }

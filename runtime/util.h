@@ -56,4 +56,10 @@ void pd_time_rfc3339(char *buf, size_t len);
 /* Parse a decimal unsigned integer strictly; returns false on junk/overflow. */
 bool pd_parse_u64(const char *s, unsigned long long *out);
 
+
+
+/* Reset every signal disposition to SIG_DFL (including the RT signals glibc
+ * reserves, which sigaction() refuses) and clear the signal mask.
+ * Async-signal-safe: for use between fork and exec. */
+void pd_reset_signals(void);
 #endif

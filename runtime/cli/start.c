@@ -14,9 +14,11 @@ static int one_id(int argc, char **argv, const char *help, const char **id)
         fputs(help, stdout);
         return -1;
     }
-    if (argc != 2 || argv[1][0] == '-')
-        return pd_usage_error(argv[0], argc == 2 ? "unknown option \"%s\"" : "expected exactly one container ID%s",
-                              argc == 2 ? argv[1] : "");
+    for (int i = 1; i < argc; i++)
+        if (argv[i][0] == '-')
+            return pd_usage_error(argv[0], "unknown option \"%s\"", argv[i]);
+    if (argc != 2)
+        return pd_usage_error(argv[0], "expected exactly one container ID");
     *id = argv[1];
     return 0;
 }

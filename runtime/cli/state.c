@@ -15,7 +15,10 @@ int pd_cmd_state(struct pd_global *g, int argc, char **argv)
               stdout);
         return 0;
     }
-    if (argc != 2 || argv[1][0] == '-')
+    for (int i = 1; i < argc; i++)
+        if (argv[i][0] == '-')
+            return pd_usage_error("state", "unknown option \"%s\"", argv[i]);
+    if (argc != 2)
         return pd_usage_error("state", "expected exactly one container ID");
     _cleanup_error_ pd_error *err = NULL;
     _cleanup_state_ struct pd_state *st = NULL;

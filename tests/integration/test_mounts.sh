@@ -1,0 +1,260 @@
+#!/usr/bin/env bash
+# Mounts: config mounts (tmpfs, bind rw/ro), masked and readonly paths,
+# root.readonly, symlinked destinations that point out of the rootfs, /dev,
+# linux.devices, bad options and a missing rootfs.
+#
+# Validated with RUNTIME=runc (runc 1.1.5): all cases pass.
+source "$(dirname "$0")/lib.sh"
+
+B=$T/bundle
+setup_bundle() {
+    [ -d "$B" ] || make_bundle "$B" true
+    if [ -f "$T/config.orig" ]; then cp "$T/config.orig" "$B/config.json"; else cp "$B/config.json" "$T/config.orig"; fi
+}
+# Every case starts from the bundle's original config.
+case_cleanup() { [ -f "$T/config.orig" ] && cp "$T/config.orig" "$B/config.json"; }
+
+add_mount() { # BUNDLE JSON
+    cfg_set "$1" '.mounts += [$m]' --argjson m "$2"
+}
+
+t_tmpfs_size() {
+    setup_bundle
+    add_mount "$B" '{"destination":"/mnt/pdt-tmp","type":"tmpfs","source":"tmpfs","options":["nosuid","nodev","size=1m","mode=1777"]}'
+    run_in "$B" sh -c 'grep " /mnt/pdt-tmp " /proc/self/mountinfo; stat -c %a /mnt/pdt-tmp; dd if=/dev/zero of=/mnt/pdt-tmp/f bs=1024 count=2048 2>&1; echo dd=$?'
+    assert_ok "run with a tmpfs mount"
+    local line
+    line=$(printf '%s\n' "$OUT" | grep ' /mnt/pdt-tmp ') || fail "no tmpfs at /mnt/pdt-tmp: $(oneline "$OUT")"
+    assert_contains "$line" " - tmpfs " "mountinfo line"
+    assert_contains "$line" "size=1024k" "tmpfs size option"
+    assert_contains "$line" "nosuid" "tmpfs flags"
+    assert_contains "$OUT" $'\n1777\n' "tmpfs mode"
+    assert_contains "$OUT" "No space left" "writing 2 MiB into a 1 MiB tmpfs"
+    assert_not_contains "$OUT" "dd=0" "dd status"
+    [ ! -e "$B/rootfs/mnt/pdt-tmp/f" ] || fail "tmpfs content landed in the rootfs"
+    no_leaks "$RUN_ID" "$B"
+}
+
+t_bind_rw() {
+    setup_bundle
+    local h=$T/host-rw
+    mkdir -p "$h"
+    echo from-host >"$h/in"
+    add_mount "$B" "$(jq -nc --arg s "$h" '{"destination":"/data","type":"bind","source":$s,"options":["rbind","rw"]}')"
+    run_in "$B" sh -c 'cat /data/in && echo from-container > /data/out'
+    assert_ok "run with a rw bind mount"
+    assert_eq "$OUT" from-host "host file read through the bind mount"
+    assert_eq "$(cat "$h/out" 2>/dev/null)" from-container "file written in the container, seen on the host"
+    no_leaks "$RUN_ID" "$B"
+}
+
+t_bind_ro() {
+    setup_bundle
+    local h=$T/host-ro
+    mkdir -p "$h"
+    echo keep >"$h/in"
+    add_mount "$B" "$(jq -nc --arg s "$h" '{"destination":"/data","type":"none","source":$s,"options":["bind","ro"]}')"
+    run_in "$B" sh -c 'cat /data/in; echo changed > /data/in; touch /data/new; echo end'
+    assert_ok "run with a ro bind mount"
+    assert_contains "$OUT" keep "host file read through the ro bind mount"
+    assert_contains "$ERR" "Read-only file system" "writing to a ro bind mount"
+    assert_eq "$(cat "$h/in")" keep "host file after the container tried to write it"
+    [ ! -e "$h/new" ] || fail "a file was created through a ro bind mount"
+    # The host's mount itself must stay writable (ro applies to the container's view).
+    touch "$h/host-can-write" || fail "host dir became read-only"
+    no_leaks "$RUN_ID" "$B"
+}
+
+t_masked_paths() {
+    setup_bundle
+    cfg_set "$B" '.linux.maskedPaths = ["/proc/kcore", "/sys/firmware", "/proc/pdt-missing"]'
+    run_in "$B" sh -c 'echo "kcore=$(head -c 16 /proc/kcore 2>/dev/null | wc -c)"; echo "fw=$(ls -A /sys/firmware | wc -l)"'
+    assert_ok "run with masked paths"
+    assert_contains "$OUT" "kcore=0" "bytes read from masked /proc/kcore"
+    assert_contains "$OUT" "fw=0" "entries in masked /sys/firmware"
+    no_leaks "$RUN_ID" "$B"
+}
+
+t_readonly_paths() {
+    setup_bundle
+    cfg_set "$B" '.linux.readonlyPaths = ["/proc/sys", "/proc/sysrq-trigger"]'
+    run_in "$B" sh -c 'echo pdt-changed > /proc/sys/kernel/hostname && echo write-ok; hostname'
+    assert_ok "run with readonly paths"
+    assert_not_contains "$OUT" write-ok "writing /proc/sys/kernel/hostname"
+    assert_contains "$ERR" "Read-only file system" "writing under readonly /proc/sys"
+    assert_not_contains "$OUT" pdt-changed "hostname after the refused write"
+    no_leaks "$RUN_ID" "$B"
+}
+
+t_root_readonly() {
+    setup_bundle
+    cfg_set "$B" '.root.readonly = true'
+    run_in "$B" sh -c 'touch /pdt-ro-file; echo end'
+    assert_ok "run with root.readonly"
+    assert_contains "$ERR" "Read-only file system" "writing to a read-only root"
+    [ ! -e "$B/rootfs/pdt-ro-file" ] || fail "a file was created in a read-only root"
+    cfg_set "$B" '.root.readonly = false'
+    run_in "$B" sh -c 'touch /pdt-rw-file && echo made'
+    assert_ok "run with a writable root"
+    assert_eq "$OUT" made "writing to a writable root"
+    [ -e "$B/rootfs/pdt-rw-file" ] || fail "file written in a writable root is not in the bundle's rootfs"
+    rm -f "$B/rootfs/pdt-rw-file"
+    no_leaks "$RUN_ID" "$B"
+}
+
+# dir_fingerprint DIR: its entries with their times, and its own inode/mtime.
+dir_fingerprint() { ls -lA --time-style=full-iso "$1"; stat -c '%i %Y %h' "$1"; }
+
+# A mount destination that is a symlink pointing out of the rootfs: the mount
+# must land inside the rootfs, or create must fail; the host dir is untouched.
+check_symlink_escape() { # LINK-TARGET TYPE
+    setup_bundle
+    local out=/tmp/outside-pdt-$$-$RANDOM
+    echo "$out" >>"$T/outside"
+    mkdir -p "$out"
+    echo marker >"$out/marker"
+    local target=$1
+    [ "$target" = ABS ] && target=$out
+    [ "$target" = REL ] && target=../../../../../../..$out
+    ln -sfn "$target" "$B/rootfs/evil"
+    local before
+    before=$(dir_fingerprint "$out")
+    local h=$T/host-src
+    mkdir -p "$h"
+    echo bound >"$h/bound-file"
+    if [ "$2" = tmpfs ]; then
+        add_mount "$B" '{"destination":"/evil","type":"tmpfs","source":"tmpfs","options":["size=1m"]}'
+    else
+        add_mount "$B" "$(jq -nc --arg s "$h" '{"destination":"/evil","type":"bind","source":$s,"options":["rbind","rw"]}')"
+    fi
+    set_args "$B" sh -c 'touch /evil/written-in-container 2>/dev/null; ls /evil'
+    local id
+    id=$(new_id)
+    rtc run --bundle "$B" "$id"
+    note "run rc=$RC out=$(oneline "$OUT") err=$(oneline "$ERR")"
+    if [ "$RC" = 0 ]; then
+        assert_not_contains "$OUT" marker "the container's /evil (must not be the host dir)"
+    else
+        assert_failed "run with a symlinked mount destination"
+    fi
+    [ -e "$out/marker" ] || fail "host dir $out lost its marker"
+    [ ! -e "$out/written-in-container" ] || fail "the container wrote into host dir $out"
+    [ ! -e "$out/bound-file" ] || fail "the bind mount landed on host dir $out"
+    assert_eq "$(dir_fingerprint "$out")" "$before" "host dir $out"
+    ! grep -qF " $out " /proc/self/mountinfo || fail "something is mounted on host dir $out"
+    no_leaks "$id" "$B"
+    rm -rf "$out"
+    rm -f "$B/rootfs/evil"
+}
+t_symlink_dest_abs_tmpfs() { check_symlink_escape ABS tmpfs; }
+t_symlink_dest_rel_bind() { check_symlink_escape REL bind; }
+script_cleanup() {
+    local d
+    [ -f "$T/outside" ] && while read -r d; do rm -rf "$d"; done <"$T/outside"
+}
+
+t_dev_contents() {
+    setup_bundle
+    run_in "$B" sh -c '
+        for f in null zero full random urandom tty ptmx pts fd stdin stdout stderr; do
+            [ -e /dev/$f ] || [ -L /dev/$f ] && echo "have $f" || echo "missing $f"
+        done
+        for f in null zero full random urandom tty; do
+            [ -c /dev/$f ] && echo "chr $f $(stat -c "%t,%T" /dev/$f)" || echo "notchr $f"
+        done
+        [ -d /dev/pts ] && echo "dir pts"
+        echo x > /dev/null && echo "null-write-ok"
+        echo "zero=$(head -c 4 /dev/zero | od -An -tx1 | tr -d " ")"
+        echo "urandom=$(head -c 8 /dev/urandom | wc -c)"
+        echo "fd=$(readlink /dev/fd) stdin=$(readlink /dev/stdin) stdout=$(readlink /dev/stdout) stderr=$(readlink /dev/stderr)"
+        echo x > /dev/full 2>/dev/null || echo "full-refuses"
+    '
+    assert_ok "run listing /dev"
+    local f
+    for f in null zero full random urandom tty ptmx pts fd stdin stdout stderr; do
+        assert_contains "$OUT" "have $f" "/dev/$f"
+    done
+    assert_contains "$OUT" "chr null 1,3" "/dev/null device numbers"
+    assert_contains "$OUT" "chr zero 1,5" "/dev/zero device numbers"
+    assert_contains "$OUT" "chr full 1,7" "/dev/full device numbers"
+    assert_contains "$OUT" "chr random 1,8" "/dev/random device numbers"
+    assert_contains "$OUT" "chr urandom 1,9" "/dev/urandom device numbers"
+    assert_contains "$OUT" "chr tty 5,0" "/dev/tty device numbers"
+    assert_contains "$OUT" "dir pts" "/dev/pts"
+    assert_contains "$OUT" "null-write-ok" "writing /dev/null"
+    assert_contains "$OUT" "zero=00000000" "reading /dev/zero"
+    assert_contains "$OUT" "urandom=8" "reading /dev/urandom"
+    assert_contains "$OUT" "fd=/proc/self/fd stdin=/proc/self/fd/0 stdout=/proc/self/fd/1 stderr=/proc/self/fd/2" "/dev/fd and std links"
+    assert_contains "$OUT" "full-refuses" "writing /dev/full"
+    no_leaks "$RUN_ID" "$B"
+}
+
+t_linux_devices() {
+    setup_bundle
+    cfg_set "$B" '.linux.devices = [{"path":"/dev/pdtnull","type":"c","major":1,"minor":3,"fileMode":432,"uid":0,"gid":0}]
+        | .linux.resources.devices += [{"allow":true,"type":"c","major":1,"minor":3,"access":"rwm"}]'
+    run_in "$B" sh -c 'stat -c "%F %t,%T %a %u:%g" /dev/pdtnull && echo hi > /dev/pdtnull && echo wrote'
+    assert_ok "run with a linux.devices entry"
+    assert_contains "$OUT" "character special file 1,3 660 0:0" "/dev/pdtnull"
+    assert_contains "$OUT" wrote "writing /dev/pdtnull"
+    [ ! -e "$B/rootfs/dev/pdtnull" ] || [ -c "$B/rootfs/dev/pdtnull" ] ||
+        fail "a regular file was left at rootfs/dev/pdtnull"
+    no_leaks "$RUN_ID" "$B"
+}
+
+t_bad_mount_option() {
+    setup_bundle
+    add_mount "$B" '{"destination":"/mnt/pdt-bad","type":"tmpfs","source":"tmpfs","options":["nosuid","pdtbogus=1"]}'
+    local id
+    id=$(new_id)
+    rtc create --bundle "$B" "$id"
+    assert_failed "create with a bad mount option"
+    assert_err_contains "pdtbogus" "error for a bad mount option"
+    assert_contains "$ERR" "/mnt/pdt-bad" "error for a bad mount option (names the mount)"
+    rtc state "$id"
+    [ "$RC" != 0 ] || fail "state of a container whose create failed succeeded: $(oneline "$OUT")"
+    no_leaks "$id" "$B"
+}
+
+t_missing_rootfs() {
+    setup_bundle
+    cfg_set "$B" '.root.path = "pdt-no-such-rootfs"'
+    local id
+    id=$(new_id)
+    rtc create --bundle "$B" "$id"
+    assert_failed "create with a missing rootfs"
+    assert_err_contains "pdt-no-such-rootfs" "error for a missing rootfs"
+    shopt -s nocasematch
+    [[ $ERR == *"no such file"* || $ERR == *"not exist"* || $ERR == *"not found"* ]] ||
+        fail "error for a missing rootfs does not say it is missing: $(oneline "$ERR")"
+    shopt -u nocasematch
+    [ ! -e "$B/pdt-no-such-rootfs" ] || fail "the runtime created the missing rootfs"
+    no_leaks "$id" "$B"
+}
+
+t_mountpoint_created() {
+    # A destination missing in the rootfs is created inside the rootfs.
+    setup_bundle
+    add_mount "$B" '{"destination":"/pdt/deep/dir","type":"tmpfs","source":"tmpfs"}'
+    run_in "$B" sh -c 'grep -c " /pdt/deep/dir " /proc/self/mountinfo'
+    assert_ok "run with a mount destination missing in the rootfs"
+    assert_eq "$OUT" 1 "mounts at /pdt/deep/dir"
+    [ -d "$B/rootfs/pdt/deep/dir" ] || fail "mountpoint not created in the rootfs"
+    rm -rf "$B/rootfs/pdt"
+    no_leaks "$RUN_ID" "$B"
+}
+
+run_case tmpfs_size t_tmpfs_size
+run_case bind_rw t_bind_rw
+run_case bind_ro t_bind_ro
+run_case masked_paths t_masked_paths
+run_case readonly_paths t_readonly_paths
+run_case root_readonly t_root_readonly
+run_case symlink_dest_abs_tmpfs t_symlink_dest_abs_tmpfs
+run_case symlink_dest_rel_bind t_symlink_dest_rel_bind
+run_case dev_contents t_dev_contents
+run_case linux_devices t_linux_devices
+run_case bad_mount_option t_bad_mount_option
+run_case missing_rootfs t_missing_rootfs
+run_case mountpoint_created t_mountpoint_created
+finish

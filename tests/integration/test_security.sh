@@ -1,0 +1,270 @@
+#!/usr/bin/env bash
+# Process security settings: capabilities, noNewPrivileges, seccomp, rlimits,
+# user/groups, umask, file descriptors, cwd, /proc/PID/exe of the init.
+#
+# Validated with RUNTIME=runc (runc 1.1.5): all cases pass except
+#   init_exe_not_runtime  runc 1.1.5's created init is readable through /proc/1/exe
+#                         from a container sharing its pid namespace.
+source "$(dirname "$0")/lib.sh"
+
+B=$T/bundle
+setup_bundle() {
+    [ -d "$B" ] || make_bundle "$B" true
+    if [ -f "$T/config.orig" ]; then cp "$T/config.orig" "$B/config.json"; else cp "$B/config.json" "$T/config.orig"; fi
+}
+
+declare -A CAPNUM=(
+    [CAP_CHOWN]=0 [CAP_DAC_OVERRIDE]=1 [CAP_DAC_READ_SEARCH]=2 [CAP_FOWNER]=3
+    [CAP_FSETID]=4 [CAP_KILL]=5 [CAP_SETGID]=6 [CAP_SETUID]=7 [CAP_SETPCAP]=8
+    [CAP_LINUX_IMMUTABLE]=9 [CAP_NET_BIND_SERVICE]=10 [CAP_NET_BROADCAST]=11
+    [CAP_NET_ADMIN]=12 [CAP_NET_RAW]=13 [CAP_IPC_LOCK]=14 [CAP_IPC_OWNER]=15
+    [CAP_SYS_MODULE]=16 [CAP_SYS_RAWIO]=17 [CAP_SYS_CHROOT]=18 [CAP_SYS_PTRACE]=19
+    [CAP_SYS_PACCT]=20 [CAP_SYS_ADMIN]=21 [CAP_SYS_BOOT]=22 [CAP_SYS_NICE]=23
+    [CAP_SYS_RESOURCE]=24 [CAP_SYS_TIME]=25 [CAP_SYS_TTY_CONFIG]=26 [CAP_MKNOD]=27
+    [CAP_LEASE]=28 [CAP_AUDIT_WRITE]=29 [CAP_AUDIT_CONTROL]=30 [CAP_SETFCAP]=31
+    [CAP_MAC_OVERRIDE]=32 [CAP_MAC_ADMIN]=33 [CAP_SYSLOG]=34 [CAP_WAKE_ALARM]=35
+    [CAP_BLOCK_SUSPEND]=36 [CAP_AUDIT_READ]=37 [CAP_PERFMON]=38 [CAP_BPF]=39
+    [CAP_CHECKPOINT_RESTORE]=40
+)
+
+# capmask NAME...: the /proc/PID/status hex mask of a capability list
+capmask() {
+    local m=0 c
+    for c in "$@"; do
+        [ -n "${CAPNUM[$c]:-}" ] || fail "capmask: unknown capability $c"
+        m=$((m | (1 << CAPNUM[$c])))
+    done
+    printf '%016x' "$m"
+}
+
+capline() { printf '%s\n' "$OUT" | awk -v k="$1:" '$1 == k { print $2 }'; }
+
+t_caps_configured_sets() {
+    # As a non-root user the kernel keeps exactly the configured sets
+    # (permitted/effective come from ambient, which needs inheritable).
+    setup_bundle
+    local bnd=(CAP_CHOWN CAP_KILL CAP_NET_BIND_SERVICE CAP_NET_RAW CAP_SETUID)
+    local rest=(CAP_CHOWN CAP_KILL CAP_NET_BIND_SERVICE)
+    cfg_set "$B" '.process.user = {"uid":1000,"gid":1000}
+        | .process.capabilities = {"bounding":$b,"effective":$r,"permitted":$r,"inheritable":$r,"ambient":$r}' \
+        --argjson b "$(json_array "${bnd[@]}")" --argjson r "$(json_array "${rest[@]}")"
+    run_in "$B" grep Cap /proc/self/status
+    assert_ok "run with configured capabilities"
+    assert_eq "$(capline CapBnd)" "$(capmask "${bnd[@]}")" "CapBnd"
+    assert_eq "$(capline CapPrm)" "$(capmask "${rest[@]}")" "CapPrm"
+    assert_eq "$(capline CapEff)" "$(capmask "${rest[@]}")" "CapEff"
+    assert_eq "$(capline CapInh)" "$(capmask "${rest[@]}")" "CapInh"
+    assert_eq "$(capline CapAmb)" "$(capmask "${rest[@]}")" "CapAmb"
+    no_leaks "$RUN_ID" "$B"
+}
+
+t_caps_default_spec_root() {
+    # The default spec runs as root: after execve the kernel gives root
+    # permitted = effective = bounding; no inheritable, no ambient.
+    setup_bundle
+    local bnd inh
+    mapfile -t bnd < <(cfg_get "$B" '.process.capabilities.bounding // [] | .[]')
+    mapfile -t inh < <(cfg_get "$B" '.process.capabilities.inheritable // [] | .[]')
+    [ ${#bnd[@]} -gt 0 ] || fail "default spec has no bounding capabilities"
+    [[ " ${bnd[*]} " == *" CAP_SYS_ADMIN "* ]] && fail "default spec grants CAP_SYS_ADMIN"
+    run_in "$B" grep Cap /proc/self/status
+    assert_ok "run with the default spec"
+    assert_eq "$(capline CapBnd)" "$(capmask "${bnd[@]}")" "CapBnd (default spec)"
+    assert_eq "$(capline CapPrm)" "$(capmask "${bnd[@]}")" "CapPrm (default spec, root)"
+    assert_eq "$(capline CapEff)" "$(capmask "${bnd[@]}")" "CapEff (default spec, root)"
+    assert_eq "$(capline CapInh)" "$(capmask "${inh[@]}")" "CapInh (default spec)"
+    assert_eq "$(capline CapAmb)" 0000000000000000 "CapAmb (default spec, root)"
+    no_leaks "$RUN_ID"
+}
+
+t_caps_enforced() {
+    # Root without CAP_CHOWN cannot give a file away.
+    setup_bundle
+    cfg_set "$B" '.process.capabilities = {"bounding":["CAP_KILL"],"effective":["CAP_KILL"],"permitted":["CAP_KILL"]}'
+    run_in "$B" sh -c 'echo secret > /tmp/f && chown 1000:1000 /tmp/f && echo chown-ok; echo end'
+    assert_ok "run without CAP_CHOWN"
+    assert_not_contains "$OUT" chown-ok "chown without CAP_CHOWN"
+    assert_contains "$ERR" "Operation not permitted" "chown without CAP_CHOWN"
+    no_leaks "$RUN_ID"
+}
+
+t_no_new_privileges() {
+    setup_bundle
+    cfg_set "$B" '.process.noNewPrivileges = true'
+    run_in "$B" grep NoNewPrivs /proc/self/status
+    assert_ok "run with noNewPrivileges"
+    assert_match "$OUT" '^NoNewPrivs:[[:space:]]+1$' "NoNewPrivs with noNewPrivileges=true"
+    cfg_set "$B" '.process.noNewPrivileges = false'
+    run_in "$B" grep NoNewPrivs /proc/self/status
+    assert_ok "run without noNewPrivileges"
+    assert_match "$OUT" '^NoNewPrivs:[[:space:]]+0$' "NoNewPrivs with noNewPrivileges=false"
+    no_leaks "$RUN_ID"
+}
+
+SECCOMP_MKDIR='{"defaultAction":"SCMP_ACT_ALLOW","architectures":["SCMP_ARCH_X86_64","SCMP_ARCH_X86","SCMP_ARCH_X32"],
+  "syscalls":[{"names":["mkdir","mkdirat"],"action":"SCMP_ACT_ERRNO","errnoRet":1}]}'
+
+t_seccomp_errno() {
+    setup_bundle
+    cfg_set "$B" '.linux.seccomp = $s' --argjson s "$SECCOMP_MKDIR"
+    run_in "$B" sh -c 'mkdir /tmp/x && echo mkdir-ok; touch /tmp/y && echo touch-ok; grep "^Seccomp:" /proc/self/status'
+    assert_ok "run with a seccomp profile"
+    assert_not_contains "$OUT" mkdir-ok "mkdir under a filter denying mkdir/mkdirat"
+    assert_contains "$ERR" "Operation not permitted" "mkdir error under seccomp"
+    assert_contains "$OUT" touch-ok "a syscall the filter allows"
+    assert_match "$(printf '%s\n' "$OUT" | grep '^Seccomp:')" '^Seccomp:[[:space:]]+2$' "seccomp mode"
+    [ ! -e "$B/rootfs/tmp/x" ] || fail "mkdir succeeded despite the filter"
+    no_leaks "$RUN_ID"
+}
+
+t_seccomp_errno_value() {
+    # errnoRet 2 (ENOENT) is what the syscall returns.
+    setup_bundle
+    cfg_set "$B" '.linux.seccomp = ($s | .syscalls[0].errnoRet = 2)' --argjson s "$SECCOMP_MKDIR"
+    run_in "$B" sh -c 'mkdir /tmp/x2; echo end'
+    assert_ok "run with a seccomp profile returning ENOENT"
+    assert_contains "$ERR" "No such file or directory" "mkdir error with errnoRet 2"
+    no_leaks "$RUN_ID"
+}
+
+t_rlimits() {
+    setup_bundle
+    cfg_set "$B" '.process.rlimits = [{"type":"RLIMIT_NOFILE","soft":123,"hard":456},{"type":"RLIMIT_NPROC","soft":777,"hard":888}]'
+    run_in "$B" sh -c 'ulimit -n; grep -E "^Max (open files|processes)" /proc/self/limits'
+    assert_ok "run with rlimits"
+    assert_eq "$(printf '%s\n' "$OUT" | head -n1)" 123 "ulimit -n"
+    assert_match "$(printf '%s\n' "$OUT" | grep 'Max open files')" 'Max open files[[:space:]]+123[[:space:]]+456[[:space:]]' "RLIMIT_NOFILE"
+    assert_match "$(printf '%s\n' "$OUT" | grep 'Max processes')" 'Max processes[[:space:]]+777[[:space:]]+888[[:space:]]' "RLIMIT_NPROC"
+    no_leaks "$RUN_ID"
+}
+
+t_user_groups() {
+    setup_bundle
+    cfg_set "$B" '.process.user = {"uid":1000,"gid":1000,"additionalGids":[5,44]}'
+    run_in "$B" sh -c 'id; grep -E "^(Uid|Gid|Groups):" /proc/self/status'
+    assert_ok "run as uid 1000"
+    assert_contains "$OUT" "uid=1000(test) gid=1000(test)" "id"
+    assert_match "$(printf '%s\n' "$OUT" | grep '^Uid:')" '^Uid:[[:space:]]+1000[[:space:]]+1000[[:space:]]+1000[[:space:]]+1000$' "Uid"
+    assert_match "$(printf '%s\n' "$OUT" | grep '^Gid:')" '^Gid:[[:space:]]+1000[[:space:]]+1000[[:space:]]+1000[[:space:]]+1000$' "Gid"
+    assert_eq "$(printf '%s\n' "$OUT" | grep '^Groups:' | cut -d: -f2 | tr ' \t' '\n\n' | grep . | sort -n | tr '\n' ' ')" "5 44 " "supplementary groups"
+    cfg_set "$B" '.process.user = {"uid":0,"gid":0}'
+    run_in "$B" grep '^Groups:' /proc/self/status
+    assert_ok "run as root without additionalGids"
+    assert_match "$OUT" '^Groups:[[:space:]]*$' "root's groups without additionalGids (none of the host's leak in)"
+    no_leaks "$RUN_ID"
+}
+
+t_umask() {
+    setup_bundle
+    cfg_set "$B" '.process.user.umask = 23'
+    run_in "$B" sh -c 'umask; touch /tmp/u; stat -c %a /tmp/u'
+    assert_ok "run with umask 027"
+    assert_eq "$OUT" "0027
+640" "umask and mode of a new file"
+    cfg_set "$B" 'del(.process.user.umask)'
+    run_in "$B" sh -c umask
+    assert_ok "run without umask"
+    assert_eq "$OUT" 0022 "default umask"
+    no_leaks "$RUN_ID"
+}
+
+t_fds_only_stdio() {
+    setup_bundle
+    # (sh is the init; `; true` keeps it from exec'ing ls in its place)
+    set_args "$B" sh -c 'ls /proc/1/fd; true'
+    local id
+    id=$(new_id)
+    exec 7</etc/passwd 8>"$T/fd8"
+    rtc run --bundle "$B" "$id"
+    exec 7<&- 8>&-
+    assert_ok "run with extra fds open in the caller"
+    assert_eq "$(printf '%s\n' "$OUT" | sort -n | tr '\n' ' ')" "0 1 2 " "fds of the container's init"
+    # The same through create/start.
+    id=$(new_id)
+    exec 7</etc/passwd
+    rtc create --bundle "$B" "$id"
+    exec 7<&-
+    assert_ok "create"
+    local cout=$T/io.$IO_N.out # the container's stdout is create's
+    exec 9</etc/passwd
+    rtc start "$id"
+    exec 9<&-
+    assert_ok "start"
+    wait_status "$id" stopped
+    assert_eq "$(sort -n "$cout" | tr '\n' ' ')" "0 1 2 " "fds of the container's init (create/start)"
+    rt_ok delete "$id"
+    no_leaks "$id"
+}
+
+t_preserve_fds() {
+    setup_bundle
+    echo fd3-data >"$T/fd3"
+    set_args "$B" sh -c 'cat <&3; ls /proc/1/fd; true'
+    local id
+    id=$(new_id)
+    exec 3<"$T/fd3" 4</etc/passwd
+    rtc run --preserve-fds 1 --bundle "$B" "$id"
+    exec 3<&- 4<&-
+    assert_ok "run --preserve-fds 1"
+    assert_eq "$(printf '%s\n' "$OUT" | head -n1)" fd3-data "fd 3 content"
+    assert_eq "$(printf '%s\n' "$OUT" | tail -n +2 | sort -n | tr '\n' ' ')" "0 1 2 3 " "the init's fds"
+    no_leaks "$id"
+}
+
+t_cwd() {
+    setup_bundle
+    cfg_set "$B" '.process.cwd = "/etc"'
+    run_in "$B" sh -c 'pwd; cat passwd | head -n1'
+    assert_ok "run with cwd /etc"
+    assert_eq "$OUT" "/etc
+root:x:0:0:root:/root:/bin/sh" "cwd"
+    no_leaks "$RUN_ID"
+}
+
+t_init_exe_not_runtime() {
+    # CVE-2019-5736: while a container is "created" its init is still the
+    # runtime (fork, no exec).  Another container sharing its pid namespace
+    # -- root, default capabilities -- must not reach /proc/1/exe (the
+    # runtime binary) to open it and overwrite it later.  The control run
+    # grants CAP_SYS_PTRACE, which the kernel requires for a non-dumpable
+    # process, and must then succeed: so the blocked case is not vacuous.
+    setup_bundle
+    set_args "$B" sh -c 'readlink /proc/self/exe'
+    local id pid B2=$T/bundle2
+    id=$(new_id)
+    rt_ok create --bundle "$B" "$id"
+    pid=$(state_pid "$id")
+    [ -d "$B2" ] || make_bundle "$B2" true
+    cfg_set "$B2" '.linux.namespaces |= map(if .type == "pid" then .path = $p else . end)' \
+        --arg p "/proc/$pid/ns/pid"
+    run_in "$B2" readlink /proc/1/exe
+    [ "$RC" != 0 ] || fail "readlink /proc/1/exe of a created init from a container sharing its pid namespace succeeded: $(oneline "$OUT")"
+    assert_not_contains "$OUT" "paddock" "readlink output"
+    cfg_set "$B2" '.process.capabilities.bounding += ["CAP_SYS_PTRACE"]
+        | .process.capabilities.effective += ["CAP_SYS_PTRACE"]
+        | .process.capabilities.permitted += ["CAP_SYS_PTRACE"]'
+    run_in "$B2" readlink /proc/1/exe
+    assert_ok "control: with CAP_SYS_PTRACE the same readlink works"
+    rt_ok start "$id"
+    wait_status "$id" stopped
+    rt_ok delete "$id"
+    run_in "$B" readlink /proc/self/exe
+    assert_ok "run readlink /proc/self/exe"
+    assert_eq "$OUT" /bin/busybox "/proc/self/exe inside the container"
+    no_leaks "$id" "$RUN_ID"
+}
+
+run_case caps_configured_sets t_caps_configured_sets
+run_case caps_default_spec_root t_caps_default_spec_root
+run_case caps_enforced t_caps_enforced
+run_case no_new_privileges t_no_new_privileges
+run_case seccomp_errno t_seccomp_errno
+run_case seccomp_errno_value t_seccomp_errno_value
+run_case rlimits t_rlimits
+run_case user_groups t_user_groups
+run_case umask t_umask
+run_case fds_only_stdio t_fds_only_stdio
+run_case preserve_fds t_preserve_fds
+run_case cwd t_cwd
+run_case init_exe_not_runtime t_init_exe_not_runtime
+finish
