@@ -46,7 +46,7 @@ SAN_LIB_OBJS := $(LIB_SRCS:%.c=$(SAN)/%.o)
 SAN_UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(SAN)/tests/%)
 
 .SECONDARY:
-.PHONY: all deps check check-unit check-unit-asan check-integration install uninstall clean unit
+.PHONY: demo all deps check check-unit check-unit-asan check-integration install uninstall clean unit
 all: runtime/paddock
 
 $(B)/%.o: %.c $(wildcard runtime/*.h runtime/cli/*.h tests/unit/*.h)
@@ -80,6 +80,15 @@ unit: $(UNIT_BINS) $(SAN_UNIT_BINS)
 
 deps:
 	@tests/setup/install-deps
+
+# A busybox bundle in build/demo, run once: what README's first command ends with.
+DEMO := $(B)/demo
+demo: runtime/paddock
+	@test -d $(DEMO)/rootfs || rootfs-tools/paddock-mkrootfs busybox $(DEMO)/rootfs
+	@rm -f $(DEMO)/config.json && runtime/paddock spec --bundle $(DEMO)
+	@jq '.process.terminal = false | .process.args = ["sh", "-c", "echo hello from a paddock container; id; hostname; ls /"]' \
+		$(DEMO)/config.json > $(DEMO)/config.json.tmp && mv $(DEMO)/config.json.tmp $(DEMO)/config.json
+	runtime/paddock run --bundle $(DEMO) demo-$$$$
 
 check: runtime/paddock unit
 	@tests/run-all

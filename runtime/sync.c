@@ -45,6 +45,7 @@ int pd_sync_recv(int sock, struct pd_sync_msg *m, int *fd, pd_error **err)
         char buf[CMSG_SPACE(sizeof(int))];
         struct cmsghdr align;
     } u;
+    memset(m, 0, sizeof(*m));
     struct iovec iov = {m, sizeof(*m)};
     struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
                         .msg_controllen = sizeof(u.buf)};

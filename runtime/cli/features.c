@@ -132,12 +132,14 @@ static void gen_seccomp(pd_jgen *g)
                                       "SECCOMP_FILTER_FLAG_SPEC_ALLOW",
                                       "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"));
     /* WAIT_KILLABLE_RECV needs libseccomp >= 2.6 (see seccomp.c). */
-    kv_strings(g, "supportedFlags", NAMES("SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_LOG",
-                                          "SECCOMP_FILTER_FLAG_SPEC_ALLOW"
 #if SCMP_VER_MAJOR > 2 || (SCMP_VER_MAJOR == 2 && SCMP_VER_MINOR >= 6)
-                                          , "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"
+    kv_strings(g, "supportedFlags", NAMES("SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_LOG",
+                                          "SECCOMP_FILTER_FLAG_SPEC_ALLOW",
+                                          "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"));
+#else
+    kv_strings(g, "supportedFlags", NAMES("SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_LOG",
+                                          "SECCOMP_FILTER_FLAG_SPEC_ALLOW"));
 #endif
-                                          ));
     pd_jgen_map_close(g);
 }
 
