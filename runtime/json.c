@@ -532,3 +532,12 @@ void pd_jgen_free(pd_jgen *g)
     yajl_gen_free(g->g);
     free(g);
 }
+
+void pd_jgen_kv_strv(pd_jgen *g, const char *key, const char *const *v)
+{
+    pd_jgen_key(g, key);
+    pd_jgen_array_open(g);
+    for (; v != NULL && *v != NULL; v++)
+        pd_jgen_string(g, *v);
+    pd_jgen_array_close(g);
+}

@@ -50,6 +50,8 @@ void pd_jgen_null(pd_jgen *g);
 void pd_jgen_kv_string(pd_jgen *g, const char *key, const char *s);
 void pd_jgen_kv_int(pd_jgen *g, const char *key, long long v);
 void pd_jgen_kv_bool(pd_jgen *g, const char *key, bool v);
+/* key + an array of the strings of a NULL-terminated vector. */
+void pd_jgen_kv_strv(pd_jgen *g, const char *key, const char *const *v);
 /* Finish: return the malloc'd document (NUL-terminated) and free g. */
 char *pd_jgen_finish(pd_jgen *g, size_t *len);
 void pd_jgen_free(pd_jgen *g);

@@ -89,15 +89,20 @@ static int resolve_op(enum pd_seccomp_op op, enum scmp_compare *out)
     return -1;
 }
 
-static int add_arch(scmp_filter_ctx ctx, const char *name, pd_error **err)
+uint32_t pd_seccomp_arch(const char *name)
 {
     size_t plen = strlen(ARCH_PREFIX);
     if (strncmp(name, ARCH_PREFIX, plen) != 0 || name[plen] == '\0')
-        return pd_failx(err, "seccomp: unknown architecture \"%s\"", name);
+        return 0;
     _cleanup_free_ char *lower = pd_xstrdup(name + plen);
     for (char *p = lower; *p; p++)
         *p = (char)tolower((unsigned char)*p);
-    uint32_t arch = seccomp_arch_resolve_name(lower);
+    return seccomp_arch_resolve_name(lower);
+}
+
+static int add_arch(scmp_filter_ctx ctx, const char *name, pd_error **err)
+{
+    uint32_t arch = pd_seccomp_arch(name);
     if (arch == 0)
         return pd_failx(err, "seccomp: unknown architecture \"%s\"", name);
     int r = seccomp_arch_add(ctx, arch);

@@ -1,6 +1,7 @@
 /* paddock apply: seccomp filters through libseccomp. */
 #ifndef PADDOCK_SECCOMP_H
 #define PADDOCK_SECCOMP_H
+#include <stdint.h>
 #include "config.h"
 /* Build the filter (unknown syscall names are skipped, as runc does;
  * unknown actions, architectures, flags or ops are errors) without loading it.
@@ -9,4 +10,6 @@ int pd_seccomp_build(const struct pd_seccomp *sc, void **ctx, pd_error **err);
 void pd_seccomp_release(void *ctx);
 /* Load a built filter.  Called right before execve. */
 int pd_seccomp_load(void *ctx, pd_error **err);
+/* libseccomp's token for an OCI architecture name ("SCMP_ARCH_X86_64"), 0 if unknown. */
+uint32_t pd_seccomp_arch(const char *oci_name);
 #endif

@@ -16,6 +16,7 @@
 #include "caps.h"
 #include "cli.h"
 #include "json.h"
+#include "seccomp.h"
 #include "log.h"
 #include "util.h"
 
@@ -41,15 +42,6 @@ static const char *const seccomp_archs[] = {
     "SCMP_ARCH_S390", "SCMP_ARCH_S390X", "SCMP_ARCH_SH", "SCMP_ARCH_SHEB",
     "SCMP_ARCH_X32", "SCMP_ARCH_X86", "SCMP_ARCH_X86_64", NULL,
 };
-
-static void kv_strings(pd_jgen *g, const char *key, const char *const *v)
-{
-    pd_jgen_key(g, key);
-    pd_jgen_array_open(g);
-    for (; *v != NULL; v++)
-        pd_jgen_string(g, *v);
-    pd_jgen_array_close(g);
-}
 
 static void kv_enabled(pd_jgen *g, const char *key, bool enabled)
 {
@@ -101,18 +93,11 @@ static void gen_capabilities(pd_jgen *g)
 
 static void gen_seccomp_archs(pd_jgen *g)
 {
-    size_t plen = strlen("SCMP_ARCH_");
     pd_jgen_key(g, "archs");
     pd_jgen_array_open(g);
-    for (const char *const *a = seccomp_archs; *a != NULL; a++) {
-        char lower[32];
-        snprintf(lower, sizeof(lower), "%s", *a + plen);
-        for (char *p = lower; *p; p++)
-            if (*p >= 'A' && *p <= 'Z')
-                *p = (char)(*p - 'A' + 'a');
-        if (seccomp_arch_resolve_name(lower) != 0)
+    for (const char *const *a = seccomp_archs; *a != NULL; a++)
+        if (pd_seccomp_arch(*a) != 0)
             pd_jgen_string(g, *a);
-    }
     pd_jgen_array_close(g);
 }
 
@@ -122,22 +107,22 @@ static void gen_seccomp(pd_jgen *g)
     pd_jgen_map_open(g);
     pd_jgen_kv_bool(g, "enabled", true);
     /* SCMP_ACT_NOTIFY is parsed but refused when applied: not listed. */
-    kv_strings(g, "actions", NAMES("SCMP_ACT_ALLOW", "SCMP_ACT_ERRNO", "SCMP_ACT_KILL",
+    pd_jgen_kv_strv(g, "actions", NAMES("SCMP_ACT_ALLOW", "SCMP_ACT_ERRNO", "SCMP_ACT_KILL",
                                    "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_KILL_THREAD",
                                    "SCMP_ACT_LOG", "SCMP_ACT_TRACE", "SCMP_ACT_TRAP"));
-    kv_strings(g, "operators", NAMES("SCMP_CMP_EQ", "SCMP_CMP_GE", "SCMP_CMP_GT", "SCMP_CMP_LE",
+    pd_jgen_kv_strv(g, "operators", NAMES("SCMP_CMP_EQ", "SCMP_CMP_GE", "SCMP_CMP_GT", "SCMP_CMP_LE",
                                      "SCMP_CMP_LT", "SCMP_CMP_MASKED_EQ", "SCMP_CMP_NE"));
     gen_seccomp_archs(g);
-    kv_strings(g, "knownFlags", NAMES("SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_LOG",
+    pd_jgen_kv_strv(g, "knownFlags", NAMES("SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_LOG",
                                       "SECCOMP_FILTER_FLAG_SPEC_ALLOW",
                                       "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"));
     /* WAIT_KILLABLE_RECV needs libseccomp >= 2.6 (see seccomp.c). */
 #if SCMP_VER_MAJOR > 2 || (SCMP_VER_MAJOR == 2 && SCMP_VER_MINOR >= 6)
-    kv_strings(g, "supportedFlags", NAMES("SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_LOG",
+    pd_jgen_kv_strv(g, "supportedFlags", NAMES("SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_LOG",
                                           "SECCOMP_FILTER_FLAG_SPEC_ALLOW",
                                           "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"));
 #else
-    kv_strings(g, "supportedFlags", NAMES("SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_LOG",
+    pd_jgen_kv_strv(g, "supportedFlags", NAMES("SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_LOG",
                                           "SECCOMP_FILTER_FLAG_SPEC_ALLOW"));
 #endif
     pd_jgen_map_close(g);
@@ -147,7 +132,7 @@ static void gen_linux(pd_jgen *g)
 {
     pd_jgen_key(g, "linux");
     pd_jgen_map_open(g);
-    kv_strings(g, "namespaces", NAMES("cgroup", "ipc", "mount", "network", "pid", "time",
+    pd_jgen_kv_strv(g, "namespaces", NAMES("cgroup", "ipc", "mount", "network", "pid", "time",
                                       "user", "uts"));
     gen_capabilities(g);
     pd_jgen_key(g, "cgroup");
@@ -189,7 +174,7 @@ static char *features_document(size_t *len)
     pd_jgen_map_open(g);
     pd_jgen_kv_string(g, "ociVersionMin", "1.0.0");
     pd_jgen_kv_string(g, "ociVersionMax", "1.2.0");
-    kv_strings(g, "hooks", NAMES("prestart", "createRuntime", "createContainer", "startContainer",
+    pd_jgen_kv_strv(g, "hooks", NAMES("prestart", "createRuntime", "createContainer", "startContainer",
                                  "poststart", "poststop"));
     gen_mount_options(g);
     gen_linux(g);

@@ -54,15 +54,6 @@ static const char *const readonly_paths[] = {
     "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger", NULL,
 };
 
-static void kv_strings(pd_jgen *g, const char *key, const char *const *v)
-{
-    pd_jgen_key(g, key);
-    pd_jgen_array_open(g);
-    for (; *v != NULL; v++)
-        pd_jgen_string(g, *v);
-    pd_jgen_array_close(g);
-}
-
 static void gen_process(pd_jgen *g)
 {
     pd_jgen_key(g, "process");
@@ -73,15 +64,15 @@ static void gen_process(pd_jgen *g)
     pd_jgen_kv_int(g, "uid", 0);
     pd_jgen_kv_int(g, "gid", 0);
     pd_jgen_map_close(g);
-    kv_strings(g, "args", OPTS("sh"));
-    kv_strings(g, "env", OPTS("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+    pd_jgen_kv_strv(g, "args", OPTS("sh"));
+    pd_jgen_kv_strv(g, "env", OPTS("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
                               "TERM=xterm"));
     pd_jgen_kv_string(g, "cwd", "/");
     pd_jgen_key(g, "capabilities");
     pd_jgen_map_open(g);
-    kv_strings(g, "bounding", default_caps);
-    kv_strings(g, "effective", default_caps);
-    kv_strings(g, "permitted", default_caps);
+    pd_jgen_kv_strv(g, "bounding", default_caps);
+    pd_jgen_kv_strv(g, "effective", default_caps);
+    pd_jgen_kv_strv(g, "permitted", default_caps);
     pd_jgen_map_close(g);
     pd_jgen_key(g, "rlimits");
     pd_jgen_array_open(g);
@@ -174,8 +165,8 @@ static void gen_linux(pd_jgen *g, bool rootless)
         pd_jgen_map_close(g);
     }
     gen_namespaces(g, rootless);
-    kv_strings(g, "maskedPaths", masked_paths);
-    kv_strings(g, "readonlyPaths", readonly_paths);
+    pd_jgen_kv_strv(g, "maskedPaths", masked_paths);
+    pd_jgen_kv_strv(g, "readonlyPaths", readonly_paths);
     pd_jgen_map_close(g);
 }
 
