@@ -205,11 +205,15 @@ static int check_rootfs(const struct pd_config *cfg, const struct pd_plan *plan,
     return 0;
 }
 
+/* Socket activation (sd_listen_fds): LISTEN_FDS counts only when LISTEN_PID
+ * names us, so fds meant for a parent are never passed on. */
 static int listen_fds_count(void)
 {
-    unsigned long long n;
-    const char *s = getenv("LISTEN_FDS");
-    return (s && pd_parse_u64(s, &n) && n < 1024) ? (int)n : 0;
+    unsigned long long n, pid;
+    const char *s = getenv("LISTEN_FDS"), *p = getenv("LISTEN_PID");
+    if (s == NULL || p == NULL || !pd_parse_u64(p, &pid) || pid != (unsigned long long)getpid())
+        return 0;
+    return (pd_parse_u64(s, &n) && n < 1024) ? (int)n : 0;
 }
 
 /* Fork stage 1 and run the handshake; on failure kill what was started. */

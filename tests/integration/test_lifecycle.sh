@@ -1,12 +1,20 @@
 #!/usr/bin/env bash
 # Container lifecycle: create/start/state/delete/run/list/kill, exit codes,
-# ids, --pid-file.
+# ids, --pid-file, LISTEN_FDS, a runtime killed during create, failing
+# createContainer/startContainer hooks, `make install`.
 #
 # Validated with RUNTIME=runc (runc 1.1.5): all cases pass except
 #   state_json_keys  runc adds "rootfs", "created" and "owner" to the state
 #                    JSON; paddock prints exactly the OCI state fields.
 #   invalid_ids      runc answers a 1025-byte id with "lstat ...: file name
 #                    too long" instead of rejecting the id itself.
+#   kill9_during_create  runc's hooks outlive a killed runc (no parent-death
+#                    signal); the half-created container is missing from
+#                    `list` and its cgroups are left behind.
+#   create_container_hook_fails  runc's error says "error running hook #0"
+#                    without naming the hook kind.
+#   start_container_hook_fails  runc 1.1.5's `start` exits 0 when a
+#                    startContainer hook fails.
 source "$(dirname "$0")/lib.sh"
 
 B=$T/bundle
@@ -293,6 +301,149 @@ t_bundle_default_cwd() {
     no_leaks "$id"
 }
 
+t_listen_fds() {
+    # Socket activation: the runtime started with LISTEN_FDS=1 (LISTEN_PID its
+    # own pid, as sd_listen_fds wants) passes fd 3 on and sets LISTEN_FDS (and
+    # LISTEN_PID to the container process) in the container's environment.
+    # Control: the same fd 3 without LISTEN_FDS is not passed.
+    setup_bundle
+    echo listen-data >"$T/lfd"
+    set_args "$B" sh -c 'cat <&3 2>/dev/null; echo "LISTEN_FDS=${LISTEN_FDS:-unset} LISTEN_PID=${LISTEN_PID:-unset} pid=$$"; ls /proc/1/fd; true'
+    local id
+    id=$(new_id)
+    printf '+ LISTEN_FDS=1 %s --root %s run --bundle %s %s 3<%s\n' "$RUNTIME_NAME" "$STATE_ROOT" "$B" "$id" "$T/lfd" >>"$CASE_TRACE"
+    timeout -k 5 "$RT_TIMEOUT" env LISTEN_FDS=1 sh -c 'LISTEN_PID=$$; export LISTEN_PID; exec "$@"' sh \
+        "$RUNTIME" --root "$STATE_ROOT" run --bundle "$B" "$id" 3<"$T/lfd" >"$T/lfd.out" 2>"$T/lfd.err"
+    RC=$?
+    OUT=$(cat "$T/lfd.out")
+    ERR=$(cat "$T/lfd.err")
+    LAST_CMD="run (LISTEN_FDS=1, fd 3 open)"
+    assert_ok
+    assert_eq "$(printf '%s\n' "$OUT" | sed -n 1p)" listen-data "fd 3 read in the container"
+    assert_match "$(printf '%s\n' "$OUT" | sed -n 2p)" '^LISTEN_FDS=1 LISTEN_PID=([0-9]+) pid=\1$' "LISTEN_FDS/LISTEN_PID in the container"
+    assert_eq "$(printf '%s\n' "$OUT" | tail -n +3 | sort -n | tr '\n' ' ')" "0 1 2 3 " "the init's fds with LISTEN_FDS=1"
+    local id2
+    id2=$(new_id)
+    exec 3<"$T/lfd"
+    rtc run --bundle "$B" "$id2"
+    exec 3<&-
+    assert_ok "run with fd 3 open, without LISTEN_FDS"
+    assert_eq "$(printf '%s\n' "$OUT" | head -n1)" "LISTEN_FDS=unset LISTEN_PID=unset pid=1" "environment without LISTEN_FDS (control)"
+    assert_eq "$(printf '%s\n' "$OUT" | tail -n +2 | sort -n | tr '\n' ' ')" "0 1 2 " "the init's fds without LISTEN_FDS (control)"
+    no_leaks "$id" "$id2" "$B"
+}
+
+# A second bundle for the cases that give the config hooks.
+HB=$T/bundle-hooks
+setup_hook_bundle() {
+    [ -d "$HB" ] || make_bundle "$HB" sleep 30
+    cfg_set "$HB" 'del(.hooks)'
+}
+
+t_kill9_during_create() {
+    # The runtime is SIGKILLed while a createRuntime hook runs: the hook and
+    # the container's init die with it; the container is left "stopped" and
+    # delete --force cleans it up.
+    setup_hook_bundle
+    local tag
+    tag=10.$$$RANDOM # the hook's `sleep` argument: unique, 10s
+    cfg_set "$HB" '.hooks = {"createRuntime":[{"path":"/bin/sleep","args":["sleep",$t]}]}' --arg t "$tag"
+    set_args "$HB" sleep 30
+    local id rpid i hook=
+    id=$(new_id)
+    printf '+ %s --root %s create --bundle %s %s & (then kill -9)\n' "$RUNTIME_NAME" "$STATE_ROOT" "$HB" "$id" >>"$CASE_TRACE"
+    "$RUNTIME" --root "$STATE_ROOT" create --bundle "$HB" "$id" >"$T/k9.out" 2>"$T/k9.err" &
+    rpid=$!
+    track_pid "$rpid"
+    for ((i = 0; i < 50; i++)); do
+        hook=$(pgrep -x -f "sleep $tag")
+        [ -n "$hook" ] && break
+        sleep 0.1
+    done
+    [ -n "$hook" ] || fail "the createRuntime hook 'sleep $tag' did not start within 5s: $(oneline "$(cat "$T/k9.err")")"
+    sleep 1
+    kill -0 "$rpid" 2>/dev/null || fail "the runtime exited before it was killed: $(oneline "$(cat "$T/k9.err")")"
+    # Everything the runtime started: the hook, the container's init (a child
+    # of the runtime, or a process naming the id).
+    local procs p
+    procs=$({ pgrep -P "$rpid"; pgrep -f -- "$id"; } | grep -vx -e "$rpid" -e "$hook" | sort -un)
+    [ -n "$procs" ] || fail "no container init found besides the hook while create was running"
+    for p in $hook $procs; do track_pid "$p"; done
+    note "runtime $rpid, hook $hook, other processes: $(oneline "$procs")"
+    kill -9 "$rpid"
+    wait "$rpid" 2>/dev/null
+    for p in $hook $procs; do
+        for ((i = 0; i < 20; i++)); do _pid_alive "$p" || break; sleep 0.1; done
+        ! _pid_alive "$p" || fail "process $p ($(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null)) still alive 2s after the runtime was killed"
+    done
+    local left
+    left=$(_our_pids "$id")
+    [ -z "$left" ] || fail "container process(es) left after the runtime was killed: $(oneline "$left")"
+    rt_ok list --format json
+    assert_eq "$(printf '%s' "$OUT" | jq -r --arg id "$id" '.[]? | select(.id == $id) | .status')" stopped \
+        "list status of the container whose create was killed"
+    rt_ok delete --force "$id"
+    [ ! -e "$STATE_ROOT/$id" ] || fail "state dir $STATE_ROOT/$id left after delete --force"
+    cfg_set "$HB" 'del(.hooks)'
+    no_leaks "$id" "$HB"
+}
+
+t_create_container_hook_fails() {
+    setup_hook_bundle
+    cfg_set "$HB" '.hooks = {"createContainer":[{"path":"/bin/false","args":["false"]}]}'
+    local id
+    id=$(new_id)
+    rtc create --bundle "$HB" "$id"
+    assert_failed "create with a failing createContainer hook"
+    assert_err_contains createContainer "error for a failing createContainer hook"
+    rtc state "$id"
+    [ "$RC" != 0 ] || [ "$(printf '%s' "$OUT" | jq -r .status)" = stopped ] ||
+        fail "container after a failed createContainer hook: $(oneline "$OUT")"
+    rt_ok delete --force "$id"
+    cfg_set "$HB" 'del(.hooks)'
+    no_leaks "$id" "$HB"
+}
+
+t_start_container_hook_fails() {
+    # start fails, and the user process never runs.
+    setup_hook_bundle
+    cfg_set "$HB" '.hooks = {"startContainer":[{"path":"/bin/false","args":["false"]}]}'
+    set_args "$HB" sh -c 'touch /pdt-user-process-ran'
+    rm -f "$HB/rootfs/pdt-user-process-ran"
+    local id
+    id=$(new_id)
+    rt_ok create --bundle "$HB" "$id"
+    state_pid "$id" >/dev/null
+    rtc start "$id"
+    assert_failed "start with a failing startContainer hook"
+    assert_err_contains startContainer "error for a failing startContainer hook"
+    sleep 0.3
+    [ ! -e "$HB/rootfs/pdt-user-process-ran" ] || fail "the user process ran although the startContainer hook failed"
+    rt_ok delete --force "$id"
+    cfg_set "$HB" 'del(.hooks)'
+    no_leaks "$id" "$HB"
+}
+
+t_make_install() {
+    # make install DESTDIR=... PREFIX=/usr puts an executable paddock in
+    # DESTDIR/usr/bin and nothing in the real /usr/bin; uninstall removes it.
+    need_cmd make
+    local d=$T/dest had=0
+    [ -e /usr/bin/paddock ] && had=1
+    (cd "$REPO" && make install DESTDIR="$d" PREFIX=/usr) >"$T/install.log" 2>&1 ||
+        fail "make install DESTDIR=$d PREFIX=/usr failed: $(oneline "$(tail -n 5 "$T/install.log")")"
+    [ -f "$d/usr/bin/paddock" ] || fail "$d/usr/bin/paddock not installed: $(oneline "$(find "$d" | head)")"
+    [ -x "$d/usr/bin/paddock" ] || fail "$d/usr/bin/paddock is not executable: $(stat -c %A "$d/usr/bin/paddock")"
+    local v
+    v=$("$d/usr/bin/paddock" --version 2>&1) || fail "installed paddock --version failed: $(oneline "$v")"
+    assert_match "$v" '^paddock version [0-9]+\.[0-9]+' "installed paddock --version"
+    assert_eq "$v" "$("$PADDOCK" --version 2>&1)" "installed paddock --version vs runtime/paddock"
+    [ "$had" = 1 ] || [ ! -e /usr/bin/paddock ] || fail "make install with DESTDIR wrote /usr/bin/paddock"
+    (cd "$REPO" && make uninstall DESTDIR="$d" PREFIX=/usr) >"$T/install.log" 2>&1 ||
+        fail "make uninstall failed: $(oneline "$(tail -n 5 "$T/install.log")")"
+    [ ! -e "$d/usr/bin/paddock" ] || fail "make uninstall left $d/usr/bin/paddock"
+}
+
 run_case create_start_stop_delete t_create_start_stop_delete
 run_case start_stopped_fails t_start_stopped_fails
 run_case start_twice_fails t_start_twice_fails
@@ -309,4 +460,9 @@ run_case duplicate_id t_duplicate_id
 run_case invalid_ids t_invalid_ids
 run_case pid_file t_pid_file
 run_case bundle_default_cwd t_bundle_default_cwd
+run_case listen_fds t_listen_fds
+run_case kill9_during_create t_kill9_during_create
+run_case create_container_hook_fails t_create_container_hook_fails
+run_case start_container_hook_fails t_start_container_hook_fails
+run_case make_install t_make_install
 finish

@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
-# Mounts: config mounts (tmpfs, bind rw/ro), masked and readonly paths,
-# root.readonly, symlinked destinations that point out of the rootfs, /dev,
-# linux.devices, bad options and a missing rootfs.
+# Mounts: config mounts (tmpfs, bind rw/ro, overlay), masked and readonly
+# paths, root.readonly, symlinked destinations that point out of the rootfs,
+# /dev, /dev/pts and /dev/mqueue, the v1 cgroup mount and sysfs read-only,
+# linux.devices, bad options, a missing rootfs, --no-pivot and
+# linux.rootfsPropagation.
 #
-# Validated with RUNTIME=runc (runc 1.1.5): all cases pass.
+# Validated with RUNTIME=runc (runc 1.1.5): all cases pass except
+#   rootfs_propagation  runc 1.1.5 with rootfsPropagation "rshared" leaves the
+#                       container's "/" without a shared:N peer group.
 source "$(dirname "$0")/lib.sh"
 
 B=$T/bundle
@@ -244,6 +248,168 @@ t_mountpoint_created() {
     no_leaks "$RUN_ID" "$B"
 }
 
+# mi_line OUTPUT MOUNTPOINT: the mountinfo line(s) of OUTPUT mounted at MOUNTPOINT
+mi_line() { printf '%s\n' "$1" | awk -v m="$2" '$5 == m'; }
+# mi_opts LINE: the per-mount options (field 6)
+mi_opts() { printf '%s\n' "$1" | awk '{ print $6 }'; }
+# mi_fstype LINE: the filesystem type (first field after " - ")
+mi_fstype() { printf '%s\n' "$1" | sed -n 's/.* - \([^ ]*\) .*/\1/p'; }
+
+t_overlay() {
+    setup_bundle
+    local o=$T/ovl
+    rm -rf "$o"
+    mkdir -p "$o/lower" "$o/upper" "$o/work"
+    echo from-lower >"$o/lower/low"
+    add_mount "$B" "$(jq -nc --arg o "$o" '{"destination":"/mnt/ovl","type":"overlay","source":"overlay",
+        "options":["lowerdir=\($o)/lower","upperdir=\($o)/upper","workdir=\($o)/work"]}')"
+    run_in "$B" sh -c 'grep " /mnt/ovl " /proc/self/mountinfo; cat /mnt/ovl/low; echo from-container > /mnt/ovl/new && echo changed >> /mnt/ovl/low && echo written'
+    assert_ok "run with an overlay mount"
+    local line
+    line=$(mi_line "$OUT" /mnt/ovl)
+    [ -n "$line" ] || fail "no mount at /mnt/ovl: $(oneline "$OUT")"
+    assert_eq "$(mi_fstype "$line")" overlay "filesystem type at /mnt/ovl"
+    assert_contains "$OUT" from-lower "lower file read through the overlay"
+    assert_contains "$OUT" written "writes into the overlay"
+    assert_eq "$(cat "$o/upper/new" 2>/dev/null)" from-container "new file in the upperdir on the host"
+    assert_eq "$(cat "$o/upper/low" 2>/dev/null)" "from-lower
+changed" "copied-up file in the upperdir on the host"
+    assert_eq "$(cat "$o/lower/low")" from-lower "lower file on the host (unchanged)"
+    [ ! -e "$o/lower/new" ] || fail "the new file landed in the lowerdir"
+    [ ! -e "$B/rootfs/mnt/ovl/new" ] || fail "the new file landed in the rootfs"
+    no_leaks "$RUN_ID" "$B"
+}
+
+t_devpts_mqueue() {
+    # The default spec's /dev/pts (devpts) and /dev/mqueue (mqueue).
+    # Control: without the mqueue entry there is no mqueue mount.
+    setup_bundle
+    [ "$(cfg_get "$B" '[.mounts[] | select(.destination == "/dev/mqueue" and .type == "mqueue")] | length')" = 1 ] ||
+        fail "the default spec has no mqueue mount at /dev/mqueue"
+    run_in "$B" cat /proc/self/mountinfo
+    assert_ok "run with the default mounts"
+    local line
+    line=$(mi_line "$OUT" /dev/pts)
+    [ -n "$line" ] || fail "nothing mounted at /dev/pts: $(oneline "$OUT")"
+    assert_eq "$(mi_fstype "$line")" devpts "filesystem type at /dev/pts"
+    line=$(mi_line "$OUT" /dev/mqueue)
+    [ -n "$line" ] || fail "nothing mounted at /dev/mqueue: $(oneline "$OUT")"
+    assert_eq "$(mi_fstype "$line")" mqueue "filesystem type at /dev/mqueue"
+    local id=$RUN_ID
+    cfg_set "$B" '.mounts |= map(select(.destination != "/dev/mqueue"))'
+    run_in "$B" cat /proc/self/mountinfo
+    assert_ok "run without the mqueue mount"
+    assert_eq "$(mi_line "$OUT" /dev/mqueue)" "" "/dev/mqueue without its mount entry (control)"
+    no_leaks "$id" "$RUN_ID" "$B"
+}
+
+t_cgroup_v1_ro() {
+    # The spec's {"type":"cgroup", "ro"} mount at /sys/fs/cgroup on this
+    # v1/hybrid host: each of the host's v1 hierarchies appears under it, as a
+    # read-only cgroup mount.  Control: with "rw" they are read-write.
+    setup_bundle
+    local ctrls
+    ctrls=$(awk '$5 ~ "^/sys/fs/cgroup/[^/]+$" && / - cgroup / { sub("^/sys/fs/cgroup/", "", $5); print $5 }' /proc/self/mountinfo | sort)
+    [ -n "$ctrls" ] || fail "prerequisite missing: no cgroup v1 hierarchy mounted under /sys/fs/cgroup on the host"
+    [[ $'\n'$ctrls$'\n' == *$'\nmemory\n'* ]] || fail "prerequisite missing: no v1 memory hierarchy at /sys/fs/cgroup/memory"
+    [ "$(cfg_get "$B" '[.mounts[] | select(.destination == "/sys/fs/cgroup" and .type == "cgroup" and (.options | index("ro")))] | length')" = 1 ] ||
+        fail "the default spec has no read-only cgroup mount at /sys/fs/cgroup"
+    run_in "$B" sh -c 'cat /proc/self/mountinfo; mkdir /sys/fs/cgroup/memory/pdt-x 2>&1; echo "mkdir=$?"'
+    assert_ok "run with the spec's cgroup mount"
+    local c line
+    for c in $ctrls; do
+        line=$(mi_line "$OUT" "/sys/fs/cgroup/$c")
+        [ -n "$line" ] || fail "no mount at /sys/fs/cgroup/$c inside: $(oneline "$(mi_line "$OUT" /sys/fs/cgroup)")"
+        assert_eq "$(mi_fstype "$line")" cgroup "filesystem type at /sys/fs/cgroup/$c"
+        assert_match "$(mi_opts "$line")" '^ro(,|$)' "mount options of /sys/fs/cgroup/$c"
+    done
+    assert_contains "$OUT" "Read-only file system" "mkdir in /sys/fs/cgroup/memory"
+    assert_contains "$OUT" "mkdir=1" "mkdir status in /sys/fs/cgroup/memory"
+    local id=$RUN_ID
+    cfg_set "$B" '.mounts |= map(if .destination == "/sys/fs/cgroup" then .options = (.options - ["ro"] + ["rw"]) else . end)'
+    run_in "$B" cat /proc/self/mountinfo
+    assert_ok "run with a rw cgroup mount"
+    line=$(mi_line "$OUT" /sys/fs/cgroup/memory)
+    [ -n "$line" ] || fail "no mount at /sys/fs/cgroup/memory with a rw cgroup mount"
+    assert_match "$(mi_opts "$line")" '^rw(,|$)' "mount options of /sys/fs/cgroup/memory with \"rw\" (control)"
+    no_leaks "$id" "$RUN_ID" "$B"
+}
+
+t_sysfs_ro() {
+    # The default spec's sysfs has "ro".  Control: without it, rw.
+    setup_bundle
+    run_in "$B" sh -c 'grep " /sys " /proc/self/mountinfo; touch /sys/pdt-x 2>&1; echo "touch=$?"'
+    assert_ok "run with the default sysfs mount"
+    local line
+    line=$(mi_line "$OUT" /sys)
+    [ -n "$line" ] || fail "nothing mounted at /sys: $(oneline "$OUT")"
+    assert_eq "$(mi_fstype "$line")" sysfs "filesystem type at /sys"
+    assert_match "$(mi_opts "$line")" '^ro(,|$)' "mount options of /sys"
+    assert_contains "$OUT" "Read-only file system" "creating a file in /sys"
+    local id=$RUN_ID
+    cfg_set "$B" '.mounts |= map(if .destination == "/sys" then .options = (.options - ["ro"]) else . end)'
+    run_in "$B" grep " /sys " /proc/self/mountinfo
+    assert_ok "run with sysfs without ro"
+    assert_match "$(mi_opts "$(mi_line "$OUT" /sys)")" '^rw(,|$)' "mount options of /sys without \"ro\" (control)"
+    no_leaks "$id" "$RUN_ID" "$B"
+}
+
+t_no_pivot() {
+    # run --no-pivot (MS_MOVE + chroot): the container's "/" is the bundle's
+    # rootfs, and it sees the same mount points as with pivot_root.
+    setup_bundle
+    local fsroot target rel want
+    read -r fsroot target < <(findmnt -n -o FSROOT,TARGET -T "$B/rootfs")
+    [ -n "$target" ] || fail "findmnt found no mount holding $B/rootfs"
+    rel=$B
+    [ "$target" = / ] || rel=${B#"$target"}
+    want=${fsroot%/}$rel/rootfs
+    set_args "$B" sh -c 'cat /proc/self/mountinfo; echo ---; ls /; echo pdt-ran'
+    local id
+    id=$(new_id)
+    rtc run --no-pivot --bundle "$B" "$id"
+    assert_ok "run --no-pivot"
+    assert_contains "$OUT" pdt-ran "output of the container run with --no-pivot"
+    local mi1 line
+    mi1=$(printf '%s\n' "$OUT" | sed '/^---$/,$d')
+    line=$(mi_line "$mi1" /)
+    [ -n "$line" ] || fail "no \"/\" line in /proc/self/mountinfo with --no-pivot: $(oneline "$mi1")"
+    assert_eq "$(printf '%s\n' "$line" | wc -l)" 1 "\"/\" lines in mountinfo with --no-pivot"
+    assert_eq "$(printf '%s\n' "$line" | awk '{ print $4 }')" "$want" "root of the \"/\" mount with --no-pivot"
+    assert_eq "$(printf '%s\n' "$OUT" | sed '1,/^---$/d; /^pdt-ran$/d')" "$(ls "$B/rootfs")" "ls / with --no-pivot vs the bundle's rootfs"
+    local id2
+    id2=$(new_id)
+    rtc run --bundle "$B" "$id2"
+    assert_ok "run with pivot_root"
+    local mi2
+    mi2=$(printf '%s\n' "$OUT" | sed '/^---$/,$d')
+    assert_eq "$(printf '%s\n' "$mi1" | awk '{ print $5 }')" "$(printf '%s\n' "$mi2" | awk '{ print $5 }')" \
+        "mount points with --no-pivot vs pivot_root"
+    no_leaks "$id" "$id2" "$B"
+}
+
+t_rootfs_propagation() {
+    # "/" inside is in a peer group (shared:N) with rshared, not with private.
+    setup_bundle
+    local p line ids=()
+    for p in rshared private; do
+        cfg_set "$B" '.linux.rootfsPropagation = $p' --arg p "$p"
+        run_in "$B" cat /proc/self/mountinfo
+        ids+=("$RUN_ID")
+        assert_ok "run with rootfsPropagation $p"
+        line=$(mi_line "$OUT" /)
+        [ -n "$line" ] || fail "no \"/\" line in mountinfo with rootfsPropagation $p"
+        # optional fields: between the options (field 6) and " - "
+        line=$(printf '%s\n' "$line" | sed 's/ - .*//' | cut -d' ' -f7-)
+        if [ "$p" = rshared ]; then
+            assert_match "$line" '(^| )shared:[0-9]+' "optional fields of \"/\" with rootfsPropagation rshared"
+        else
+            assert_not_contains "$line" "shared:" "optional fields of \"/\" with rootfsPropagation private"
+        fi
+    done
+    no_leaks "${ids[@]}" "$B"
+}
+
 run_case tmpfs_size t_tmpfs_size
 run_case bind_rw t_bind_rw
 run_case bind_ro t_bind_ro
@@ -257,4 +423,10 @@ run_case linux_devices t_linux_devices
 run_case bad_mount_option t_bad_mount_option
 run_case missing_rootfs t_missing_rootfs
 run_case mountpoint_created t_mountpoint_created
+run_case overlay t_overlay
+run_case devpts_mqueue t_devpts_mqueue
+run_case cgroup_v1_ro t_cgroup_v1_ro
+run_case sysfs_ro t_sysfs_ro
+run_case no_pivot t_no_pivot
+run_case rootfs_propagation t_rootfs_propagation
 finish

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Namespaces: new ones differ from the host's, joined ones (by path) are
-# shared, hostname/domainname are set.
+# shared, hostname/domainname are set, a time namespace applies its offsets.
 #
 # Validated with RUNTIME=runc (runc 1.1.5): all cases pass except
 #   domainname   runc 1.1.5 ignores "domainname" (supported from runc 1.2).
+#   time_namespace_offsets  runc 1.1.5 has no time namespace ("namespace
+#                {"time" ""} does not exist"; supported from runc 1.2).
 source "$(dirname "$0")/lib.sh"
 
 B=$T/bundle
@@ -170,6 +172,47 @@ pdt.example" "hostname, domainname"
     no_leaks "$RUN_ID"
 }
 
+t_time_namespace_offsets() {
+    # A new time namespace with linux.timeOffsets: CLOCK_BOOTTIME (what
+    # /proc/uptime shows) and CLOCK_MONOTONIC are shifted by the offsets.
+    # Control: the same run without the time namespace sees the host's
+    # uptime, far below the offset.
+    setup_bundle
+    local mono=$((86400 * 365)) boot=$((2 * 86400 * 365))
+    local host_up
+    host_up=$(cut -d. -f1 /proc/uptime)
+    [ "$host_up" -lt "$mono" ] || fail "host uptime ${host_up}s is not below the 1-year offset: the test cannot tell them apart"
+    [ -e /proc/self/ns/time ] || fail "prerequisite missing: the kernel has no time namespaces (/proc/self/ns/time)"
+    cfg_set "$B" '.linux.namespaces += [{"type":"time"}]
+        | .linux.timeOffsets = {"monotonic":{"secs":$m,"nanosecs":0},"boottime":{"secs":$b,"nanosecs":0}}' \
+        --argjson m "$mono" --argjson b "$boot"
+    run_in "$B" sh -c 'cut -d" " -f1 /proc/uptime; readlink /proc/self/ns/time; cat /proc/self/timens_offsets'
+    local id=$RUN_ID
+    cfg_set "$B" '.linux.namespaces |= map(select(.type != "time")) | del(.linux.timeOffsets)'
+    assert_ok "run with a time namespace and timeOffsets"
+    local up
+    up=$(printf '%s\n' "$OUT" | sed -n 1p)
+    up=${up%%.*}
+    assert_match "$up" '^[0-9]+$' "/proc/uptime inside (first field)"
+    [ "$up" -ge "$boot" ] || fail "uptime inside the time namespace is ${up}s, below the boottime offset ${boot}s"
+    [ "$up" -lt $((boot + host_up + 600)) ] || fail "uptime inside is ${up}s, more than offset + host uptime"
+    local tns
+    tns=$(printf '%s\n' "$OUT" | sed -n 2p)
+    assert_match "$tns" '^time:\[[0-9]+\]$' "container's time namespace"
+    assert_ne "$tns" "$(host_ns time)" "container's time namespace vs the host's"
+    assert_match "$(printf '%s\n' "$OUT" | grep '^monotonic')" "^monotonic[[:space:]]+${mono}[[:space:]]+0\$" "monotonic offset in /proc/self/timens_offsets"
+    assert_match "$(printf '%s\n' "$OUT" | grep '^boottime')" "^boottime[[:space:]]+${boot}[[:space:]]+0\$" "boottime offset in /proc/self/timens_offsets"
+    # Control: no time namespace, no offset.
+    run_in "$B" sh -c 'cut -d" " -f1 /proc/uptime; readlink /proc/self/ns/time'
+    assert_ok "run without a time namespace"
+    up=$(printf '%s\n' "$OUT" | sed -n 1p)
+    up=${up%%.*}
+    assert_match "$up" '^[0-9]+$' "/proc/uptime inside without a time namespace"
+    [ "$up" -lt "$mono" ] || fail "uptime without a time namespace is ${up}s, not below ${mono}s"
+    assert_eq "$(printf '%s\n' "$OUT" | sed -n 2p)" "$(host_ns time)" "time namespace without a time entry (the host's)"
+    no_leaks "$id" "$RUN_ID" "$B"
+}
+
 run_case all_new_namespaces t_all_new_namespaces
 run_case default_spec_namespaces t_default_spec_namespaces
 run_case no_netns_shares_host t_no_netns_shares_host
@@ -179,4 +222,5 @@ run_case join_wrong_type_fails t_join_wrong_type_fails
 run_case join_missing_path_fails t_join_missing_path_fails
 run_case hostname t_hostname
 run_case domainname t_domainname
+run_case time_namespace_offsets t_time_namespace_offsets
 finish

@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Rootless: the unprivileged user paddock-test (tests/setup/test-user) runs
 # containers with no --root (state in $XDG_RUNTIME_DIR/<runtime>), a
-# `spec --rootless` bundle, single-id and subuid (newuidmap) mappings.
+# `spec --rootless` bundle, single-id and subuid (newuidmap) mappings, and a
+# config without a user namespace (as crun: the caller is mapped to root).
 #
-# Validated with RUNTIME=runc (runc 1.1.5): all cases pass.
+# Validated with RUNTIME=runc (runc 1.1.5): all cases pass except
+#   rootless_no_userns  runc refuses a rootless config without a user
+#                       namespace ("rootless container requires user namespaces").
 source "$(dirname "$0")/lib.sh"
 
 USER_STATE=$TEST_USER_RUN_DIR/$RUNTIME_NAME
@@ -187,8 +190,36 @@ t_rootless_cannot_use_root_state() {
     user_no_leaks "$id" "$b"
 }
 
+t_rootless_no_userns() {
+    # A `spec --rootless` config with the user namespace and the mappings
+    # removed: run as the unprivileged user, the runtime still creates a user
+    # namespace mapping the caller to root (crun's behaviour).  Control: the
+    # same config run by root stays in the host's user namespace.
+    setup
+    local b=$T/b5
+    user_bundle "$b" sh -c 'id -u; cat /proc/self/uid_map; cat /proc/self/gid_map; readlink /proc/self/ns/user'
+    user_cfg_set "$b" '.linux.namespaces |= map(select(.type != "user")) | del(.linux.uidMappings, .linux.gidMappings)'
+    assert_eq "$(jq -c '[.linux.namespaces[] | select(.type == "user")] | length' "$b/config.json")" 0 "user namespaces in the config"
+    local id
+    id=$(user_new_id)
+    urtc run --bundle "$b" "$id"
+    assert_ok "rootless run of a config without a user namespace"
+    assert_eq "$(printf '%s\n' "$OUT" | head -n1)" 0 "id -u in the container"
+    assert_match "$(printf '%s\n' "$OUT" | sed -n 2p)" "^ *0 +$USER_UID +1\$" "uid_map"
+    assert_match "$(printf '%s\n' "$OUT" | sed -n 3p)" "^ *0 +$USER_GID +1\$" "gid_map"
+    assert_ne "$(printf '%s\n' "$OUT" | sed -n 4p)" "$(readlink /proc/self/ns/user)" "the container's user namespace vs the host's"
+    local id2
+    id2=$(new_id)
+    rtc run --bundle "$b" "$id2"
+    assert_ok "the same config run by root"
+    assert_match "$(printf '%s\n' "$OUT" | sed -n 2p)" '^ *0 +0 +4294967295$' "uid_map of a container run by root (control)"
+    assert_eq "$(printf '%s\n' "$OUT" | sed -n 4p)" "$(readlink /proc/self/ns/user)" "user namespace of a container run by root (control)"
+    user_no_leaks "$id" "$id2" "$b"
+}
+
 run_case rootless_spec_run t_rootless_spec_run
 run_case rootless_subuid_mapping t_rootless_subuid_mapping
 run_case rootless_lifecycle t_rootless_lifecycle
 run_case rootless_cannot_use_root_state t_rootless_cannot_use_root_state
+run_case rootless_no_userns t_rootless_no_userns
 finish

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Process security settings: capabilities, noNewPrivileges, seccomp, rlimits,
-# user/groups, umask, file descriptors, cwd, /proc/PID/exe of the init.
+# user/groups, umask, file descriptors, cwd, /proc/PID/exe of the init,
+# linux.sysctl, process.oomScoreAdj.
 #
 # Validated with RUNTIME=runc (runc 1.1.5): all cases pass except
 #   init_exe_not_runtime  runc 1.1.5's created init is readable through /proc/1/exe
@@ -254,6 +255,60 @@ t_init_exe_not_runtime() {
     no_leaks "$id" "$RUN_ID"
 }
 
+t_sysctl_netns() {
+    # linux.sysctl is written in the container's new network namespace: seen
+    # inside, the host's value untouched.  Control: without it the new netns
+    # has the default 0.
+    setup_bundle
+    local f=/proc/sys/net/ipv4/ip_forward host
+    host=$(cat "$f") || fail "cannot read the host's $f"
+    [ "$host" = 0 ] || fail "the host has net.ipv4.ip_forward=$host: the test needs 0 to tell the container's value apart"
+    [ "$(cfg_get "$B" '[.linux.namespaces[] | select(.type == "network")] | length')" = 1 ] ||
+        fail "the default spec has no network namespace"
+    cfg_set "$B" '.linux.sysctl = {"net.ipv4.ip_forward": "1"}'
+    run_in "$B" cat "$f"
+    local id=$RUN_ID
+    assert_ok "run with linux.sysctl net.ipv4.ip_forward=1"
+    assert_eq "$OUT" 1 "net.ipv4.ip_forward inside the container"
+    assert_eq "$(cat "$f")" "$host" "the host's net.ipv4.ip_forward after the container"
+    cfg_set "$B" 'del(.linux.sysctl)'
+    run_in "$B" cat "$f"
+    assert_ok "run without linux.sysctl"
+    assert_eq "$OUT" 0 "net.ipv4.ip_forward inside a new netns without linux.sysctl (control)"
+    no_leaks "$id" "$RUN_ID" "$B"
+}
+
+t_sysctl_bad_key() {
+    setup_bundle
+    cfg_set "$B" '.linux.sysctl = {"net.pdt.bogus_key": "1"}'
+    local id
+    id=$(new_id)
+    rtc create --bundle "$B" "$id"
+    assert_failed "create with an unknown sysctl key"
+    assert_err_contains "bogus_key" "error for an unknown sysctl key"
+    rtc state "$id"
+    [ "$RC" != 0 ] || fail "container exists after a create that failed on a sysctl: $(oneline "$OUT")"
+    no_leaks "$id" "$B"
+}
+
+t_oom_score_adj() {
+    setup_bundle
+    local host
+    host=$(cat /proc/self/oom_score_adj)
+    [ "$host" != 500 ] || fail "the caller's oom_score_adj is already 500: the test cannot tell"
+    cfg_set "$B" '.process.oomScoreAdj = 500'
+    run_in "$B" cat /proc/self/oom_score_adj
+    local id=$RUN_ID
+    assert_ok "run with process.oomScoreAdj 500"
+    assert_eq "$OUT" 500 "oom_score_adj inside the container"
+    assert_eq "$(cat /proc/self/oom_score_adj)" "$host" "the caller's oom_score_adj after the run"
+    cfg_set "$B" 'del(.process.oomScoreAdj)'
+    run_in "$B" cat /proc/self/oom_score_adj
+    assert_ok "run without process.oomScoreAdj"
+    assert_eq "$OUT" "$host" "oom_score_adj without oomScoreAdj (inherited from the caller, control)"
+    no_leaks "$id" "$RUN_ID"
+}
+
 run_case caps_configured_sets t_caps_configured_sets
 run_case caps_default_spec_root t_caps_default_spec_root
 run_case caps_enforced t_caps_enforced
@@ -267,4 +322,7 @@ run_case fds_only_stdio t_fds_only_stdio
 run_case preserve_fds t_preserve_fds
 run_case cwd t_cwd
 run_case init_exe_not_runtime t_init_exe_not_runtime
+run_case sysctl_netns t_sysctl_netns
+run_case sysctl_bad_key t_sysctl_bad_key
+run_case oom_score_adj t_oom_score_adj
 finish
