@@ -228,7 +228,7 @@ static int spawn(const struct pd_create_opts *o, const struct pd_plan *plan, str
         .plan = plan, .id = o->id, .runtime_pid = getpid(), .sync_fd = sv[1],
         .start_fd = start_fd, .console_fd = console_fd, .state_dir_fd = out->dir.fd,
         .console_to_runtime = plan->cfg->process.terminal && console_fd < 0,
-        .preserve_fds = o->preserve_fds + lfds, .listen_fds = lfds > 0,
+        .preserve_fds = o->preserve_fds + lfds, .listen_fds = lfds,
     };
     pid_t c1 = fork();
     if (c1 < 0) {

@@ -86,7 +86,7 @@ struct pd_init_args {
     int state_dir_fd;    /* the runtime's locked state dir: closed first, so the lock dies with the runtime */
     bool console_to_runtime;
     int preserve_fds;
-    bool listen_fds;
+    int listen_fds;      /* socket-activation fds, the first of preserve_fds */
 };
 _Noreturn void pd_init_stage1(const struct pd_init_args *a);
 #endif

@@ -241,7 +241,7 @@ static int check_cwd(const char *cwd, pd_error **err)
 /* envp: proc->env plus LISTEN_FDS/LISTEN_PID when asked (replacing any). */
 static char **build_env(const struct pd_process *proc, const struct pd_exec_opts *opts)
 {
-    bool listen = opts->set_listen_fds && opts->preserve_fds > 0;
+    bool listen = opts->listen_fds > 0;
     char **env = pd_xcalloc(proc->n_env + 3, sizeof(char *));
     size_t n = 0;
     for (size_t i = 0; proc->env != NULL && proc->env[i] != NULL; i++) {
@@ -251,7 +251,7 @@ static char **build_env(const struct pd_process *proc, const struct pd_exec_opts
         env[n++] = pd_xstrdup(proc->env[i]);
     }
     if (listen) {
-        env[n++] = pd_xasprintf("LISTEN_FDS=%d", opts->preserve_fds);
+        env[n++] = pd_xasprintf("LISTEN_FDS=%d", opts->listen_fds);
         env[n++] = pd_xasprintf("LISTEN_PID=%d", (int)getpid());
     }
     env[n] = NULL;

@@ -9,7 +9,8 @@
 struct pd_exec_opts {
     int preserve_fds;   /* fds 3 .. 3+N-1 are passed on */
     void *seccomp_ctx;  /* built filter (pd_seccomp_build) or NULL */
-    bool set_listen_fds; /* export LISTEN_FDS=N/LISTEN_PID=pid when preserve_fds > 0 */
+    int listen_fds;      /* > 0: fds 3..3+N-1 are socket-activation fds: export
+                            LISTEN_FDS=N and LISTEN_PID=<our pid> (preserve_fds includes them) */
 };
 
 /* Find the executable for args[0] using PATH from proc->env (the container's

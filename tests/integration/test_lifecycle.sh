@@ -330,7 +330,20 @@ t_listen_fds() {
     assert_ok "run with fd 3 open, without LISTEN_FDS"
     assert_eq "$(printf '%s\n' "$OUT" | head -n1)" "LISTEN_FDS=unset LISTEN_PID=unset pid=1" "environment without LISTEN_FDS (control)"
     assert_eq "$(printf '%s\n' "$OUT" | tail -n +2 | sort -n | tr '\n' ' ')" "0 1 2 " "the init's fds without LISTEN_FDS (control)"
-    no_leaks "$id" "$id2" "$B"
+    # With --preserve-fds 1 as well, fds 3 and 4 pass and LISTEN_FDS still counts only 1.
+    local id3
+    id3=$(new_id)
+    timeout -k 5 "$RT_TIMEOUT" env LISTEN_FDS=1 sh -c 'LISTEN_PID=$$; export LISTEN_PID; exec "$@"' sh \
+        "$RUNTIME" --root "$STATE_ROOT" run --preserve-fds 1 --bundle "$B" "$id3" 3<"$T/lfd" 4<"$T/lfd" \
+        >"$T/lfd3.out" 2>"$T/lfd3.err"
+    RC=$?
+    OUT=$(cat "$T/lfd3.out")
+    ERR=$(cat "$T/lfd3.err")
+    LAST_CMD="run --preserve-fds 1 (LISTEN_FDS=1, fds 3 and 4 open)"
+    assert_ok
+    assert_match "$(printf '%s\n' "$OUT" | sed -n 2p)" '^LISTEN_FDS=1 ' "LISTEN_FDS with --preserve-fds 1"
+    assert_eq "$(printf '%s\n' "$OUT" | tail -n +3 | sort -n | tr '\n' ' ')" "0 1 2 3 4 " "the init's fds with LISTEN_FDS=1 and --preserve-fds 1"
+    no_leaks "$id" "$id2" "$id3" "$B"
 }
 
 # A second bundle for the cases that give the config hooks.

@@ -345,14 +345,14 @@ static void test_exec_listen_fds(void)
     struct pd_process p = {.args = ARGS("/usr/bin/env"), .n_args = 1,
                            .env = ARGS("A=1", "LISTEN_FDS=9", "LISTEN_PID=1"), .n_env = 3,
                            .cwd = "/"};
-    struct run r = {.proc = &p, .opts = {.preserve_fds = 2, .set_listen_fds = true},
+    struct run r = {.proc = &p, .opts = {.preserve_fds = 2, .listen_fds = 1},
                     .hook = open_extra_fds};
     run(&r);
     CHECK(exited(&r, 0));
-    _cleanup_free_ char *want = pd_xasprintf("A=1\nLISTEN_FDS=2\nLISTEN_PID=%d\n", (int)r.pid);
+    _cleanup_free_ char *want = pd_xasprintf("A=1\nLISTEN_FDS=1\nLISTEN_PID=%d\n", (int)r.pid);
     CHECK_STR(r.out, want);
     free(r.out);
-    r.opts.set_listen_fds = false; /* env passed through untouched */
+    r.opts.listen_fds = 0; /* env passed through untouched */
     run(&r);
     CHECK(exited(&r, 0));
     CHECK_STR(r.out, "A=1\nLISTEN_FDS=9\nLISTEN_PID=1\n");
