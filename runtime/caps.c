@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/capability.h>
 
+#include "log.h"
 #include "util.h"
 
 /* Number of capabilities the running kernel knows (<= 64). */
@@ -123,10 +124,15 @@ int pd_caps_apply(const struct pd_caps *caps, pd_error **err)
         caps = &none;
     int max = kernel_caps();
     uint64_t known = max >= 64 ? ~0ULL : (1ULL << max) - 1;
-    if (check_subset(caps->effective, "effective", caps->permitted, "permitted", max, err) < 0 ||
-        check_subset(caps->ambient, "ambient", caps->permitted, "permitted", max, err) < 0 ||
-        check_subset(caps->ambient, "ambient", caps->inheritable, "inheritable", max, err) < 0)
+    if (check_subset(caps->effective, "effective", caps->permitted, "permitted", max, err) < 0)
         return -1;
+    /* The kernel only raises an ambient capability that is permitted and
+     * inheritable.  `runc spec` writes ambient sets without inheritable ones
+     * and runc goes on without them: so do we, and say so under --debug. */
+    uint64_t ambient = caps->ambient & caps->permitted & caps->inheritable;
+    if (ambient != caps->ambient)
+        pd_debug("capabilities: ambient 0x%llx not raised: not in both permitted and inheritable",
+                 (unsigned long long)(caps->ambient & ~ambient));
     cap_t c = cap_init();
     if (c == NULL)
         return pd_fail_errno(err, "capabilities: cap_init");
@@ -138,5 +144,5 @@ int pd_caps_apply(const struct pd_caps *caps, pd_error **err)
     cap_free(c);
     if (r < 0)
         return pd_fail(err, saved, "capabilities: set effective/permitted/inheritable");
-    return set_ambient(caps->ambient & known, max, err);
+    return set_ambient(ambient & known, max, err);
 }

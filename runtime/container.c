@@ -142,7 +142,10 @@ static int handshake(struct handshake *h, pd_error **err)
     struct pd_sync_msg m;
     struct pd_created *out = h->out;
     const struct pd_config *cfg = h->plan->cfg;
-    if (pd_sync_send(h->sync, PD_SYNC_GO, 0, NULL, -1, err) < 0)
+    /* Into the cgroup before any namespace exists: the cgroup namespace
+     * that stage 1 creates is rooted at it. */
+    if (pd_cgroup_enter(out->cgroup, h->c1, err) < 0 ||
+        pd_sync_send(h->sync, PD_SYNC_GO, 0, NULL, -1, err) < 0)
         return -1;
     if (h->plan->ns.new_user) {
         if (pd_sync_expect(h->sync, PD_SYNC_USERMAP, &m, NULL, err) < 0 ||
@@ -157,7 +160,8 @@ static int handshake(struct handshake *h, pd_error **err)
     out->state->pid_start = pd_pid_start_time(m.value);
     pid_t c1 = h->c1;
     h->c1 = -1;
-    if (wait_stage1(c1, err) < 0 || pd_sync_expect(h->sync, PD_SYNC_HOOKS, &m, NULL, err) < 0 ||
+    if (wait_stage1(c1, err) < 0 || pd_sync_send(h->sync, PD_SYNC_GO, 0, NULL, -1, err) < 0 ||
+        pd_sync_expect(h->sync, PD_SYNC_HOOKS, &m, NULL, err) < 0 ||
         pd_state_write(&out->dir, out->state, err) < 0)
         return -1;
     h->hooks_started = true;
@@ -274,6 +278,10 @@ int pd_container_create(const struct pd_create_opts *o, struct pd_created *out, 
     if (check_rootfs(out->cfg, plan, err) < 0 || pd_state_dir_create(o->root, o->id, &out->dir, err) < 0)
         goto fail_early;
     out->state = state_new(out->cfg, o->id, plan->rootless);
+    struct pd_cgroup_opts co = {.rootless = plan->rootless, .systemd = o->systemd_cgroup};
+    if (pd_cgroup_create(out->cfg, o->id, &co, &out->cgroup, err) < 0)
+        goto fail;
+    out->state->cgroup = pd_cgroup_serialize(out->cgroup);
     if (copy_config(out->cfg, &out->dir, err) < 0 || pd_state_write(&out->dir, out->state, err) < 0 ||
         listen_start_socket(&out->dir, &start_fd, err) < 0)
         goto fail;
@@ -283,6 +291,8 @@ int pd_container_create(const struct pd_create_opts *o, struct pd_created *out, 
         goto fail;
     return 0;
 fail:
+    if (out->cgroup != NULL)
+        pd_cgroup_destroy(out->cgroup, NULL);
     pd_rm_rf(out->dir.path, NULL);
 fail_early:
     pd_created_release(out);
@@ -299,6 +309,8 @@ void pd_created_release(struct pd_created *c)
     c->cfg = NULL;
     pd_state_free(c->state);
     c->state = NULL;
+    pd_cgroup_free(c->cgroup);
+    c->cgroup = NULL;
 }
 
 /* Connect to start.sock, ask the init to go, and wait for the exec. */

@@ -11,6 +11,8 @@
  *   C1  non-dumpable; unshare() the other namespaces; time offsets
  *   C1  clone(CLONE_PARENT) C2 -- pid 1 of the new pid namespace and a
  *       child of R, so `run` can wait for it; C1 reports C2's pid and exits
+ *   C2  waits for R's second GO (sent after INIT_PID), so that its messages
+ *       never overtake C1's on the shared socket
  *   C2  setsid, session keyring, rootfs: propagation, rootfs bind, mounts,
  *       devices; hostname; asks R to run prestart + createRuntime hooks
  *   C2  createContainer hooks; pivot_root; sysctl, masked/readonly paths;
@@ -28,6 +30,7 @@
 #define PADDOCK_CONTAINER_H
 #include <stdbool.h>
 #include <sys/types.h>
+#include "cgroups.h"
 #include "plan.h"
 #include "state.h"
 
@@ -42,6 +45,7 @@ struct pd_create_opts {
     bool no_pivot;
     bool no_new_keyring;
     bool foreground; /* `run` without --detach: relay the terminal ourselves */
+    bool systemd_cgroup; /* --systemd-cgroup: cgroupsPath is slice:prefix:name */
 };
 
 struct pd_created {
@@ -50,6 +54,7 @@ struct pd_created {
     struct pd_container_dir dir; /* still locked */
     struct pd_config *cfg;
     struct pd_state *state;
+    struct pd_cgroup *cgroup;
 };
 
 int pd_container_create(const struct pd_create_opts *o, struct pd_created *out, pd_error **err);

@@ -157,7 +157,10 @@ static _Noreturn void init_stage2(const struct pd_init_args *a)
         pd_fail_errno(&err, "prctl");
         die(a->sync_fd, err);
     }
-    if (init_setup(a, &host_pid, &exe, &sc, &err) < 0)
+    /* Stage 1 shares the socket: say nothing before the runtime has its
+     * INIT_PID message and says go, or the two could arrive out of order. */
+    if (pd_sync_expect(a->sync_fd, PD_SYNC_GO, &m, NULL, &err) < 0 ||
+        init_setup(a, &host_pid, &exe, &sc, &err) < 0)
         die(a->sync_fd, err);
     if (pd_sync_send(a->sync_fd, PD_SYNC_READY, 0, NULL, -1, &err) < 0 ||
         pd_sync_expect(a->sync_fd, PD_SYNC_COMMIT, &m, NULL, &err) < 0)

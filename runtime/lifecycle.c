@@ -83,12 +83,26 @@ static int kill_all(const struct pd_state *st, int sig, pd_error **err)
     return 0;
 }
 
+/* Every process of the container: through its cgroup when it has one. */
+static int signal_all(const struct pd_state *st, int sig, pd_error **err)
+{
+    _cleanup_cgroup_ struct pd_cgroup *cg = NULL;
+    if (st->cgroup != NULL && st->cgroup[0] != '\0' && pd_cgroup_load(st->cgroup, &cg, NULL) == 0 &&
+        pd_cgroup_mode(cg) != PD_CGROUP_NONE) {
+        if (pd_cgroup_kill(cg, sig, err) < 0)
+            return -1;
+        /* A paused container must be thawed for the signal to be acted on. */
+        return sig == SIGKILL && pd_cgroup_is_frozen(cg) ? pd_cgroup_freeze(cg, false, err) : 0;
+    }
+    return kill_all(st, sig, err);
+}
+
 int pd_container_kill(const struct pd_state *st, int sig, bool all, pd_error **err)
 {
     if (st->pid <= 0 || !pd_pid_alive(st->pid, st->pid_start))
         return pd_failx(err, "container \"%s\" is not running", st->id);
     if (all)
-        return kill_all(st, sig, err);
+        return signal_all(st, sig, err);
     if (signal_pid(st->pid, st->pid_start, sig) < 0)
         return pd_fail_errno(err, "kill container \"%s\"", st->id);
     return 0;
@@ -101,7 +115,7 @@ static int stop_container(const struct pd_state *st, pd_error **err)
     if (fd < 0)
         return 0;
     _cleanup_error_ pd_error *e = NULL;
-    if (kill_all(st, SIGKILL, &e) < 0)
+    if (signal_all(st, SIGKILL, &e) < 0)
         syscall(SYS_pidfd_send_signal, fd, SIGKILL, NULL, 0);
     struct pollfd p = {fd, POLLIN, 0};
     for (int i = 0; i < 100; i++) {
@@ -128,6 +142,11 @@ int pd_container_delete(struct pd_container_dir *d, struct pd_state *st,
         return pd_failx(err, "cannot delete container \"%s\": it is running (use --force)", st->id);
     if (s != PD_STATUS_STOPPED && stop_container(st, err) < 0)
         return -1;
+    /* Also after an OOM kill or `kill --all`: whatever is left goes with it. */
+    _cleanup_cgroup_ struct pd_cgroup *cg = NULL;
+    if (st->cgroup != NULL && st->cgroup[0] != '\0' &&
+        (pd_cgroup_load(st->cgroup, &cg, err) < 0 || pd_cgroup_destroy(cg, err) < 0))
+        return pd_wrap(err, "delete container \"%s\": remove its cgroup", st->id);
     if (cfg != NULL)
         pd_container_run_hooks_warn(cfg, st->id, PD_HOOK_POSTSTOP, PD_STATUS_STOPPED, 0);
     return pd_state_dir_remove(d, err);

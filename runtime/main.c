@@ -16,12 +16,20 @@ static const struct pd_command commands[] = {
     {"create", pd_cmd_create, "create a container from a bundle (it waits for start)"},
     {"start", pd_cmd_start, "start the user process of a created container"},
     {"run", pd_cmd_run, "create and start a container, and wait for it"},
+    {"exec", pd_cmd_exec, "run a new process inside a running container"},
     {"state", pd_cmd_state, "print the state of a container as JSON"},
     {"kill", pd_cmd_kill, "send a signal to the container's init (or all its processes)"},
     {"delete", pd_cmd_delete, "delete a container and its state"},
     {"list", pd_cmd_list, "list containers"},
     {"spec", pd_cmd_spec, "write a default config.json"},
     {"features", pd_cmd_features, "print the features of this build as JSON"},
+    {"ps", pd_cmd_ps, "list the processes of a container"},
+    {"pause", pd_cmd_pause, "freeze every process of a container"},
+    {"resume", pd_cmd_resume, "thaw a paused container"},
+    {"update", pd_cmd_update, "change the resource limits of a container"},
+    {"events", pd_cmd_events, "print stats and OOM events of a container as JSON"},
+    {"checkpoint", pd_cmd_checkpoint, "not supported (CRIU is out of scope)"},
+    {"restore", pd_cmd_checkpoint, "not supported (CRIU is out of scope)"},
 };
 
 static void usage(FILE *f)
@@ -39,8 +47,8 @@ static void usage(FILE *f)
             "  --log FILE               also write errors to FILE\n"
             "  --log-format text|json   format of the --log file (json: one object per line)\n"
             "  --debug                  write debug messages\n"
-            "  --systemd-cgroup         use the systemd cgroup driver (not supported: an error\n"
-            "                           when a container is created)\n"
+            "  --systemd-cgroup         accept systemd's slice:prefix:name cgroupsPath; it is\n"
+            "                           mapped to the same path on cgroupfs (no systemd driver)\n"
             "  --rootless auto|true|false  treat the caller as unprivileged (default auto)\n"
             "  -v, --version            print the version\n"
             "  -h, --help               print this help\n\n"

@@ -8,12 +8,13 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 
+#include "cgroups.h"
 #include "json.h"
 #include "util.h"
 
 #define STATE_MAX (4u << 20)
 
-static const char *status_names[] = {"creating", "created", "running", "stopped"};
+static const char *status_names[] = {"creating", "created", "running", "stopped", "paused"};
 
 const char *pd_status_name(enum pd_status s) { return status_names[s]; }
 
@@ -130,7 +131,7 @@ char *pd_state_oci_json(const struct pd_state *st, enum pd_status status, bool p
     pd_jgen_kv_string(g, "id", st->id);
     pd_jgen_kv_string(g, "status", pd_status_name(status));
     /* runtime.md: pid is required when created or running. */
-    if (status == PD_STATUS_CREATED || status == PD_STATUS_RUNNING ||
+    if (status == PD_STATUS_CREATED || status == PD_STATUS_RUNNING || status == PD_STATUS_PAUSED ||
         (status == PD_STATUS_CREATING && st->pid > 0))
         pd_jgen_kv_int(g, "pid", st->pid);
     pd_jgen_kv_string(g, "bundle", st->bundle);
@@ -155,6 +156,7 @@ int pd_state_write(const struct pd_container_dir *d, const struct pd_state *st, 
     pd_jgen_uint(g, st->pid_start);
     pd_jgen_kv_string(g, "created", st->created);
     pd_jgen_kv_bool(g, "rootless", st->rootless);
+    pd_jgen_kv_string(g, "cgroup", st->cgroup ? st->cgroup : "");
     pd_jgen_map_close(g);
     pd_jgen_map_close(g);
     size_t len;
@@ -210,6 +212,7 @@ int pd_state_read(const char *dir, struct pd_state **out, pd_error **err)
     st->pid_start = start;
     st->created = get_str(priv, "created");
     pd_json_bool(pd_json_get(priv, "rootless"), &st->rootless);
+    st->cgroup = get_str(priv, "cgroup");
     pd_json_free(doc);
     *out = st;
     return 0;
@@ -223,6 +226,7 @@ void pd_state_free(struct pd_state *st)
     free(st->bundle);
     free(st->oci_version);
     free(st->created);
+    free(st->cgroup);
     for (size_t i = 0; i < st->n_annotations; i++) {
         free(st->annotations[i].key);
         free(st->annotations[i].value);
@@ -269,5 +273,11 @@ enum pd_status pd_state_status(const struct pd_state *st, const char *dir)
     if (st->status == PD_STATUS_CREATING)
         return PD_STATUS_CREATING;
     _cleanup_free_ char *sock = pd_xasprintf("%s/start.sock", dir);
-    return access(sock, F_OK) == 0 ? PD_STATUS_CREATED : PD_STATUS_RUNNING;
+    if (access(sock, F_OK) == 0)
+        return PD_STATUS_CREATED;
+    _cleanup_cgroup_ struct pd_cgroup *cg = NULL;
+    if (st->cgroup != NULL && st->cgroup[0] != '\0' && pd_cgroup_load(st->cgroup, &cg, NULL) == 0 &&
+        pd_cgroup_is_frozen(cg))
+        return PD_STATUS_PAUSED;
+    return PD_STATUS_RUNNING;
 }

@@ -11,7 +11,13 @@
 #include <sys/types.h>
 #include "config.h"
 
-enum pd_status { PD_STATUS_CREATING, PD_STATUS_CREATED, PD_STATUS_RUNNING, PD_STATUS_STOPPED };
+enum pd_status {
+    PD_STATUS_CREATING,
+    PD_STATUS_CREATED,
+    PD_STATUS_RUNNING,
+    PD_STATUS_STOPPED,
+    PD_STATUS_PAUSED,
+};
 
 struct pd_state {
     char *id;
@@ -22,6 +28,7 @@ struct pd_state {
     unsigned long long pid_start; /* /proc/PID/stat starttime, guards against pid reuse */
     char *created;              /* RFC 3339 */
     bool rootless;
+    char *cgroup;               /* pd_cgroup_serialize(); "" when the container has none */
     struct pd_kv *annotations;
     size_t n_annotations;
 };
@@ -50,7 +57,7 @@ int pd_state_write(const struct pd_container_dir *d, const struct pd_state *st, 
 int pd_state_read(const char *dir, struct pd_state **out, pd_error **err);
 void pd_state_free(struct pd_state *st);
 /* The live status: stopped when the pid is gone (or reused), created while
- * start.sock exists, else running. */
+ * start.sock exists, paused while its cgroup is frozen, else running. */
 enum pd_status pd_state_status(const struct pd_state *st, const char *dir);
 const char *pd_status_name(enum pd_status s);
 /* The OCI state document (runtime.md): ociVersion, id, status, pid, bundle, annotations. */

@@ -8,7 +8,8 @@
 #include "error.h"
 
 enum pd_sync_type {
-    PD_SYNC_GO = 1,          /* runtime -> stage 1: start (after cgroup placement) */
+    PD_SYNC_GO = 1,          /* runtime -> stage 1: start (after cgroup placement); runtime ->
+                                init: start (after stage 1's INIT_PID arrived) */
     PD_SYNC_USERMAP,         /* stage 1 -> runtime: write my id maps */
     PD_SYNC_USERMAP_DONE,    /* runtime -> stage 1 */
     PD_SYNC_INIT_PID,        /* stage 1 -> runtime: value = container init's host pid */

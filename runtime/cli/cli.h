@@ -34,6 +34,13 @@ int pd_cmd_delete(struct pd_global *g, int argc, char **argv);
 int pd_cmd_list(struct pd_global *g, int argc, char **argv);
 int pd_cmd_spec(struct pd_global *g, int argc, char **argv);
 int pd_cmd_features(struct pd_global *g, int argc, char **argv);
+int pd_cmd_exec(struct pd_global *g, int argc, char **argv);
+int pd_cmd_pause(struct pd_global *g, int argc, char **argv);
+int pd_cmd_resume(struct pd_global *g, int argc, char **argv);
+int pd_cmd_ps(struct pd_global *g, int argc, char **argv);
+int pd_cmd_update(struct pd_global *g, int argc, char **argv);
+int pd_cmd_events(struct pd_global *g, int argc, char **argv);
+int pd_cmd_checkpoint(struct pd_global *g, int argc, char **argv);
 
 /* Usage error: print "paddock CMD: msg" and "Try 'paddock CMD --help'"; returns PD_EXIT_USAGE. */
 int pd_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -44,6 +51,15 @@ int pd_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(
 struct pd_create_opts;
 int pd_cli_parse_create(int argc, char **argv, bool is_run, struct pd_create_opts *o,
                         bool *detach);
-/* Refuse options this build cannot honour (e.g. --systemd-cgroup). */
+/* "CMD [-h|--help] ID": 0 with *id, -1 after printing help, or a usage exit code. */
+int pd_cli_one_id(int argc, char **argv, const char *help, const char **id);
+/* Open and lock ID, read its state and (when cg != NULL) its cgroup, which
+ * must exist.  The caller closes d (pd_state_dir_close) on every path. */
+struct pd_container_dir;
+struct pd_state;
+struct pd_cgroup;
+int pd_cli_open(const struct pd_global *g, const char *id, struct pd_container_dir *d,
+                struct pd_state **st, struct pd_cgroup **cg, pd_error **err);
+/* Say what --systemd-cgroup means for this build (in --debug). */
 int pd_cli_check_global(const struct pd_global *g, const char *cmd);
 #endif

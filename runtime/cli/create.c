@@ -72,17 +72,16 @@ int pd_cli_parse_create(int argc, char **argv, bool is_run, struct pd_create_opt
 
 int pd_cli_check_global(const struct pd_global *g, const char *cmd)
 {
-    if (g->systemd_cgroup) {
-        pd_log(PD_LOG_ERROR, "%s: --systemd-cgroup: the systemd cgroup driver is not supported "
-               "by this build; drop the flag to use cgroupfs", cmd);
-        return PD_EXIT_FAIL;
-    }
+    if (g->systemd_cgroup)
+        pd_debug("%s: --systemd-cgroup: no systemd driver; the slice:prefix:name path is "
+                 "mapped to the same cgroupfs path", cmd);
     return 0;
 }
 
 int pd_cmd_create(struct pd_global *g, int argc, char **argv)
 {
-    struct pd_create_opts o = {.root = g->root, .rootless = g->rootless};
+    struct pd_create_opts o = {.root = g->root, .rootless = g->rootless,
+                               .systemd_cgroup = g->systemd_cgroup};
     int r = pd_cli_parse_create(argc, argv, false, &o, NULL);
     if (r != 0)
         return r < 0 ? 0 : r;

@@ -1,0 +1,481 @@
+/* paddock: `exec` -- run a new process inside a created or running container.
+ *
+ * runtime R, joiner J, the new process P (see exec.h):
+ *
+ *   R  checks that the init still is the container's (start time) and opens
+ *      /proc/PID/ns/X of every namespace X that differs from its own -- all
+ *      before the first setns(), since joining the mount namespace changes
+ *      what /proc is; connects the console socket; socketpair; forks J
+ *   R  puts J in the container's cgroup (so that the cgroup namespace is
+ *      joined from inside it), says GO
+ *   J  setns() the user namespace first and becomes its root, then the
+ *      others, mount last (it moves root and cwd to the container's);
+ *      stays non-dumpable (CVE-2019-5736); clone(CLONE_PARENT) P -- in the
+ *      container's pid namespace and R's child, so R can wait for it;
+ *      reports P's host pid (INIT_PID) and exits
+ *   R  reaps J, says GO to P (P waits so that its messages come after J's)
+ *   P  terminal (a pty of the container's /dev/ptmx: the master goes to the
+ *      console socket, or to R as CONSOLE), new session keyring, finds the
+ *      executable, builds the container's seccomp filter, READY, then
+ *      pd_process_exec().  The close-on-exec socket reaches EOF at execve,
+ *      or P sends the exec error instead.
+ *   R  pid file; with detach returns, else supervises P (signals, terminal
+ *      relay, exit code).
+ *
+ * Any failure kills J and P.  Nothing else is created: no mount, no state. */
+#define _GNU_SOURCE
+#include "exec.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cgroups.h"
+#include "console.h"
+#include "log.h"
+#include "process.h"
+#include "seccomp.h"
+#include "supervise.h"
+#include "sync.h"
+#include "util.h"
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+#ifndef KEYCTL_JOIN_SESSION_KEYRING
+#define KEYCTL_JOIN_SESSION_KEYRING 1
+#endif
+
+/* In the order they are joined: user first (it may own the others), mount last. */
+static const struct {
+    const char *file;  /* /proc/PID/ns/FILE */
+    const char *label; /* for messages */
+    int flag;
+} ns_kinds[] = {
+    {"user", "user", CLONE_NEWUSER},    {"ipc", "IPC", CLONE_NEWIPC},
+    {"uts", "UTS", CLONE_NEWUTS},       {"net", "network", CLONE_NEWNET},
+    {"pid", "PID", CLONE_NEWPID},       {"cgroup", "cgroup", CLONE_NEWCGROUP},
+    {"time", "time", CLONE_NEWTIME},    {"mnt", "mount", CLONE_NEWNS},
+};
+#define N_NS PD_ARRAY_SIZE(ns_kinds)
+
+struct exec_ctx {
+    const struct pd_exec_request *req;
+    const char *id;
+    struct pd_process proc; /* *req->proc with the config's defaults (shallow) */
+    int ns_fd[N_NS];        /* -1: shared with the runtime, not joined */
+    int sync;               /* R: its end; J and P: theirs */
+    int console_fd;         /* connected --console-socket, or -1 */
+    pid_t runtime_pid;
+};
+
+/* What R started: killed on failure. */
+struct spawned {
+    pid_t joiner;
+    pid_t pid;
+    int master; /* pty master relayed by R, or -1 */
+};
+
+/* ---- J and P (the children): errors go to R over the socket ---- */
+
+static _Noreturn void die(const struct exec_ctx *x, pd_error *err)
+{
+    pd_sync_send_error(x->sync, err);
+    _exit(err && err->exit_code ? err->exit_code : 1);
+}
+
+static int join_namespaces(struct exec_ctx *x, pd_error **err)
+{
+    for (size_t i = 0; i < N_NS; i++) {
+        if (x->ns_fd[i] < 0)
+            continue;
+        if (setns(x->ns_fd[i], ns_kinds[i].flag) < 0)
+            return pd_fail_errno(err, "exec: join the %s namespace of container \"%s\"",
+                                 ns_kinds[i].label, x->id);
+        close(x->ns_fd[i]);
+        x->ns_fd[i] = -1;
+        if (ns_kinds[i].flag != CLONE_NEWUSER)
+            continue;
+        /* Become root of the user namespace, as the init did. */
+        if (setresgid(0, 0, 0) < 0)
+            return pd_fail_errno(err, "exec: container \"%s\": user namespace: setresgid(0)", x->id);
+        if (setresuid(0, 0, 0) < 0)
+            return pd_fail_errno(err, "exec: container \"%s\": user namespace: setresuid(0)", x->id);
+    }
+    return 0;
+}
+
+/* The pty is made inside the container; its master leaves through the
+ * console socket or goes to R for relaying. */
+static int setup_terminal(struct exec_ctx *x, pd_error **err)
+{
+    _cleanup_close_ int master = -1;
+    if (setsid() < 0)
+        return pd_fail_errno(err, "terminal: setsid");
+    if (pd_console_setup(&x->proc, &master, err) < 0)
+        return -1;
+    if (x->console_fd >= 0) {
+        int r = pd_console_send(x->console_fd, master, err);
+        close(x->console_fd);
+        x->console_fd = -1;
+        return r;
+    }
+    return pd_sync_send(x->sync, PD_SYNC_CONSOLE, 0, NULL, master, err);
+}
+
+static int child_setup(struct exec_ctx *x, char **exe, void **sc, pd_error **err)
+{
+    const struct pd_config *cfg = x->req->cfg;
+    /* Not the caller's session keyring (runc does the same for exec). */
+    if (syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, 0) < 0 && errno != ENOSYS)
+        return pd_fail_errno(err, "join a new session keyring");
+    if (x->proc.terminal && setup_terminal(x, err) < 0)
+        return -1;
+    if (pd_process_find_exe(&x->proc, exe, err) < 0)
+        return -1;
+    if (cfg->has_linux && cfg->linux_.seccomp != NULL &&
+        pd_seccomp_build(cfg->linux_.seccomp, sc, err) < 0)
+        return pd_wrap(err, "seccomp (.linux.seccomp of the container)");
+    return 0;
+}
+
+/* P: inside every namespace of the container. */
+static _Noreturn void exec_child(struct exec_ctx *x)
+{
+    _cleanup_error_ pd_error *err = NULL;
+    struct pd_sync_msg m;
+    char *exe = NULL;
+    void *sc = NULL;
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) {
+        pd_fail_errno(&err, "exec: prctl(PR_SET_PDEATHSIG)");
+        die(x, err);
+    }
+    if (pd_sync_expect(x->sync, PD_SYNC_GO, &m, NULL, &err) < 0)
+        _exit(1);
+    if (child_setup(x, &exe, &sc, &err) < 0) {
+        pd_wrap(&err, "exec in container \"%s\"", x->id);
+        die(x, err);
+    }
+    /* The process must outlive a detached runtime. */
+    if (prctl(PR_SET_PDEATHSIG, 0) < 0) {
+        pd_fail_errno(&err, "exec: prctl(PR_SET_PDEATHSIG, 0)");
+        die(x, err);
+    }
+    if (pd_sync_send(x->sync, PD_SYNC_READY, 0, NULL, -1, &err) < 0)
+        _exit(1);
+    pd_reset_signals();
+    struct pd_exec_opts eo = {.preserve_fds = x->req->preserve_fds, .seccomp_ctx = sc};
+    pd_process_exec(&x->proc, exe, &eo, &err);
+    pd_wrap(&err, "exec in container \"%s\"", x->id);
+    die(x, err);
+}
+
+/* J: joins, forks P into the pid namespace, reports P's pid. */
+static _Noreturn void joiner(struct exec_ctx *x)
+{
+    _cleanup_error_ pd_error *err = NULL;
+    struct pd_sync_msg m;
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != x->runtime_pid)
+        _exit(1);
+    if (pd_sync_expect(x->sync, PD_SYNC_GO, &m, NULL, &err) < 0)
+        _exit(1);
+    if (join_namespaces(x, &err) < 0)
+        die(x, err);
+    /* setresuid() already made us non-dumpable; say it anyway. */
+    if (prctl(PR_SET_DUMPABLE, 0) < 0) {
+        pd_fail_errno(&err, "exec: prctl(PR_SET_DUMPABLE)");
+        die(x, err);
+    }
+    /* CLONE_PARENT: P is the runtime's child, not ours. */
+    pid_t pid = (pid_t)syscall(SYS_clone, CLONE_PARENT | SIGCHLD, 0, 0, 0, 0);
+    if (pid < 0) {
+        pd_fail_errno(&err, "exec: fork into the PID namespace of container \"%s\" "
+                      "(has its init exited?)", x->id);
+        die(x, err);
+    }
+    if (pid == 0)
+        exec_child(x);
+    if (pd_sync_send(x->sync, PD_SYNC_INIT_PID, pid, NULL, -1, &err) < 0)
+        _exit(1);
+    _exit(0);
+}
+
+/* ---- R (the runtime) ---- */
+
+static void close_ns(struct exec_ctx *x)
+{
+    for (size_t i = 0; i < N_NS; i++) {
+        if (x->ns_fd[i] >= 0)
+            close(x->ns_fd[i]);
+        x->ns_fd[i] = -1;
+    }
+}
+
+static int open_one_ns(struct exec_ctx *x, int dir, size_t i, pd_error **err)
+{
+    char rel[32], self[64];
+    struct stat theirs, ours;
+    snprintf(rel, sizeof(rel), "ns/%s", ns_kinds[i].file);
+    snprintf(self, sizeof(self), "/proc/self/ns/%s", ns_kinds[i].file);
+    int fd = openat(dir, rel, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        int e = errno;
+        /* A kernel without this namespace type has it for no process. */
+        if (e == ENOENT && access(self, F_OK) < 0 && errno == ENOENT)
+            return 0;
+        if (!pd_pid_alive(x->req->st->pid, x->req->st->pid_start))
+            return pd_failx(err, "exec: container \"%s\" is not running", x->id);
+        return pd_fail(err, e, "exec: open the %s namespace of container \"%s\" (/proc/%d/%s)",
+                       ns_kinds[i].label, x->id, (int)x->req->st->pid, rel);
+    }
+    if (fstat(fd, &theirs) < 0) {
+        pd_fail_errno(err, "exec: stat the %s namespace of container \"%s\"", ns_kinds[i].label,
+                      x->id);
+        close(fd);
+        return -1;
+    }
+    if (stat(self, &ours) == 0 && ours.st_ino == theirs.st_ino && ours.st_dev == theirs.st_dev)
+        close(fd); /* shared with us: nothing to join */
+    else
+        x->ns_fd[i] = fd;
+    return 0;
+}
+
+/* All of them before any setns(). */
+static int open_namespaces(struct exec_ctx *x, pd_error **err)
+{
+    const struct pd_state *st = x->req->st;
+    char path[32];
+    snprintf(path, sizeof(path), "/proc/%d", (int)st->pid);
+    _cleanup_close_ int dir = st->pid > 0 ? open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+    /* dir was opened first: if the pid has the init's start time now, dir is the init's. */
+    if (dir < 0 || !pd_pid_alive(st->pid, st->pid_start))
+        return pd_failx(err, "exec: container \"%s\" is not running", x->id);
+    for (size_t i = 0; i < N_NS; i++)
+        if (open_one_ns(x, dir, i, err) < 0)
+            return -1;
+    return 0;
+}
+
+/* Before J joins the cgroup namespace, and before P exists. */
+static int enter_cgroup(const struct exec_ctx *x, pid_t pid, pd_error **err)
+{
+    const char *s = x->req->cgroup;
+    if (s == NULL || s[0] == '\0')
+        return 0;
+    _cleanup_cgroup_ struct pd_cgroup *cg = NULL;
+    _cleanup_error_ pd_error *e = NULL;
+    if (pd_cgroup_load(s, &cg, err) < 0)
+        return pd_wrap(err, "exec: container \"%s\": its cgroup", x->id);
+    if (pd_cgroup_enter(cg, pid, &e) == 0)
+        return 0;
+    /* Rootless: moving a process needs write access to the common ancestor. */
+    if (x->req->st->rootless && (e->errnum == EACCES || e->errnum == EPERM || e->errnum == EROFS)) {
+        pd_warn("exec: container \"%s\": the process stays out of the container's cgroup: %s",
+                x->id, e->msg);
+        return 0;
+    }
+    pd_error_move(err, &e);
+    return pd_wrap(err, "exec: join the cgroup of container \"%s\"", x->id);
+}
+
+/* Receive the expected message; the children's errors arrive as they are. */
+static int expect(const struct exec_ctx *x, int type, struct pd_sync_msg *m, int *fd, pd_error **err)
+{
+    if (pd_sync_recv(x->sync, m, fd, err) < 0)
+        return pd_wrap(err, "exec in container \"%s\"", x->id);
+    if (m->type == PD_SYNC_ERROR) {
+        pd_failx(err, "%s", m->text);
+        (*err)->errnum = m->value;
+        (*err)->exit_code = m->value2;
+        return -1;
+    }
+    if (m->type != type)
+        return pd_failx(err, "exec in container \"%s\": sync: expected message %d, got %d", x->id,
+                        type, m->type);
+    return 0;
+}
+
+static int wait_joiner(const struct exec_ctx *x, pid_t j, pd_error **err)
+{
+    int status;
+    while (waitpid(j, &status, 0) < 0)
+        if (errno != EINTR)
+            return pd_fail_errno(err, "exec in container \"%s\": wait for the setup process", x->id);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        return pd_failx(err, "exec in container \"%s\": setup process failed (status 0x%x)", x->id,
+                        status);
+    return 0;
+}
+
+/* After READY: EOF means P exec'd (the socket is close-on-exec). */
+static int wait_exec(const struct exec_ctx *x, pd_error **err)
+{
+    struct pd_sync_msg m;
+    ssize_t n;
+    do
+        n = recv(x->sync, &m, sizeof(m), 0);
+    while (n < 0 && errno == EINTR);
+    if (n < 0)
+        return pd_fail_errno(err, "exec in container \"%s\": wait for the exec", x->id);
+    if (n == 0)
+        return 0;
+    m.text[sizeof(m.text) - 1] = '\0';
+    if (m.type != PD_SYNC_ERROR)
+        return pd_failx(err, "exec in container \"%s\": sync: unexpected message %d", x->id, m.type);
+    pd_failx(err, "%s", m.text);
+    (*err)->errnum = m.value;
+    (*err)->exit_code = m.value2;
+    return -1;
+}
+
+static int handshake(struct exec_ctx *x, struct spawned *s, pd_error **err)
+{
+    struct pd_sync_msg m;
+    if (enter_cgroup(x, s->joiner, err) < 0 ||
+        pd_sync_send(x->sync, PD_SYNC_GO, 0, NULL, -1, err) < 0 ||
+        expect(x, PD_SYNC_INIT_PID, &m, NULL, err) < 0)
+        return -1;
+    s->pid = m.value;
+    pid_t j = s->joiner;
+    s->joiner = -1;
+    if (wait_joiner(x, j, err) < 0 || pd_sync_send(x->sync, PD_SYNC_GO, 0, NULL, -1, err) < 0)
+        return -1;
+    if (x->proc.terminal && x->req->console_socket == NULL &&
+        expect(x, PD_SYNC_CONSOLE, &m, &s->master, err) < 0)
+        return -1;
+    if (expect(x, PD_SYNC_READY, &m, NULL, err) < 0)
+        return -1;
+    return wait_exec(x, err);
+}
+
+static int spawn(struct exec_ctx *x, struct spawned *s, pd_error **err)
+{
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+        return pd_fail_errno(err, "exec: socketpair");
+    pid_t j = fork();
+    if (j < 0) {
+        close(sv[0]);
+        close(sv[1]);
+        return pd_fail_errno(err, "exec: fork");
+    }
+    if (j == 0) {
+        close(sv[0]);
+        x->sync = sv[1];
+        joiner(x);
+    }
+    close(sv[1]);
+    s->joiner = j;
+    x->sync = sv[0];
+    /* Only the children need these. */
+    close_ns(x);
+    if (x->console_fd >= 0)
+        close(x->console_fd);
+    x->console_fd = -1;
+    int r = handshake(x, s, err);
+    close(sv[0]);
+    x->sync = -1;
+    return r;
+}
+
+static void kill_spawned(struct spawned *s)
+{
+    pid_t pids[2] = {s->joiner, s->pid};
+    for (size_t i = 0; i < 2; i++) {
+        if (pids[i] <= 0)
+            continue;
+        kill(pids[i], SIGKILL);
+        while (waitpid(pids[i], NULL, 0) < 0 && errno == EINTR)
+            ;
+    }
+    s->joiner = s->pid = -1;
+}
+
+static int check_request(const struct pd_exec_request *req, pd_error **err)
+{
+    const char *id = req->st->id;
+    if (req->proc->terminal && req->console_socket == NULL && req->detach)
+        return pd_failx(err, "exec in container \"%s\": the process has a terminal: --console-socket "
+                        "is required with --detach", id);
+    if (!req->proc->terminal && req->console_socket != NULL)
+        return pd_failx(err, "exec in container \"%s\": --console-socket given but the process has "
+                        "no terminal (--tty, or .terminal in the --process file)", id);
+    return 0;
+}
+
+/* What the process JSON leaves out comes from the container's config, as
+ * runc does: capabilities, rlimits (and oomScoreAdj, like the init's). */
+static void apply_defaults(struct exec_ctx *x)
+{
+    const struct pd_config *cfg = x->req->cfg;
+    x->proc = *x->req->proc;
+    if (!cfg->has_process || x->req->proc == &cfg->process)
+        return;
+    if (!x->proc.caps.present)
+        x->proc.caps = cfg->process.caps;
+    if (x->proc.n_rlimits == 0) {
+        x->proc.rlimits = cfg->process.rlimits;
+        x->proc.n_rlimits = cfg->process.n_rlimits;
+    }
+    if (!x->proc.has_oom_score_adj) {
+        x->proc.has_oom_score_adj = cfg->process.has_oom_score_adj;
+        x->proc.oom_score_adj = cfg->process.oom_score_adj;
+    }
+}
+
+static int write_pid_file(const char *path, pid_t pid, pd_error **err)
+{
+    char buf[32];
+    int n = snprintf(buf, sizeof(buf), "%d", (int)pid);
+    if (pd_write_file_atomic(path, buf, (size_t)n, 0644, err) < 0)
+        return pd_wrap(err, "exec: --pid-file");
+    return 0;
+}
+
+int pd_exec(const struct pd_exec_request *req, int *exit_code, pd_error **err)
+{
+    struct exec_ctx x = {.req = req, .id = req->st->id, .sync = -1, .console_fd = -1,
+                         .runtime_pid = getpid()};
+    struct spawned s = {.joiner = -1, .pid = -1, .master = -1};
+    for (size_t i = 0; i < N_NS; i++)
+        x.ns_fd[i] = -1;
+    *exit_code = 0;
+    apply_defaults(&x);
+    /* Signals for the process wait in the queue until pd_supervise forwards them
+     * (left blocked afterwards: one still pending would kill us). */
+    sigset_t set;
+    pd_supervise_signals(&set);
+    if (!req->detach && sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+        return pd_fail_errno(err, "exec: sigprocmask");
+    int r = -1;
+    if (check_request(req, err) < 0 || open_namespaces(&x, err) < 0)
+        goto out;
+    if (req->console_socket != NULL && pd_console_connect(req->console_socket, &x.console_fd, err) < 0) {
+        pd_wrap(err, "exec in container \"%s\"", x.id);
+        goto out;
+    }
+    if (spawn(&x, &s, err) < 0 || (req->pid_file != NULL && write_pid_file(req->pid_file, s.pid, err) < 0))
+        goto out;
+    r = req->detach ? 0 : pd_supervise(s.pid, s.master, exit_code, err);
+    if (r == 0)
+        s.pid = -1; /* exec'd and detached, or reaped */
+out:
+    if (r < 0)
+        kill_spawned(&s);
+    close_ns(&x);
+    if (x.console_fd >= 0)
+        close(x.console_fd);
+    if (s.master >= 0)
+        close(s.master);
+    return r;
+}

@@ -1,0 +1,417 @@
+#!/usr/bin/env bash
+# `exec`: a new process in a running (or created) container joins every
+# namespace of the init, gets the config's process settings (caps, seccomp,
+# no_new_privs) changed by the flags (--env, --cwd, --user, --cap, --tty,
+# --no-new-privs) or replaced by --process FILE; exit codes (128+N on
+# signal N, 127 for a missing binary), signal forwarding, --detach with
+# --pid-file, --console-socket, --preserve-fds; refusals (stopped, unknown);
+# rootless.
+#
+# Validated with RUNTIME=runc (runc 1.1.5): all cases pass except
+#   missing_binary  runc exits 255 ("exec failed: ... executable file not found
+#                   in $PATH"); paddock exits 127, as `run` does.
+source "$(dirname "$0")/lib.sh"
+
+B=$T/bundle
+RECVTTY=$T/recvtty
+
+setup_bundle() {
+    [ -d "$B" ] || make_bundle "$B" sleep 100
+    if [ -f "$T/config.orig" ]; then cp "$T/config.orig" "$B/config.json"; else cp "$B/config.json" "$T/config.orig"; fi
+}
+
+# start_container: `run --detach` $B (sleep 100); sets CID and CPID (the
+# init's host pid).
+start_container() {
+    CID=$(new_id)
+    rt_ok run --detach --bundle "$B" "$CID"
+    CPID=$(state_pid "$CID")
+    assert_eq "$(state_status "$CID")" running "status of the container"
+}
+
+# stop_container ID: kill and delete, as a clean end of a case.
+stop_container() {
+    rt kill "$1" KILL >/dev/null 2>&1
+    wait_status "$1" stopped
+    rt_ok delete "$1"
+}
+
+capline() { printf '%s\n' "$OUT" | awk -v k="$1:" '$1 == k { print $2 }'; }
+
+t_namespaces() {
+    setup_bundle
+    start_container
+    rtc exec "$CID" sh -c 'for n in cgroup ipc mnt net pid user uts time; do
+        [ -e /proc/self/ns/$n ] && echo "$n $(readlink /proc/1/ns/$n) $(readlink /proc/self/ns/$n)"; done; echo "pid $$"'
+    assert_ok "exec into a running container"
+    local n init self checked=0
+    while read -r n init self; do
+        [ "$n" = pid ] && [ -z "$self" ] && continue
+        assert_eq "$self" "$init" "$n namespace of the exec'd process vs the init's"
+        checked=$((checked + 1))
+    done < <(printf '%s\n' "$OUT" | grep -v '^pid [0-9]')
+    [ "$checked" -ge 6 ] || fail "only $checked namespaces compared: $(oneline "$OUT")"
+    # They are the container's, not the host's.
+    assert_ne "$(printf '%s\n' "$OUT" | awk '$1 == "net" { print $3 }')" "$(readlink /proc/self/ns/net)" "network namespace (vs the host's)"
+    assert_ne "$(printf '%s\n' "$OUT" | awk '$1 == "mnt" { print $3 }')" "$(readlink /proc/self/ns/mnt)" "mount namespace (vs the host's)"
+    local pid
+    pid=$(printf '%s\n' "$OUT" | awk '$1 == "pid" && $2 ~ /^[0-9]+$/ { print $2 }')
+    assert_match "$pid" '^[0-9]+$' "pid of the exec'd process"
+    assert_ne "$pid" 1 "pid of the exec'd process in the container's pid namespace"
+    # It sees the container's root, not the host's.
+    rtc exec "$CID" sh -c 'test -x /bin/busybox && test ! -e /work && echo container-root'
+    assert_ok "exec test of the root"
+    assert_eq "$OUT" container-root "root of the exec'd process"
+    stop_container "$CID"
+    no_leaks "$CID" "$B"
+}
+
+t_exit_codes() {
+    setup_bundle
+    start_container
+    rtc exec "$CID" sh -c 'exit 5'
+    assert_rc 5 "exec sh -c 'exit 5'"
+    rtc exec "$CID" true
+    assert_ok "exec true"
+    rtc exec "$CID" sh -c 'kill -TERM $$'
+    assert_rc 143 "exec of a process killed by SIGTERM"
+    rtc exec "$CID" sh -c 'kill -KILL $$'
+    assert_rc 137 "exec of a process killed by SIGKILL"
+    # The container keeps running.
+    assert_eq "$(state_status "$CID")" running "status after the execs"
+    stop_container "$CID"
+    no_leaks "$CID" "$B"
+}
+
+t_signal_forwarded() {
+    setup_bundle
+    start_container
+    # SIGTERM to the runtime reaches the exec'd process (not the init).
+    timeout -k 5 "$RT_TIMEOUT" "$RUNTIME" --root "$STATE_ROOT" exec "$CID" sh -c 'echo up; exec sleep 60' >"$T/fwd.out" 2>"$T/fwd.err" &
+    local rpid=$! i
+    for i in $(seq 100); do
+        [ -s "$T/fwd.out" ] && break
+        sleep 0.05
+    done
+    [ -s "$T/fwd.out" ] || fail "the exec'd process did not start: $(oneline "$(cat "$T/fwd.err")")"
+    sleep 0.2 # let sh exec sleep
+    local rt_pid
+    rt_pid=$(pgrep -P "$rpid" | head -n1)
+    [ -n "$rt_pid" ] || fail "no runtime process under timeout $rpid"
+    kill -TERM "$rt_pid"
+    wait "$rpid"
+    local rc=$?
+    assert_eq "$rc" 143 "exit status of exec after SIGTERM to the runtime"
+    assert_eq "$(state_status "$CID")" running "status of the container (its init got no signal)"
+    stop_container "$CID"
+    no_leaks "$CID" "$B"
+}
+
+t_env_cwd_user() {
+    setup_bundle
+    start_container
+    rtc exec --env FOO=bar --env TERM=dumb --cwd /tmp "$CID" sh -c 'echo "$FOO $TERM"; pwd; echo "$PATH"'
+    assert_ok "exec with --env and --cwd"
+    assert_eq "$OUT" "bar dumb
+/tmp
+$(cfg_get "$B" '.process.env[] | select(startswith("PATH=")) | ltrimstr("PATH=")')" "env and cwd"
+    rtc exec --user 1000:1000 "$CID" sh -c 'id; grep -E "^(Uid|Gid):" /proc/self/status'
+    assert_ok "exec --user 1000:1000"
+    assert_contains "$OUT" "uid=1000(test) gid=1000(test)" "id"
+    assert_match "$(printf '%s\n' "$OUT" | grep '^Uid:')" '^Uid:[[:space:]]+1000[[:space:]]+1000[[:space:]]+1000[[:space:]]+1000$' "Uid"
+    rtc exec --user 1000 --additional-gids 5 --additional-gids 44 "$CID" grep -E '^(Gid|Groups):' /proc/self/status
+    assert_ok "exec --user 1000 --additional-gids"
+    assert_match "$(printf '%s\n' "$OUT" | grep '^Gid:')" '^Gid:[[:space:]]+0[[:space:]]+0' "gid kept from the config with --user UID"
+    assert_eq "$(printf '%s\n' "$OUT" | grep '^Groups:' | cut -d: -f2 | tr ' \t' '\n\n' | grep . | sort -n | tr '\n' ' ')" "5 44 " "supplementary groups"
+    stop_container "$CID"
+    no_leaks "$CID" "$B"
+}
+
+t_tty_console_socket() {
+    need_cmd cc build-essential
+    if [ ! -x "$RECVTTY" ]; then
+        cc -O2 -Wall -Wextra -Werror -o "$RECVTTY" "$HELPERS/recvtty.c" 2>"$T/cc.err" ||
+            fail "cannot compile helpers/recvtty.c: $(oneline "$(cat "$T/cc.err")")"
+    fi
+    setup_bundle
+    start_container
+    rm -f "$T/tty.sock"
+    "$RECVTTY" -t 20 "$T/tty.sock" >"$T/tty.out" 2>"$T/tty.err" &
+    local recv=$! i
+    track_pid "$recv"
+    for i in $(seq 50); do
+        [ -S "$T/tty.sock" ] && break
+        sleep 0.1
+    done
+    [ -S "$T/tty.sock" ] || fail "recvtty did not create its socket: $(oneline "$(cat "$T/tty.err")")"
+    rt_ok exec --detach --tty --console-socket "$T/tty.sock" "$CID" sh -c 'tty; [ -t 0 ] && [ -t 1 ] && echo stdio-is-tty; echo through-pty'
+    wait "$recv" || fail "recvtty failed: $(oneline "$(cat "$T/tty.err")")"
+    local out
+    out=$(tr -d '\r' <"$T/tty.out")
+    assert_match "$(printf '%s\n' "$out" | head -n1)" '^/dev/pts/[0-9]+$' "tty of the exec'd process"
+    assert_contains "$out" stdio-is-tty "stdin and stdout of the exec'd process"
+    grep -q $'through-pty\r' "$T/tty.out" || fail "output has no CR-LF: it did not go through a pty"
+    # Without --tty: no terminal, even though the socket exists.
+    rtc exec "$CID" sh -c '[ -t 1 ] && echo has-tty; true'
+    assert_ok "exec without --tty"
+    assert_not_contains "$OUT" has-tty "stdout of exec without --tty"
+    stop_container "$CID"
+    no_leaks "$CID" "$B"
+}
+
+t_detach_pid_file() {
+    setup_bundle
+    start_container
+    rt_ok exec --detach --pid-file "$T/exec.pid" "$CID" sleep 77
+    [ -s "$T/exec.pid" ] || fail "exec --detach wrote no pid file"
+    local pid
+    pid=$(cat "$T/exec.pid")
+    assert_match "$pid" '^[1-9][0-9]*$' "content of the pid file"
+    track_pid "$pid"
+    assert_ne "$pid" "$CPID" "pid of the exec'd process vs the init's"
+    _pid_alive "$pid" || fail "the exec'd process $pid is not alive after exec --detach"
+    assert_eq "$(tr '\0' ' ' <"/proc/$pid/cmdline")" "sleep 77 " "cmdline of the exec'd process"
+    assert_eq "$(readlink "/proc/$pid/ns/pid")" "$(readlink "/proc/$CPID/ns/pid")" "pid namespace of the detached process"
+    assert_eq "$(readlink "/proc/$pid/ns/mnt")" "$(readlink "/proc/$CPID/ns/mnt")" "mount namespace of the detached process"
+    # Its pid inside the container is not 1.
+    local nspid
+    nspid=$(awk '$1 == "NSpid:" { print $NF }' "/proc/$pid/status")
+    assert_match "$nspid" '^[0-9]+$' "NSpid of the detached process"
+    assert_ne "$nspid" 1 "pid of the detached process in the container"
+    stop_container "$CID"
+    no_leaks "$CID" "$B"
+}
+
+t_process_file() {
+    setup_bundle
+    start_container
+    local f=$T/process.json
+    jq '.args = ["sh", "-c", "echo from-process-json; echo \"$container\"; grep -E \"^Cap(Eff|Bnd):\" /proc/self/status; ulimit -n"]' \
+        "$REPO/tests/fixtures/engine-configs/podman-exec.process.json" >"$f" || fail "cannot write $f"
+    rtc exec --process "$f" "$CID"
+    assert_ok "exec --process"
+    assert_eq "$(printf '%s\n' "$OUT" | head -n2)" "from-process-json
+podman" "args and env from the process JSON"
+    # The fixture's 11 capabilities: CHOWN DAC_OVERRIDE FOWNER FSETID KILL
+    # NET_BIND_SERVICE SETFCAP SETGID SETPCAP SETUID SYS_CHROOT.
+    assert_eq "$(capline CapEff)" 00000000800405fb "CapEff from the process JSON"
+    assert_eq "$(capline CapBnd)" 00000000800405fb "CapBnd from the process JSON"
+    assert_eq "$(printf '%s\n' "$OUT" | tail -n1)" 20000 "RLIMIT_NOFILE from the process JSON"
+    # A missing --process file is an error naming it.
+    rtc exec --process "$T/pdt-missing.json" "$CID"
+    assert_failed "exec --process with a missing file"
+    assert_contains "$ERR" pdt-missing.json "error for a missing --process file"
+    stop_container "$CID"
+    no_leaks "$CID" "$B"
+}
+
+t_caps() {
+    # As uid 1000 the kernel keeps exactly the configured sets (through ambient).
+    setup_bundle
+    cfg_set "$B" '.process.user = {"uid":1000,"gid":1000}
+        | .process.capabilities = {"bounding":["CAP_CHOWN","CAP_KILL","CAP_SETUID","CAP_NET_BIND_SERVICE","CAP_NET_RAW"],
+            "effective":$r,"permitted":$r,"inheritable":$r,"ambient":$r}' \
+        --argjson r '["CAP_CHOWN","CAP_KILL","CAP_NET_BIND_SERVICE"]'
+    start_container
+    rtc exec "$CID" grep -E '^Cap(Eff|Prm|Bnd|Amb):' /proc/self/status
+    assert_ok "exec with the config's capabilities"
+    assert_eq "$(capline CapBnd)" 00000000000024a1 "CapBnd (config: CHOWN KILL SETUID NET_BIND_SERVICE NET_RAW)"
+    assert_eq "$(capline CapEff)" 0000000000000421 "CapEff (config: CHOWN KILL NET_BIND_SERVICE)"
+    assert_eq "$(capline CapPrm)" 0000000000000421 "CapPrm (config: CHOWN KILL NET_BIND_SERVICE)"
+    assert_eq "$(capline CapAmb)" 0000000000000421 "CapAmb (config: CHOWN KILL NET_BIND_SERVICE)"
+    rtc exec --user 0:0 --cap CAP_SYS_PTRACE "$CID" grep -E '^Cap(Eff|Bnd):' /proc/self/status
+    assert_ok "exec --user 0:0 --cap CAP_SYS_PTRACE"
+    assert_eq "$(capline CapBnd)" 00000000000824a1 "CapBnd with --cap CAP_SYS_PTRACE"
+    # (noNewPrivileges, as in the default spec: root gains nothing at execve,
+    # so CapEff is the configured effective set plus the added capability.)
+    assert_eq "$(capline CapEff)" 0000000000080421 "CapEff of root with --cap CAP_SYS_PTRACE"
+    stop_container "$CID"
+    no_leaks "$CID" "$B"
+}
+
+SECCOMP_MKDIR='{"defaultAction":"SCMP_ACT_ALLOW","architectures":["SCMP_ARCH_X86_64","SCMP_ARCH_X86","SCMP_ARCH_X32"],
+  "syscalls":[{"names":["mkdir","mkdirat"],"action":"SCMP_ACT_ERRNO","errnoRet":1}]}'
+
+t_seccomp() {
+    setup_bundle
+    cfg_set "$B" '.linux.seccomp = $s' --argjson s "$SECCOMP_MKDIR"
+    start_container
+    rtc exec "$CID" sh -c 'mkdir /tmp/x && echo mkdir-ok; touch /tmp/y && echo touch-ok; grep "^Seccomp:" /proc/self/status'
+    assert_ok "exec into a container with a seccomp profile"
+    assert_not_contains "$OUT" mkdir-ok "mkdir in the exec'd process under a filter denying it"
+    assert_contains "$ERR" "Operation not permitted" "mkdir error of the exec'd process"
+    assert_contains "$OUT" touch-ok "a syscall the filter allows"
+    assert_match "$(printf '%s\n' "$OUT" | grep '^Seccomp:')" '^Seccomp:[[:space:]]+2$' "seccomp mode of the exec'd process"
+    [ ! -e "$B/rootfs/tmp/x" ] || fail "mkdir succeeded despite the container's filter"
+    stop_container "$CID"
+    no_leaks "$CID" "$B"
+}
+
+t_no_new_privs() {
+    setup_bundle
+    cfg_set "$B" '.process.noNewPrivileges = false'
+    start_container
+    rtc exec "$CID" grep NoNewPrivs /proc/self/status
+    assert_ok "exec (noNewPrivileges false in the config)"
+    assert_match "$OUT" '^NoNewPrivs:[[:space:]]+0$' "NoNewPrivs from the config"
+    rtc exec --no-new-privs "$CID" grep NoNewPrivs /proc/self/status
+    assert_ok "exec --no-new-privs"
+    assert_match "$OUT" '^NoNewPrivs:[[:space:]]+1$' "NoNewPrivs with --no-new-privs"
+    stop_container "$CID"
+    no_leaks "$CID" "$B"
+}
+
+t_preserve_fds() {
+    setup_bundle
+    start_container
+    echo fd3-data >"$T/fd3"
+    exec 3<"$T/fd3" 4</etc/passwd
+    rtc exec --preserve-fds 1 "$CID" sh -c 'cat <&3; ls /proc/self/fd'
+    exec 3<&- 4<&-
+    assert_ok "exec --preserve-fds 1"
+    assert_eq "$(printf '%s\n' "$OUT" | head -n1)" fd3-data "fd 3 content"
+    # ls's own fds: 0-2, 3, and the directory it reads.
+    local fds
+    fds=$(printf '%s\n' "$OUT" | tail -n +2 | sort -n | tr '\n' ' ')
+    assert_match "$fds" '^0 1 2 3 ([0-9]+ )?$' "fds of the exec'd process"
+    stop_container "$CID"
+    no_leaks "$CID" "$B"
+}
+
+t_missing_binary() {
+    setup_bundle
+    start_container
+    rtc exec "$CID" pdt-no-such-binary
+    assert_rc 127 "exec of a missing binary"
+    assert_err_contains 'executable file not found in $PATH'
+    assert_contains "$ERR" pdt-no-such-binary "error for a missing binary"
+    assert_eq "$(state_status "$CID")" running "status after a failed exec"
+    stop_container "$CID"
+    no_leaks "$CID" "$B"
+}
+
+t_created_container() {
+    # runc allows exec into a created container (its init waits for start).
+    setup_bundle
+    local id
+    id=$(new_id)
+    rt_ok create --bundle "$B" "$id"
+    state_pid "$id" >/dev/null
+    rtc exec "$id" sh -c 'echo in-created; readlink /proc/self/ns/mnt'
+    assert_ok "exec into a created container"
+    assert_eq "$(printf '%s\n' "$OUT" | head -n1)" in-created "output of exec into a created container"
+    assert_eq "$(state_status "$id")" created "status after the exec"
+    rt_ok delete --force "$id"
+    no_leaks "$id" "$B"
+}
+
+t_refused() {
+    setup_bundle
+    set_args "$B" true
+    local id
+    id=$(new_id)
+    rt_ok run --detach --bundle "$B" "$id"
+    wait_status "$id" stopped
+    rtc exec "$id" true
+    assert_failed "exec into a stopped container"
+    assert_err_contains stopped
+    rt_ok delete "$id"
+    rtc exec pdt-exec-no-such-container true
+    assert_failed "exec into an unknown container"
+    assert_err_contains "does not exist"
+    no_leaks "$id" "$B"
+}
+
+# --- rootless (the unprivileged test user, as test_rootless.sh) ---
+
+UR=$RUNTIME
+rootless_setup() {
+    id "$TEST_USER" >/dev/null 2>&1 ||
+        "$REPO/tests/setup/test-user" >/dev/null ||
+        fail "test user $TEST_USER missing and tests/setup/test-user failed"
+    need_cmd newuidmap uidmap
+    need_cmd setpriv util-linux
+    if ! as_user test -x "$RUNTIME" 2>/dev/null; then
+        mkdir -p "$T/bin"
+        chmod 0755 "$T/bin"
+        UR=$T/bin/$RUNTIME_NAME
+        [ -x "$UR" ] || install -m 0755 "$RUNTIME" "$UR"
+    fi
+}
+urtc() {
+    IO_N=$((IO_N + 1))
+    local o=$T/io.$IO_N.out e=$T/io.$IO_N.err
+    LAST_CMD="$*"
+    printf '+ (as %s) %s %s\n' "$TEST_USER" "$RUNTIME_NAME" "$*" >>"$CASE_TRACE"
+    as_user timeout -k 5 "$RT_TIMEOUT" "$UR" "$@" >"$o" 2>"$e"
+    RC=$?
+    OUT=$(cat "$o")
+    ERR=$(cat "$e")
+    [ -z "$ERR" ] || printf '  stderr: %s\n' "$(oneline "$ERR")" >>"$CASE_TRACE"
+}
+case_cleanup() {
+    local id ur=$RUNTIME
+    [ -x "$T/bin/$RUNTIME_NAME" ] && ur=$T/bin/$RUNTIME_NAME
+    if [ -s "$T/user-ids" ]; then
+        while read -r id; do as_user timeout 10 "$ur" delete --force "$id"; done <"$T/user-ids"
+    fi
+    : >"$T/user-ids"
+}
+
+t_rootless() {
+    rootless_setup
+    local b=$T/rootless
+    rm -rf "$b"
+    mkdir -p "$b"
+    cp -a "$ROOTFS_SRC" "$b/rootfs"
+    chown -R "$TEST_USER:" "$b"
+    chmod 0755 "$b"
+    (cd "$b" && as_user "$UR" spec --rootless >"$T/spec.out" 2>&1) ||
+        fail "$RUNTIME_NAME spec --rootless (as $TEST_USER) failed: $(oneline "$(cat "$T/spec.out")")"
+    jq '.process.args = ["sleep", "100"] | .process.terminal = false | .root.readonly = false' \
+        "$b/config.json" >"$b/config.json.new" && mv "$b/config.json.new" "$b/config.json"
+    chown "$TEST_USER:" "$b/config.json"
+    local id
+    id="pdt-exec-rootless-$$-$(od -An -N4 -tx1 /dev/urandom | tr -d ' \n')"
+    echo "$id" >>"$T/user-ids"
+    echo "$id" >>"$T/ids"
+    urtc run --detach --bundle "$b" "$id"
+    assert_ok "rootless run --detach"
+    urtc exec "$id" sh -c 'id -u; readlink /proc/1/ns/user; readlink /proc/self/ns/user; readlink /proc/1/ns/mnt; readlink /proc/self/ns/mnt'
+    assert_ok "rootless exec"
+    assert_eq "$(printf '%s\n' "$OUT" | head -n1)" 0 "id -u of the exec'd process in a rootless container"
+    assert_eq "$(printf '%s\n' "$OUT" | sed -n 3p)" "$(printf '%s\n' "$OUT" | sed -n 2p)" "user namespace of the exec'd process vs the init's"
+    assert_eq "$(printf '%s\n' "$OUT" | sed -n 5p)" "$(printf '%s\n' "$OUT" | sed -n 4p)" "mount namespace of the exec'd process vs the init's"
+    assert_ne "$(printf '%s\n' "$OUT" | sed -n 3p)" "$(readlink /proc/self/ns/user)" "user namespace of the exec'd process vs the host's"
+    urtc exec "$id" sh -c 'exit 3'
+    assert_rc 3 "rootless exec sh -c 'exit 3'"
+    urtc kill "$id" KILL
+    assert_ok "rootless kill"
+    local i st=
+    for i in $(seq 50); do
+        st=$(as_user "$UR" state "$id" 2>/dev/null | jq -r .status)
+        [ "$st" = stopped ] && break
+        sleep 0.1
+    done
+    assert_eq "$st" stopped "rootless status after kill KILL"
+    urtc delete "$id"
+    assert_ok "rootless delete"
+    no_leaks "$id" "$b"
+}
+
+run_case namespaces t_namespaces
+run_case exit_codes t_exit_codes
+run_case signal_forwarded t_signal_forwarded
+run_case env_cwd_user t_env_cwd_user
+run_case tty_console_socket t_tty_console_socket
+run_case detach_pid_file t_detach_pid_file
+run_case process_file t_process_file
+run_case caps t_caps
+run_case seccomp t_seccomp
+run_case no_new_privs t_no_new_privs
+run_case preserve_fds t_preserve_fds
+run_case missing_binary t_missing_binary
+run_case created_container t_created_container
+run_case refused t_refused
+run_case rootless t_rootless
+finish
