@@ -60,6 +60,8 @@ struct pd_state;
 struct pd_cgroup;
 int pd_cli_open(const struct pd_global *g, const char *id, struct pd_container_dir *d,
                 struct pd_state **st, struct pd_cgroup **cg, pd_error **err);
+/* pause (freeze) and resume (!freeze) ID. */
+int pd_cli_freeze(const struct pd_global *g, int argc, char **argv, bool freeze, const char *help);
 /* Say what --systemd-cgroup means for this build (in --debug). */
 int pd_cli_check_global(const struct pd_global *g, const char *cmd);
 #endif

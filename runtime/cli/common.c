@@ -40,3 +40,26 @@ int pd_cli_open(const struct pd_global *g, const char *id, struct pd_container_d
                         "cgroup): this command needs one", id);
     return 0;
 }
+
+int pd_cli_freeze(const struct pd_global *g, int argc, char **argv, bool freeze, const char *help)
+{
+    const char *id = NULL;
+    int r = pd_cli_one_id(argc, argv, help, &id);
+    if (r != 0)
+        return r < 0 ? 0 : r;
+    _cleanup_error_ pd_error *err = NULL;
+    struct pd_container_dir d;
+    _cleanup_state_ struct pd_state *st = NULL;
+    _cleanup_cgroup_ struct pd_cgroup *cg = NULL;
+    if (pd_cli_open(g, id, &d, &st, &cg, &err) == 0) {
+        enum pd_status s = pd_state_status(st, d.path);
+        enum pd_status want = freeze ? PD_STATUS_RUNNING : PD_STATUS_PAUSED;
+        if (s != want)
+            pd_failx(&err, "cannot %s container \"%s\": it is %s, not %s", argv[0], id,
+                     pd_status_name(s), pd_status_name(want));
+        else
+            pd_cgroup_freeze(cg, freeze, &err);
+    }
+    pd_state_dir_close(&d);
+    return err ? pd_report(err) : 0;
+}
