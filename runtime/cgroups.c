@@ -164,6 +164,42 @@ static char *own_cgroup(enum pd_cgroup_mode mode, pd_error **err)
     return pd_xstrdup("/");
 }
 
+/* The caller's cgroup in hierarchy h (NULL: the cgroup2 "0::" line), or NULL. */
+static char *own_cgroup_in(const char *buf, const struct pd_cg_hier *h)
+{
+    for (const char *l = buf, *eol; *l; l = *eol ? eol + 1 : eol) {
+        eol = strchrnul(l, '\n');
+        const char *c1 = memchr(l, ':', eol - l);
+        const char *c2 = c1 ? memchr(c1 + 1, ':', eol - c1 - 1) : NULL;
+        if (c2 == NULL)
+            continue;
+        _cleanup_free_ char *ctrls = strndup(c1 + 1, c2 - c1 - 1);
+        bool hit = h == NULL ? ctrls[0] == '\0' && c1 - l == 1 && l[0] == '0'
+                             : strcmp(ctrls, h->ctrls) == 0;
+        if (hit)
+            return strndup(c2 + 1, eol - c2 - 1);
+    }
+    return NULL;
+}
+
+/* A relative cgroupsPath on v1 lives under the caller's cgroup of *each*
+ * hierarchy, and these differ (as runc resolves it). */
+static int resolve_relative(struct pd_cgroup *cg, const char *cp, const char *id, pd_error **err)
+{
+    _cleanup_free_ char *buf = NULL;
+    if (pd_read_file("/proc/self/cgroup", 1 << 20, &buf, NULL, err) < 0)
+        return pd_wrap(err, "cgroup");
+    for (size_t i = 0; i < cg->nh; i++) {
+        _cleanup_free_ char *base = own_cgroup_in(buf, &cg->h[i]);
+        if (base != NULL && (cg->h[i].path = pd_cgroup_path_for(cp, id, false, base, err)) == NULL)
+            return -1;
+    }
+    _cleanup_free_ char *ubase = cg->unified ? own_cgroup_in(buf, NULL) : NULL;
+    if (ubase != NULL && (cg->upath = pd_cgroup_path_for(cp, id, false, ubase, err)) == NULL)
+        return -1;
+    return 0;
+}
+
 /* --------------------------------------------------------------- layout */
 
 bool pd_cg_hier_has(const struct pd_cg_hier *h, const char *ctrl)
@@ -247,6 +283,7 @@ static void detect_line(struct pd_cgroup *cg, char *line)
     cg->h = pd_xrealloc(cg->h, (cg->nh + 1) * sizeof(*cg->h));
     cg->h[cg->nh].mount = pd_xstrdup(f[4]);
     cg->h[cg->nh].ctrls = pd_steal_ptr(&ctrls);
+    cg->h[cg->nh].path = NULL;
     cg->nh++;
 }
 
@@ -277,13 +314,23 @@ char *pd_cg_dir(const struct pd_cgroup *cg, const char *ctrl)
 {
     for (size_t i = 0; i < cg->nh; i++)
         if (pd_cg_hier_has(&cg->h[i], ctrl))
-            return pd_xasprintf("%s%s", cg->h[i].mount, cg->path);
+            return pd_xasprintf("%s%s", cg->h[i].mount, pd_cg_hpath(cg, i));
     return NULL;
+}
+
+const char *pd_cg_hpath(const struct pd_cgroup *cg, size_t i)
+{
+    return cg->h[i].path != NULL ? cg->h[i].path : cg->path;
+}
+
+static const char *upath(const struct pd_cgroup *cg)
+{
+    return cg->upath != NULL ? cg->upath : cg->path;
 }
 
 char *pd_cg_udir(const struct pd_cgroup *cg)
 {
-    return cg->unified ? pd_xasprintf("%s%s", cg->unified, cg->path) : NULL;
+    return cg->unified ? pd_xasprintf("%s%s", cg->unified, upath(cg)) : NULL;
 }
 
 bool pd_cg_unified_has(const struct pd_cgroup *cg, const char *ctrl)
@@ -323,9 +370,11 @@ void pd_cgroup_free(struct pd_cgroup *cg)
     for (size_t i = 0; i < cg->nh; i++) {
         free(cg->h[i].mount);
         free(cg->h[i].ctrls);
+        free(cg->h[i].path);
     }
     free(cg->h);
     free(cg->unified);
+    free(cg->upath);
     free(cg->path);
     free(cg);
 }
@@ -367,14 +416,14 @@ static const char *requested(const struct pd_resources *r)
 static int mkdirs(struct pd_cgroup *cg, pd_error **err)
 {
     if (cg->mode == PD_CGROUP_V2)
-        return pd_cgv2_mkdirs(cg->unified, cg->path, err);
+        return pd_cgv2_mkdirs(cg->unified, upath(cg), err);
     if (pd_cgv1_mkdirs(cg, err) < 0)
         return -1;
     if (cg->unified != NULL) {
         /* Hybrid: the v2 mount holds only what v1 lacks (hugetlb here);
          * without it only limits that need it fail (when written). */
         pd_error *e = NULL;
-        if (pd_cgv2_mkdirs(cg->unified, cg->path, &e) < 0) {
+        if (pd_cgv2_mkdirs(cg->unified, upath(cg), &e) < 0) {
             pd_debug("cgroup: hybrid cgroup2 part unavailable: %s", e->msg);
             pd_error_free(e);
         }
@@ -490,6 +539,8 @@ int pd_cgroup_create(const struct pd_config *cfg, const char *id, const struct p
         return pd_wrap(err, "cgroup");
     if ((cg->path = pd_cgroup_path_for(cp, id, o->systemd, caller, err)) == NULL)
         return -1;
+    if (caller != NULL && cg->mode == PD_CGROUP_V1 && resolve_relative(cg, cp, id, err) < 0)
+        return -1;
     if (o->systemd)
         pd_debug("cgroup: systemd cgroupsPath \"%s\" mapped to the cgroupfs path %s", cp,
                  cg->path);
@@ -522,7 +573,7 @@ static char **all_dirs(const struct pd_cgroup *cg)
     char **v = pd_xcalloc(cg->nh + 2, sizeof(char *));
     size_t n = 0;
     for (size_t i = 0; cg->mode == PD_CGROUP_V1 && i < cg->nh; i++)
-        v[n++] = pd_xasprintf("%s%s", cg->h[i].mount, cg->path);
+        v[n++] = pd_xasprintf("%s%s", cg->h[i].mount, pd_cg_hpath(cg, i));
     if (cg->unified != NULL)
         v[n++] = pd_cg_udir(cg);
     return v;
@@ -549,7 +600,18 @@ char *pd_cgroup_serialize(const struct pd_cgroup *cg)
 {
     if (cg == NULL || cg->mode == PD_CGROUP_NONE)
         return pd_xstrdup("");
-    return pd_xasprintf("%s:%s", cg->mode == PD_CGROUP_V2 ? "v2" : "v1", cg->path);
+    /* "v1:/path", then "\n<controllers>=/path" for hierarchies with their own. */
+    char *s = pd_xasprintf("%s:%s", cg->mode == PD_CGROUP_V2 ? "v2" : "v1", cg->path);
+    for (size_t i = 0; i <= cg->nh; i++) {
+        const char *key = i < cg->nh ? cg->h[i].ctrls : "unified";
+        const char *p = i < cg->nh ? cg->h[i].path : cg->upath;
+        if (p == NULL)
+            continue;
+        char *t = pd_xasprintf("%s\n%s=%s", s, key, p);
+        free(s);
+        s = t;
+    }
+    return s;
 }
 
 int pd_cgroup_load(const char *s, struct pd_cgroup **out, pd_error **err)
@@ -571,7 +633,27 @@ int pd_cgroup_load(const char *s, struct pd_cgroup **out, pd_error **err)
         return pd_failx(err, "cgroup: %s was created on cgroup %s, but the host now has cgroup %s",
                         s + 3, want == PD_CGROUP_V2 ? "v2" : "v1",
                         cg->mode == PD_CGROUP_V2 ? "v2" : "v1");
-    cg->path = pd_xstrdup(s + 3);
+    const char *nl = strchrnul(s, '\n');
+    cg->path = strndup(s + 3, (size_t)(nl - s - 3));
+    for (const char *l = nl; *l == '\n'; l = nl) {
+        nl = strchrnul(l + 1, '\n');
+        /* Keys may hold '=' ("name=systemd"), paths start with '/'. */
+        const char *eq = memmem(l + 1, (size_t)(nl - l - 1), "=/", 2);
+        if (eq == NULL)
+            return pd_failx(err, "cgroup: invalid saved cgroup \"%s\"", s);
+        _cleanup_free_ char *key = strndup(l + 1, (size_t)(eq - l - 1));
+        char *path = strndup(eq + 1, (size_t)(nl - eq - 1));
+        char **slot = strcmp(key, "unified") == 0 ? &cg->upath : NULL;
+        for (size_t i = 0; slot == NULL && i < cg->nh; i++)
+            if (strcmp(cg->h[i].ctrls, key) == 0)
+                slot = &cg->h[i].path;
+        if (slot == NULL) {
+            free(path);
+            continue; /* a hierarchy no longer mounted */
+        }
+        free(*slot);
+        *slot = path;
+    }
     *out = pd_steal_ptr(&cg);
     return 0;
 }
@@ -625,7 +707,7 @@ static char *procs_dir(const struct pd_cgroup *cg)
     char *d = pd_cg_dir(cg, "pids");
     if (d == NULL)
         d = pd_cg_dir(cg, "memory");
-    return d ? d : pd_xasprintf("%s%s", cg->h[0].mount, cg->path);
+    return d ? d : pd_xasprintf("%s%s", cg->h[0].mount, pd_cg_hpath(cg, 0));
 }
 
 int pd_cgroup_pids(const struct pd_cgroup *cg, pid_t **pids, size_t *n, pd_error **err)

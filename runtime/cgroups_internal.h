@@ -15,6 +15,7 @@
 struct pd_cg_hier {
     char *mount;
     char *ctrls;
+    char *path;  /* this hierarchy's own path (a relative cgroupsPath), or NULL: cg->path */
 };
 
 struct pd_cgroup {
@@ -23,6 +24,7 @@ struct pd_cgroup {
     struct pd_cg_hier *h;  /* v1 hierarchies (empty on v2) */
     size_t nh;
     char *unified;         /* cgroup2 mount: the root on v2, the hybrid's one on v1, or NULL */
+    char *upath;           /* the path in the hybrid's cgroup2 mount, or NULL: cg->path */
     bool rootless;
 };
 
@@ -35,6 +37,8 @@ int pd_cg_detect(struct pd_cgroup *cg, pd_error **err);
 /* Make the directories of cg (every hierarchy) and apply r (may be NULL). */
 int pd_cg_realize(struct pd_cgroup *cg, const struct pd_resources *r, pd_error **err);
 bool pd_cg_hier_has(const struct pd_cg_hier *h, const char *ctrl);
+/* cg's path in v1 hierarchy i (its own one, else cg->path). */
+const char *pd_cg_hpath(const struct pd_cgroup *cg, size_t i);
 /* The directory of cg in the v1 hierarchy holding ctrl, or NULL (caller frees). */
 char *pd_cg_dir(const struct pd_cgroup *cg, const char *ctrl);
 /* The directory of cg in the cgroup2 mount, or NULL when there is none. */

@@ -167,10 +167,11 @@ static int cpuset_init(const char *mount, const char *path, pd_error **err)
 int pd_cgv1_mkdirs(const struct pd_cgroup *cg, pd_error **err)
 {
     for (size_t i = 0; i < cg->nh; i++) {
-        _cleanup_free_ char *dir = pd_xasprintf("%s%s", cg->h[i].mount, cg->path);
+        _cleanup_free_ char *dir = pd_xasprintf("%s%s", cg->h[i].mount, pd_cg_hpath(cg, i));
         if (pd_mkdir_p(dir, 0755, err) < 0)
             return pd_wrap(err, "cgroup");
-        if (pd_cg_hier_has(&cg->h[i], "cpuset") && cpuset_init(cg->h[i].mount, cg->path, err) < 0)
+        if (pd_cg_hier_has(&cg->h[i], "cpuset") &&
+            cpuset_init(cg->h[i].mount, pd_cg_hpath(cg, i), err) < 0)
             return -1;
     }
     return 0;
