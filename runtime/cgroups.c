@@ -531,6 +531,13 @@ int pd_cgroup_create(const struct pd_config *cfg, const char *id, const struct p
     const char *cp = cfg->has_linux ? cfg->linux_.cgroups_path : NULL;
     _cleanup_cgroup_ struct pd_cgroup *cg = pd_cg_new(PD_CGROUP_NONE, NULL, NULL);
     cg->rootless = o->rootless;
+    if (o->disabled) {
+        const char *what = requested(r);
+        if (what != NULL)
+            pd_warn("cgroup: --cgroup-manager disabled: .linux.resources.%s is not applied", what);
+        *out = pd_steal_ptr(&cg);
+        return 0;
+    }
     if (pd_cg_detect(cg, err) < 0)
         return -1;
     _cleanup_free_ char *caller = NULL;

@@ -19,6 +19,7 @@ struct pd_cgroup; /* opaque */
 struct pd_cgroup_opts {
     bool rootless;       /* not real root: skip (with a warning) when nothing is writable */
     bool systemd;        /* --systemd-cgroup: cgroupsPath is "slice:prefix:name"; mapped to cgroupfs */
+    bool disabled;       /* --cgroup-manager disabled: a NONE handle; limits warned about, ignored */
 };
 
 struct pd_cgroup_stats {

@@ -271,14 +271,16 @@ int pd_container_create(const struct pd_create_opts *o, struct pd_created *out, 
     _cleanup_plan_ struct pd_plan *plan = NULL;
     _cleanup_close_ int start_fd = -1, console_fd = -1;
     struct pd_plan_opts po = {.no_pivot = o->no_pivot, .no_new_keyring = o->no_new_keyring,
-                              .rootless = o->rootless, .euid = geteuid(), .egid = getegid()};
+                              .rootless = o->rootless, .euid = geteuid(), .egid = getegid(),
+                              .in_userns = !pd_in_initial_userns()};
     if (pd_state_check_id(o->id, err) < 0 || pd_config_load(o->bundle, &out->cfg, err) < 0 ||
         check_terminal_opts(o, out->cfg, err) < 0 || pd_plan_build(out->cfg, &po, &plan, err) < 0)
         goto fail_early;
     if (check_rootfs(out->cfg, plan, err) < 0 || pd_state_dir_create(o->root, o->id, &out->dir, err) < 0)
         goto fail_early;
     out->state = state_new(out->cfg, o->id, plan->rootless);
-    struct pd_cgroup_opts co = {.rootless = plan->rootless, .systemd = o->systemd_cgroup};
+    struct pd_cgroup_opts co = {.rootless = plan->rootless, .systemd = o->systemd_cgroup,
+                                .disabled = o->no_cgroup};
     if (pd_cgroup_create(out->cfg, o->id, &co, &out->cgroup, err) < 0)
         goto fail;
     out->state->cgroup = pd_cgroup_serialize(out->cgroup);

@@ -46,6 +46,7 @@ struct pd_create_opts {
     bool no_new_keyring;
     bool foreground; /* `run` without --detach: relay the terminal ourselves */
     bool systemd_cgroup; /* --systemd-cgroup: cgroupsPath is slice:prefix:name */
+    bool no_cgroup;      /* --cgroup-manager disabled */
 };
 
 struct pd_created {

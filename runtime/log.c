@@ -73,7 +73,9 @@ void pd_log(enum pd_log_level lvl, const char *fmt, ...)
     va_end(ap);
     if (msg == NULL)
         return;
-    if (lvl != PD_LOG_DEBUG || log_fd < 0)
+    /* With --log (engines), only errors also go to stderr: engines show the
+     * first stderr line, which must be the error, not a warning (as runc). */
+    if (log_fd < 0 || lvl == PD_LOG_ERROR)
         fprintf(stderr, "paddock: %s%s\n", lvl == PD_LOG_WARN ? "warning: " :
                 lvl == PD_LOG_DEBUG ? "debug: " : "", msg);
     write_log_file(lvl, msg);

@@ -1,6 +1,7 @@
 /* paddock: diagnostics.  Errors always go to stderr; with --log FILE they
  * also go to FILE, as text or (--log-format json) as the JSON lines that
- * container engines read: {"level":"error","msg":"...","time":"..."}. */
+ * container engines read: {"level":"error","msg":"...","time":"..."}.
+ * Warnings and debug messages go to FILE when there is one, else to stderr. */
 #ifndef PADDOCK_LOG_H
 #define PADDOCK_LOG_H
 #include <stdbool.h>

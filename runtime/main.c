@@ -49,6 +49,8 @@ static void usage(FILE *f)
             "  --debug                  write debug messages\n"
             "  --systemd-cgroup         accept systemd's slice:prefix:name cgroupsPath; it is\n"
             "                           mapped to the same path on cgroupfs (no systemd driver)\n"
+            "  --cgroup-manager cgroupfs|systemd|disabled  as crun: systemd = --systemd-cgroup;\n"
+            "                           disabled = no cgroup (limits are ignored, with a warning)\n"
             "  --rootless auto|true|false  treat the caller as unprivileged (default auto)\n"
             "  -v, --version            print the version\n"
             "  -h, --help               print this help\n\n"
@@ -77,6 +79,7 @@ static int parse_global(int argc, char **argv, struct pd_global *g)
         {"root", required_argument, 0, 'r'},     {"log", required_argument, 0, 'l'},
         {"log-format", required_argument, 0, 'f'}, {"debug", no_argument, 0, 'd'},
         {"systemd-cgroup", no_argument, 0, 's'}, {"rootless", required_argument, 0, 'R'},
+        {"cgroup-manager", required_argument, 0, 'c'},
         {"version", no_argument, 0, 'v'},        {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
     };
@@ -93,6 +96,12 @@ static int parse_global(int argc, char **argv, struct pd_global *g)
             break;
         case 'd': g->debug = true; break;
         case 's': g->systemd_cgroup = true; break;
+        case 'c':
+            if (strcmp(optarg, "cgroupfs") == 0) g->systemd_cgroup = false, g->no_cgroup = false;
+            else if (strcmp(optarg, "systemd") == 0) g->systemd_cgroup = true;
+            else if (strcmp(optarg, "disabled") == 0) g->no_cgroup = true;
+            else return pd_usage_error(NULL, "--cgroup-manager: expected cgroupfs, systemd or disabled, got \"%s\"", optarg);
+            break;
         case 'R':
             if (strcmp(optarg, "auto") == 0) g->rootless = PD_ROOTLESS_AUTO;
             else if (strcmp(optarg, "true") == 0) g->rootless = PD_ROOTLESS_TRUE;

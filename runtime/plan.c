@@ -79,7 +79,8 @@ static void plan_idmaps(const struct pd_config *cfg, const struct pd_plan_opts *
         ns->gid_map = copy_maps(l->gid_mappings, l->n_gid_mappings);
         ns->n_gid_map = l->n_gid_mappings;
     }
-    if (!p->rootless) {
+    if (o->euid == 0) {
+        /* Root (in its own namespace, too) writes any mapping of its ids. */
         ns->idmap = PD_IDMAP_DIRECT;
     } else if (is_self_map(ns->uid_map, ns->n_uid_map, o->euid) &&
                is_self_map(ns->gid_map, ns->n_gid_map, o->egid)) {
@@ -119,8 +120,8 @@ static int plan_namespaces(const struct pd_config *cfg, const struct pd_plan_opt
             }
         }
     }
-    if (p->rootless && !has_user)
-        ns->new_user = true; /* as crun: rootless always gets a user namespace */
+    if (p->rootless && o->euid != 0 && !has_user)
+        ns->new_user = true; /* as crun: an unprivileged caller always gets a user namespace */
     if (!has_mount)
         return plan_fail(cfg, err, ".linux.namespaces: a mount namespace is required "
                          "(add {\"type\": \"mount\"})");
@@ -252,7 +253,7 @@ int pd_plan_build(const struct pd_config *cfg, const struct pd_plan_opts *o,
     p->cfg = cfg;
     p->new_keyring = !o->no_new_keyring;
     p->rootless = o->rootless == PD_ROOTLESS_TRUE ||
-                  (o->rootless == PD_ROOTLESS_AUTO && o->euid != 0);
+                  (o->rootless == PD_ROOTLESS_AUTO && (o->euid != 0 || o->in_userns));
     if (!cfg->has_process)
         return plan_fail(cfg, err, ".process: required to create a container");
     if (plan_rootfs(cfg, o, p, err) < 0 || plan_namespaces(cfg, o, p, err) < 0)

@@ -19,6 +19,7 @@ struct pd_plan_opts {
     enum pd_rootless_mode rootless;
     uid_t euid; /* the caller's ids (geteuid()/getegid() by default) */
     gid_t egid;
+    bool in_userns; /* the caller is not in the initial user namespace (pd_in_initial_userns) */
 };
 
 enum pd_idmap_method {
@@ -74,7 +75,8 @@ struct pd_plan {
                                                after pivot_root; 0 = none */
     bool no_pivot;
     bool new_keyring;
-    bool rootless;               /* not real root in the initial user namespace */
+    bool rootless;               /* not real root in the initial user namespace: euid != 0, or
+                                    any uid inside a user namespace (e.g. under rootless podman) */
     struct pd_ns_plan ns;
     struct pd_mount_op *mounts;
     size_t n_mounts;

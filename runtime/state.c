@@ -36,11 +36,13 @@ int pd_state_check_id(const char *id, pd_error **err)
 
 char *pd_state_default_root(void)
 {
-    if (geteuid() == 0)
+    if (geteuid() == 0 && pd_in_initial_userns())
         return pd_xstrdup("/run/paddock");
     const char *xdg = getenv("XDG_RUNTIME_DIR");
     if (xdg != NULL && xdg[0] == '/')
         return pd_xasprintf("%s/paddock", xdg);
+    if (geteuid() == 0) /* root of a user namespace without XDG_RUNTIME_DIR */
+        return pd_xstrdup("/run/paddock");
     return pd_xasprintf("/run/user/%u/paddock", (unsigned)geteuid());
 }
 

@@ -43,7 +43,9 @@ struct pd_container_dir {
 
 /* Reject "", "/", "..", control characters and ids over 1024 bytes. */
 int pd_state_check_id(const char *id, pd_error **err);
-/* The default state root: /run/paddock for root, $XDG_RUNTIME_DIR/paddock otherwise. */
+/* The default state root: /run/paddock for root of the initial user namespace,
+ * $XDG_RUNTIME_DIR/paddock otherwise (rootless podman runs us as uid 0 of its
+ * user namespace with XDG_RUNTIME_DIR set and no --root). */
 char *pd_state_default_root(void);
 /* Make ROOT/ID (fails if it exists: "container ID already exists") and lock it. */
 int pd_state_dir_create(const char *root, const char *id, struct pd_container_dir *d, pd_error **err);

@@ -255,3 +255,14 @@ void pd_reset_signals(void)
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
 }
+
+bool pd_in_initial_userns(void)
+{
+    _cleanup_free_ char *map = NULL;
+    if (pd_read_file("/proc/self/uid_map", 4096, &map, NULL, NULL) < 0)
+        return true;
+    unsigned long a, b, c;
+    int n = 0;
+    return sscanf(map, "%lu %lu %lu %n", &a, &b, &c, &n) == 3 && map[n] == '\0' && a == 0 &&
+           b == 0 && c == 4294967295UL;
+}

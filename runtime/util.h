@@ -58,6 +58,11 @@ bool pd_parse_u64(const char *s, unsigned long long *out);
 
 
 
+/* Whether we run in the initial user namespace (/proc/self/uid_map is the
+ * identity over all ids).  Inside one (rootless podman), even uid 0 owns no
+ * host resources: no cgroups, no device nodes, no /run. */
+bool pd_in_initial_userns(void);
+
 /* Reset every signal disposition to SIG_DFL (including the RT signals glibc
  * reserves, which sigaction() refuses) and clear the signal mask.
  * Async-signal-safe: for use between fork and exec. */

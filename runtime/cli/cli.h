@@ -11,7 +11,8 @@ struct pd_global {
     const char *log_path;
     bool log_json;
     bool debug;
-    bool systemd_cgroup;
+    bool systemd_cgroup; /* --systemd-cgroup or --cgroup-manager systemd */
+    bool no_cgroup;      /* --cgroup-manager disabled (podman --cgroups=disabled) */
     enum pd_rootless_mode rootless;
 };
 

@@ -81,7 +81,7 @@ int pd_cli_check_global(const struct pd_global *g, const char *cmd)
 int pd_cmd_create(struct pd_global *g, int argc, char **argv)
 {
     struct pd_create_opts o = {.root = g->root, .rootless = g->rootless,
-                               .systemd_cgroup = g->systemd_cgroup};
+                               .systemd_cgroup = g->systemd_cgroup, .no_cgroup = g->no_cgroup};
     int r = pd_cli_parse_create(argc, argv, false, &o, NULL);
     if (r != 0)
         return r < 0 ? 0 : r;

@@ -38,7 +38,7 @@ static int run_foreground(struct pd_created *c, pd_error **err)
 int pd_cmd_run(struct pd_global *g, int argc, char **argv)
 {
     struct pd_create_opts o = {.root = g->root, .rootless = g->rootless,
-                               .systemd_cgroup = g->systemd_cgroup};
+                               .systemd_cgroup = g->systemd_cgroup, .no_cgroup = g->no_cgroup};
     bool detach = false;
     int r = pd_cli_parse_create(argc, argv, true, &o, &detach);
     if (r != 0)

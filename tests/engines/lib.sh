@@ -79,10 +79,17 @@ setup_begin() {
 }
 setup_done() { touch "$SETUP_OK"; }
 
+# run_setup_case NAME FUNCTION: run_case for the setup case; when it fails,
+# its reason is what every other case reports.
+run_setup_case() {
+    run_case "$@"
+    [ -e "$SETUP_OK" ] || [ -s "$SETUP_FAIL" ] || cp "$CASE_FAIL" "$SETUP_FAIL" 2>/dev/null
+    [ -e "$SETUP_OK" ] || [ -s "$SETUP_FAIL" ] || echo "the setup case did not finish" >"$SETUP_FAIL"
+}
+
 # need_setup: first line of every case but the setup one.
 need_setup() {
-    [ -e "$SETUP_OK" ] ||
-        fail "setup failed${SETUP_FAIL:+: $(head -c 300 "$SETUP_FAIL" 2>/dev/null)}"
+    [ -e "$SETUP_OK" ] || fail "setup failed: $(head -c 300 "$SETUP_FAIL" 2>/dev/null)"
 }
 
 # setup_fail MSG: remember why setup failed (the other cases quote it), fail.
@@ -101,12 +108,15 @@ need_engine() {
 
 # ec CMD...: run the command CMD (not a shell function; engines are arrays
 # such as "${PODMAN[@]}") bounded by ENGINE_TIMEOUT, in $ENGINE_CWD, with stdin
-# from /dev/null, capturing RC, OUT and ERR through files.
+# from /dev/null, capturing RC, OUT and ERR through files.  EC_LABEL, when
+# set, is how failure messages name the command (e.g. "podman run ..."
+# rather than the whole isolated command line); ec clears it.
 ENGINE_CWD=$T
 ec() {
     IO_N=$((IO_N + 1))
     local o=$T/io.$IO_N.out e=$T/io.$IO_N.err
-    LAST_CMD="$*"
+    LAST_CMD=${EC_LABEL:-$*}
+    EC_LABEL=
     printf '+ %s\n' "$*" >>"$CASE_TRACE"
     (cd "$ENGINE_CWD" && exec timeout -k 5 "$ENGINE_TIMEOUT" "$@") >"$o" 2>"$e" </dev/null
     RC=$?
@@ -120,29 +130,33 @@ ec() {
 # ec_ok CMD...: ec, and fail the case unless CMD exited 0.
 ec_ok() {
     ec "$@"
-    [ "$RC" = 0 ] || engine_fail "$(basename "$1") ${*:2}: exit status $RC; stderr: $(oneline "$ERR")"
+    [ "$RC" = 0 ] || engine_fail "$(short "$LAST_CMD"): exit status $RC; stderr: $(oneline "$ERR")"
 }
 
 # ec_tty CMD...: ec with a terminal on stdin/stdout (script(1) allocates a
 # pty; ctr panics without one); OUT has the \r removed.
 ec_tty() {
-    local cmd="" a
+    local cmd="" a label=${EC_LABEL:-$*}
     for a in "$@"; do cmd+=$(printf '%q ' "$a"); done
+    EC_LABEL="(on a terminal) $label"
     ec script -qec "$cmd" /dev/null
 }
 
 # engine_fail MSG: fail, with the last paddock command lines as diagnostics.
 engine_fail() {
     note "last paddock invocations ($ARGV_LOG):"
-    tail -n 6 "$ARGV_LOG" | cut -c1-400 | sed 's/^/#   /' >&2
+    tail -n 4 "$ARGV_LOG" | cut -c1-300 | sed 's/^/#   /' >&2
     fail "$@"
 }
 
 # assert_exit N WHAT: the last ec exited N.
 assert_exit() {
     [ "$RC" = "$1" ] ||
-        engine_fail "${2:-$LAST_CMD}: exit status $RC, expected $1; stdout: $(oneline "$OUT"); stderr: $(oneline "$ERR")"
+        engine_fail "$(short "${2:-$LAST_CMD}"): exit status $RC, expected $1; stderr: $(oneline "$ERR"); stdout: $(oneline "$OUT")"
 }
+
+# short TEXT: TEXT cut to 100 characters, for naming a command in a reason.
+short() { local t; t=$(oneline "$1"); [ ${#t} -le 100 ] && printf '%s' "$t" || printf '%s...' "${t:0:97}"; }
 
 # ---------------------------------------------------------------- paddock ran
 
@@ -272,6 +286,19 @@ remove_short_dirs() {
         done
         rm -rf --one-file-system "$d" 2>/dev/null
     done <"$T/short_dirs"
+}
+
+# remove_cgroup_parents NAME...: remove the (empty) cgroup directories
+# /sys/fs/cgroup/*/NAME that an engine made as its containers' parent; a
+# directory still in use stays (rmdir fails on it).
+remove_cgroup_parents() {
+    local n d
+    for n in "$@"; do
+        for d in /sys/fs/cgroup/*/"$n" /sys/fs/cgroup/"$n"; do
+            [ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} \; 2>/dev/null
+        done
+    done
+    return 0
 }
 
 # kill_leftovers: processes still running whose command line names $T or one

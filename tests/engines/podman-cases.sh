@@ -8,7 +8,7 @@
 # cgroupfs manager and the file events backend, from a scratch working
 # directory (conmon writes its OOM marker into podman's cwd), with
 # CONTAINERS_CONF = contrib/podman/containers.conf (which lists paddock in
-# runtime_supports_json and runtime_supports_nocgroups), preceded when rootful
+# runtime_supports_json and runtime_supports_nocgroup), preceded when rootful
 # by lower default ulimits: root lacks CAP_SYS_RESOURCE here, and podman's
 # default nofile/nproc of 1048576 can't be set.  --runtime is the argv-logging
 # wrapper around paddock.  Containers get --network=none unless a case says
@@ -24,7 +24,7 @@ podman_setup() {
     setup_begin
     need_engine podman podman
     need_engine conmon conmon
-    mkdir -p "$P"/{root,tmp,net,hooks,cwd,xdg,vol}
+    mkdir -p "$P"/{root,tmp,net,hooks,cwd,xdg,vol,home}
     chmod 0755 "$P"
     chmod 0700 "$P/xdg"
     # podman refuses a runroot longer than 50 characters.
@@ -47,18 +47,17 @@ podman_setup() {
         grep -q "^$TEST_USER:" /etc/subuid ||
             setup_fail "$TEST_USER has no /etc/subuid range (run tests/setup/test-user)"
         chown -R "$TEST_USER:" "$P" "$PR"
-        local home
-        home=$(getent passwd "$TEST_USER" | cut -d: -f6)
+        # HOME under $T too: podman keeps a blob cache in ~/.local/share.
         env=(setpriv "--reuid=$TEST_USER" "--regid=$TEST_USER" --init-groups
-            env "XDG_RUNTIME_DIR=$P/xdg" "HOME=$home" "CONTAINERS_CONF=$P/containers.conf"
+            env "XDG_RUNTIME_DIR=$P/xdg" "HOME=$P/home" "CONTAINERS_CONF=$P/containers.conf"
             "CONTAINERS_STORAGE_CONF=$P/storage.conf")
     fi
     PODMAN=("${env[@]}" podman --root "$P/root" --runroot "$PR" --tmpdir "$P/tmp"
         --network-config-dir "$P/net" --hooks-dir "$P/hooks" --storage-driver overlay
         --cgroup-manager cgroupfs --events-backend file --runtime "$ENGINE_RT")
-    declare -p PODMAN >"$T/podman.cmd"
+    declare -p PODMAN | sed 's/^declare -a /declare -ga /' >"$T/podman.cmd"
     ENGINE_CWD=$P/cwd
-    ec "${PODMAN[@]}" import "$IMAGE_TAR" "$IMG"
+    pm import "$IMAGE_TAR" "$IMG"
     [ "$RC" = 0 ] || setup_fail "podman import $IMAGE_TAR failed (exit $RC): $(oneline "$ERR")"
     setup_done
 }
@@ -71,15 +70,20 @@ podman_load() {
     ENGINE_CWD=$P/cwd
 }
 
-pm() { ec "${PODMAN[@]}" "$@"; }
-pm_ok() { ec_ok "${PODMAN[@]}" "$@"; }
+pm() { EC_LABEL="podman $*"; ec "${PODMAN[@]}" "$@"; }
+pm_ok() { EC_LABEL="podman $*"; ec_ok "${PODMAN[@]}" "$@"; }
+pm_tty() { EC_LABEL="podman $*"; ec_tty "${PODMAN[@]}" "$@"; }
 prun() { pm run --rm --pull=never --network=none "$@"; }
 
-# pm_detached NAME CMD...: a detached container; sets CID.
+# pm_detached NAME [OPTION... --] CMD...: a detached container; sets CID.
 pm_detached() {
-    local name=$1
+    local name=$1 opts=()
     shift
-    pm_ok run -d --pull=never --network=none --name "$name" "$IMG" "$@"
+    if [[ " $* " == *" -- "* ]]; then
+        while [ "$1" != -- ]; do opts+=("$1"); shift; done
+        shift
+    fi
+    pm_ok run -d --pull=never --network=none --name "$name" "${opts[@]}" "$IMG" "$@"
     CID=$OUT
     [[ $CID =~ ^[0-9a-f]{64}$ ]] || engine_fail "podman run -d printed no container id: $(oneline "$OUT")"
 }
@@ -90,7 +94,7 @@ TRAP_LOOP='trap "echo got-usr1 >/tmp/sig" USR1; trap "exit 0" TERM; echo ready >
 pm_wait_ready() { # NAME
     local i
     for i in $(seq 50); do
-        ec "${PODMAN[@]}" exec "$1" cat /tmp/ready
+        pm exec "$1" cat /tmp/ready
         [ "$OUT" = ready ] && return 0
         sleep 0.1
     done
@@ -98,12 +102,12 @@ pm_wait_ready() { # NAME
 }
 
 pm_state() { # NAME: podman's view of the status
-    ec "${PODMAN[@]}" inspect -f '{{.State.Status}}' "$1"
+    pm inspect -f '{{.State.Status}}' "$1"
     printf '%s' "$OUT"
 }
 
 pm_pid() { # NAME: the container's host pid
-    ec "${PODMAN[@]}" inspect -f '{{.State.Pid}}' "$1"
+    pm inspect -f '{{.State.Pid}}' "$1"
     [[ $OUT =~ ^[1-9][0-9]*$ ]] || engine_fail "podman inspect: no pid for $1: $(oneline "$OUT $ERR")"
     printf '%s' "$OUT"
 }
@@ -170,7 +174,7 @@ case_network_none() {
 
 case_tty() {
     podman_load
-    ec_tty "${PODMAN[@]}" run --rm --pull=never --network=none -t "$IMG" sh -c 'tty; [ -t 0 ] && [ -t 1 ] && echo both-tty'
+    pm_tty run --rm --pull=never --network=none -t "$IMG" sh -c 'tty; [ -t 0 ] && [ -t 1 ] && echo both-tty'
     assert_exit 0
     assert_match "$OUT" '/dev/pts/[0-9]+' "tty in the container"
     assert_contains "$OUT" both-tty "stdin and stdout are terminals"
@@ -187,7 +191,7 @@ case_exec() {
     pm exec -e X=y -w /tmp -u 1000 pd-exec sh -c 'echo "$X $(pwd) $(id -u)"'
     assert_exit 0
     assert_eq "$OUT" "y /tmp 1000" "exec -e -w -u"
-    ec_tty "${PODMAN[@]}" exec -t pd-exec tty
+    pm_tty exec -t pd-exec tty
     assert_exit 0
     assert_match "$OUT" '/dev/pts/[0-9]+' "exec -t"
     assert_ran "$CID" ' exec .*--process ' ' exec .*--console-socket '
@@ -222,7 +226,7 @@ case_stop_rm() {
     pm_detached pd-stop sh -c "$TRAP_LOOP"
     pm_wait_ready pd-stop
     pm_ok stop -t 20 pd-stop
-    ec "${PODMAN[@]}" inspect -f '{{.State.Status}} {{.State.ExitCode}}' pd-stop
+    pm inspect -f '{{.State.Status}} {{.State.ExitCode}}' pd-stop
     assert_eq "$OUT" "exited 0" "status after stop (SIGTERM trapped, exit 0)"
     pm_ok rm pd-stop
     pm container exists pd-stop
@@ -251,7 +255,7 @@ case_pause_unpause() {
 
 case_limits() {
     podman_load
-    pm_detached pd-limits --memory=64m --pids-limit=50 --cpus=0.5 sh -c "$TRAP_LOOP"
+    pm_detached pd-limits --memory=64m --pids-limit=50 --cpus=0.5 -- sh -c "$TRAP_LOOP"
     pm_wait_ready pd-limits
     local pid
     pid=$(pm_pid pd-limits)
@@ -291,7 +295,7 @@ case_no_leftover_mounts() {
     mount_set >"$before"
     local ns_before=
     if [ "$PODMAN_ROOTLESS" = 1 ]; then
-        ec "${PODMAN[@]}" unshare cat /proc/self/mountinfo
+        pm unshare cat /proc/self/mountinfo
         ns_before=$(printf '%s\n' "$OUT" | awk '{print $5}' | sort)
     fi
     prun "$IMG" sh -c 'echo x >/tmp/x'
@@ -301,13 +305,35 @@ case_no_leftover_mounts() {
     assert_ran "$id" " delete (--force )?$id"
     assert_no_new_mounts "$before" "podman run --rm"
     if [ "$PODMAN_ROOTLESS" = 1 ]; then
-        ec "${PODMAN[@]}" unshare cat /proc/self/mountinfo
+        pm unshare cat /proc/self/mountinfo
         local new
         new=$(printf '%s\n' "$OUT" | awk '{print $5}' | sort | comm -13 <(printf '%s\n' "$ns_before") -)
         [ -z "$new" ] || engine_fail "mounts left in podman's rootless namespace: $(oneline "$new")"
     fi
     [ ! -e "$(pd_state_dir "$id")" ] || engine_fail "paddock state $(pd_state_dir "$id") left after --rm"
     assert_no_cgroup "$id"
+}
+
+case_cgroups_disabled() {
+    podman_load
+    # runtime_supports_nocgroup lists paddock: podman runs it with the
+    # global option --cgroup-manager disabled, and creates no cgroup.
+    prun --cgroups=disabled "$IMG" cat /proc/self/cgroup
+    assert_exit 0 "podman run --cgroups=disabled"
+    local id
+    id=$(last_created_id)
+    assert_ran "$id" ' --cgroup-manager disabled .*create '
+    assert_not_contains "$OUT" "$id" "the container's /proc/self/cgroup (no cgroup of its own)"
+}
+
+case_userns_keep_id() {
+    podman_load
+    # Rootless only: the user keeps its uid inside (a user namespace with
+    # uidMappings, created from inside podman's own user namespace).
+    prun --userns=keep-id "$IMG" id -u
+    assert_exit 0 "podman run --userns=keep-id"
+    assert_eq "$OUT" "$(id -u "$TEST_USER")" "uid inside with --userns=keep-id"
+    assert_ran "$(last_created_id)"
 }
 
 case_missing_executable() {
@@ -319,7 +345,7 @@ case_missing_executable() {
 }
 
 podman_cases() {
-    run_case setup case_setup
+    run_setup_case setup case_setup
     run_case run_exit_code case_run_exit_code
     run_case run_stdout case_run_stdout
     run_case env_workdir_user case_env_workdir_user
@@ -339,6 +365,8 @@ podman_cases() {
     run_case cap_drop case_cap_drop
     run_case seccomp_default case_seccomp_default
     run_case no_leftover_mounts case_no_leftover_mounts
+    run_case cgroups_disabled case_cgroups_disabled
+    [ "$PODMAN_ROOTLESS" = 0 ] || run_case userns_keep_id case_userns_keep_id
     run_case missing_executable case_missing_executable
 }
 
@@ -350,12 +378,13 @@ script_cleanup() {
         source "$T/podman.cmd"
         (cd "$P/cwd" 2>/dev/null || cd /; timeout -k 5 60 "${PODMAN[@]}" rm -af -t 0) >/dev/null 2>&1
         local f p
-        for f in $(find "$P" -name pause.pid 2>/dev/null); do
+        while read -r f; do
             p=$(cat "$f" 2>/dev/null)
             [[ $p =~ ^[0-9]+$ ]] && kill -KILL "$p" 2>/dev/null
-        done
+        done < <(find "$P" -name pause.pid 2>/dev/null)
     fi
     kill_leftovers
     stop_daemons
     remove_short_dirs
+    [ "$PODMAN_ROOTLESS" = 1 ] || remove_cgroup_parents libpod_parent
 }
