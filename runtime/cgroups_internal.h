@@ -64,6 +64,13 @@ int pd_cg_wait_line(const char *dir, const char *file, const char *want, pd_erro
 /* Key names usable in linux.resources.unified: a plain file name. */
 bool pd_cg_unified_key_ok(const char *key);
 
+/* ---- cgroups_path.c ---- */
+/* The caller's cgroup (v2: the "0::" line; v1: pids, else memory), "/" if none. */
+char *pd_cg_own_cgroup(enum pd_cgroup_mode mode, pd_error **err);
+/* A relative cgroupsPath on v1: set each hierarchy's own path under the
+ * caller's cgroup there (and the hybrid cgroup2 one). */
+int pd_cg_resolve_relative(struct pd_cgroup *cg, const char *cp, const char *id, pd_error **err);
+
 /* ---- cgroups_v1.c ---- */
 int pd_cgv1_mkdirs(const struct pd_cgroup *cg, pd_error **err);
 int pd_cgv1_apply(const struct pd_cgroup *cg, const struct pd_resources *r, bool update,
