@@ -144,9 +144,17 @@ int pd_container_delete(struct pd_container_dir *d, struct pd_state *st,
         return -1;
     /* Also after an OOM kill or `kill --all`: whatever is left goes with it. */
     _cleanup_cgroup_ struct pd_cgroup *cg = NULL;
+    _cleanup_error_ pd_error *cge = NULL;
     if (st->cgroup != NULL && st->cgroup[0] != '\0' &&
-        (pd_cgroup_load(st->cgroup, &cg, err) < 0 || pd_cgroup_destroy(cg, err) < 0))
-        return pd_wrap(err, "delete container \"%s\": remove its cgroup", st->id);
+        (pd_cgroup_load(st->cgroup, &cg, &cge) < 0 || pd_cgroup_destroy(cg, &cge) < 0)) {
+        pd_wrap(&cge, "delete container \"%s\": remove its cgroup", st->id);
+        if (!force) {
+            if (err != NULL)
+                pd_error_move(err, &cge);
+            return -1;
+        }
+        pd_warn("%s (--force: the state is removed anyway)", cge->msg);
+    }
     if (cfg != NULL)
         pd_container_run_hooks_warn(cfg, st->id, PD_HOOK_POSTSTOP, PD_STATUS_STOPPED, 0);
     return pd_state_dir_remove(d, err);
