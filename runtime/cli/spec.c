@@ -14,7 +14,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "agent_policy.h"
 #include "cli.h"
+#include "config.h"
 #include "json.h"
 #include "log.h"
 #include "util.h"
@@ -170,36 +172,85 @@ static void gen_linux(pd_jgen *g, bool rootless)
     pd_jgen_map_close(g);
 }
 
-static char *spec_document(bool rootless, size_t *len)
+/* What to write: the default spec, or an agent bundle (--agent). */
+struct spec_opts {
+    bool rootless;
+    bool agent;
+    enum pd_sandbox_mode sandbox;
+    const char *workspace; /* absolute */
+    const char *rootfs;    /* "host", a directory, or NULL for "rootfs" */
+};
+
+/* The agent policy annotations (spec/agent-bundle.md). */
+static void gen_agent_annotations(pd_jgen *g, const struct spec_opts *o)
 {
+    pd_jgen_key(g, "annotations");
+    pd_jgen_map_open(g);
+    pd_jgen_kv_string(g, PD_AGENT_PREFIX "sandbox", pd_sandbox_mode_name(o->sandbox));
+    pd_jgen_kv_string(g, PD_AGENT_PREFIX "workspace", o->workspace);
+    pd_jgen_kv_string(g, PD_AGENT_PREFIX "workspace.kind", pd_workspace_kind_name(PD_WORKSPACE_BIND));
+    pd_jgen_kv_string(g, PD_AGENT_PREFIX "network",
+                      pd_network_mode_name(pd_sandbox_default_network(o->sandbox)));
+    pd_jgen_map_close(g);
+}
+
+static char *spec_document(const struct spec_opts *o, size_t *len)
+{
+    bool host = o->agent && o->rootfs != NULL && strcmp(o->rootfs, "host") == 0;
     pd_jgen *g = pd_jgen_new(true);
     pd_jgen_map_open(g);
     pd_jgen_kv_string(g, "ociVersion", "1.2.0");
     gen_process(g);
     pd_jgen_key(g, "root");
     pd_jgen_map_open(g);
-    pd_jgen_kv_string(g, "path", "rootfs");
+    pd_jgen_kv_string(g, "path", host ? "/" : o->rootfs != NULL ? o->rootfs : "rootfs");
     pd_jgen_kv_bool(g, "readonly", true);
     pd_jgen_map_close(g);
     pd_jgen_kv_string(g, "hostname", "paddock");
-    gen_mounts(g, rootless);
-    gen_linux(g, rootless);
+    gen_mounts(g, o->rootless);
+    gen_linux(g, o->rootless);
+    if (o->agent)
+        gen_agent_annotations(g, o);
     pd_jgen_map_close(g);
     return pd_jgen_finish(g, len);
+}
+
+/* Never write an agent bundle paddock itself would refuse. */
+static int check_document(const char *doc, size_t len, const char *path, pd_error **err)
+{
+    _cleanup_config_ struct pd_config *cfg = NULL;
+    if (pd_config_parse(doc, len, NULL, path, &cfg, err) < 0)
+        return pd_wrap(err, "spec: generated an invalid document");
+    struct pd_agent_policy *p = NULL;
+    if (pd_agent_policy_parse(cfg, &p, err) < 0)
+        return pd_wrap(err, "spec");
+    pd_agent_policy_free(p);
+    return 0;
 }
 
 static void spec_usage(void)
 {
     fputs("Usage: paddock spec [--rootless] [--bundle DIR]\n"
+          "       paddock spec --agent [--sandbox MODE] [--workspace DIR] [--rootfs host|DIR]\n"
+          "                    [--rootless] [--bundle DIR]\n"
           "\n"
           "Write a starter config.json into the bundle directory (default: the\n"
           "current directory).  An existing config.json is never overwritten.\n"
           "\n"
           "Options:\n"
-          "  -b, --bundle DIR   bundle directory to write config.json into\n"
-          "      --rootless     generate a config for a rootless container (a user\n"
-          "                     namespace mapping your uid and gid to root)\n"
-          "  -h, --help         show this help\n",
+          "  -b, --bundle DIR     bundle directory to write config.json into\n"
+          "      --rootless       generate a config for a rootless container (a user\n"
+          "                       namespace mapping your uid and gid to root)\n"
+          "      --agent          write an agent bundle: the dev.paddock.* annotations of\n"
+          "                       spec/agent-bundle.md (sandbox, workspace, network)\n"
+          "      --sandbox MODE   with --agent: read-only, workspace-write (default) or\n"
+          "                       danger-full-access\n"
+          "      --workspace DIR  with --agent: the workspace (default: the current\n"
+          "                       directory); made absolute\n"
+          "      --rootfs host|DIR\n"
+          "                       with --agent: root.path DIR (default \"rootfs\"), or\n"
+          "                       \"host\" for the host's own / (read-only)\n"
+          "  -h, --help           show this help\n",
           stdout);
 }
 
@@ -210,7 +261,7 @@ static int fail_report(pd_error *e)
     return rc;
 }
 
-static int write_spec(const char *bundle, bool rootless)
+static int write_spec(const char *bundle, const struct spec_opts *o)
 {
     pd_error *e = NULL;
     struct stat st;
@@ -234,7 +285,9 @@ static int write_spec(const char *bundle, bool rootless)
         return fail_report(e);
     }
     size_t len = 0;
-    _cleanup_free_ char *doc = spec_document(rootless, &len);
+    _cleanup_free_ char *doc = spec_document(o, &len);
+    if (o->agent && check_document(doc, len, path, &e) < 0)
+        return fail_report(e);
     _cleanup_free_ char *text = pd_xasprintf("%s\n", doc);
     if (pd_write_file_atomic(path, text, len + 1, 0644, &e) < 0) {
         pd_wrap(&e, "spec");
@@ -243,15 +296,65 @@ static int write_spec(const char *bundle, bool rootless)
     return 0;
 }
 
+/* An option's value: "--opt V" or "--opt=V"; 1 when a matches opt, 0 when
+ * not, -1 when the value is missing. */
+static int opt_value(int argc, char **argv, int *i, const char *opt, const char **out)
+{
+    const char *a = argv[*i];
+    size_t n = strlen(opt);
+    if (strncmp(a, opt, n) != 0 || (a[n] != '\0' && a[n] != '='))
+        return 0;
+    if (a[n] == '=') {
+        *out = a + n + 1;
+        return 1;
+    }
+    if (*i + 1 >= argc)
+        return -1;
+    *out = argv[++*i];
+    return 1;
+}
+
+/* The agent options, once parsed: mode and workspace resolved and checked. */
+static int agent_opts(const char *cmd, const char *sandbox, const char *ws, const char *rootfs,
+                      struct spec_opts *o, char **ws_abs)
+{
+    if (!o->agent && (sandbox != NULL || ws != NULL || rootfs != NULL))
+        return pd_usage_error(cmd, "--sandbox, --workspace and --rootfs need --agent");
+    if (!o->agent)
+        return 0;
+    o->sandbox = PD_SANDBOX_WORKSPACE_WRITE;
+    if (sandbox != NULL && !pd_sandbox_mode_from_name(sandbox, &o->sandbox))
+        return pd_usage_error(cmd, "--sandbox: unknown mode \"%s\" (expected read-only, "
+                              "workspace-write or danger-full-access)", sandbox);
+    if (rootfs != NULL && rootfs[0] == '\0')
+        return pd_usage_error(cmd, "--rootfs needs \"host\" or a non-empty directory");
+    if (ws != NULL && ws[0] == '\0')
+        return pd_usage_error(cmd, "--workspace needs a non-empty directory");
+    if (ws != NULL && ws[0] == '/') {
+        *ws_abs = pd_xstrdup(ws);
+    } else {
+        *ws_abs = realpath(ws != NULL ? ws : ".", NULL);
+        if (*ws_abs == NULL) {
+            pd_error *e = NULL;
+            pd_fail_errno(&e, "spec: workspace %s", ws != NULL ? ws : ".");
+            return fail_report(e);
+        }
+    }
+    o->workspace = *ws_abs;
+    o->rootfs = rootfs;
+    return 0;
+}
+
 int pd_cmd_spec(struct pd_global *g, int argc, char **argv)
 {
     (void)g;
     const char *cmd = argv[0];
-    const char *bundle = NULL;
-    bool rootless = false;
+    const char *bundle = NULL, *sandbox = NULL, *ws = NULL, *rootfs = NULL;
+    struct spec_opts o = { 0 };
     int i = 1;
     for (; i < argc; i++) {
         const char *a = argv[i];
+        int r = 0;
         if (strcmp(a, "--") == 0) {
             i++;
             break;
@@ -261,13 +364,19 @@ int pd_cmd_spec(struct pd_global *g, int argc, char **argv)
             return 0;
         }
         if (strcmp(a, "--rootless") == 0) {
-            rootless = true;
-        } else if (strcmp(a, "-b") == 0 || strcmp(a, "--bundle") == 0) {
+            o.rootless = true;
+        } else if (strcmp(a, "--agent") == 0) {
+            o.agent = true;
+        } else if (strcmp(a, "-b") == 0) {
             if (i + 1 >= argc)
                 return pd_usage_error(cmd, "option %s needs a directory", a);
             bundle = argv[++i];
-        } else if (strncmp(a, "--bundle=", 9) == 0) {
-            bundle = a + 9;
+        } else if ((r = opt_value(argc, argv, &i, "--bundle", &bundle)) != 0 ||
+                   (r = opt_value(argc, argv, &i, "--sandbox", &sandbox)) != 0 ||
+                   (r = opt_value(argc, argv, &i, "--workspace", &ws)) != 0 ||
+                   (r = opt_value(argc, argv, &i, "--rootfs", &rootfs)) != 0) {
+            if (r < 0)
+                return pd_usage_error(cmd, "option %s needs a value", a);
         } else if (a[0] == '-' && a[1] != '\0') {
             return pd_usage_error(cmd, "unknown option %s", a);
         } else {
@@ -278,5 +387,9 @@ int pd_cmd_spec(struct pd_global *g, int argc, char **argv)
         return pd_usage_error(cmd, "unexpected argument %s", argv[i]);
     if (bundle != NULL && bundle[0] == '\0')
         return pd_usage_error(cmd, "--bundle needs a non-empty directory");
-    return write_spec(bundle, rootless);
+    _cleanup_free_ char *ws_abs = NULL;
+    int rc = agent_opts(cmd, sandbox, ws, rootfs, &o, &ws_abs);
+    if (rc != 0)
+        return rc;
+    return write_spec(bundle, &o);
 }

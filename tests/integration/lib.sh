@@ -372,6 +372,7 @@ cleanup_containers() {
     done <"$T/pids"
     : >"$T/ids"
     : >"$T/pids"
+    rootless_cleanup >/dev/null 2>&1
     [ "$(type -t case_cleanup)" = function ] && case_cleanup >/dev/null 2>&1
     return 0
 }
@@ -464,6 +465,136 @@ as_user() {
     home=$(getent passwd "$TEST_USER" | cut -d: -f6)
     setpriv --reuid="$TEST_USER" --regid="$TEST_USER" --init-groups \
         env XDG_RUNTIME_DIR="$TEST_USER_RUN_DIR" HOME="$home" "$@"
+}
+
+# ---------------------------------------------------------------- rootless
+# The unprivileged test user running the runtime (test_rootless.sh, and the
+# rootless cases of test_exec.sh and test_cgroups.sh).
+
+UR=$RUNTIME # the runtime binary as the test user can reach it
+
+# rootless_setup: the test user (created when missing), newuidmap and
+# setpriv; USER_UID/USER_GID; UR a copy of the runtime the user can run
+# (a checkout under /root is not reachable by the test user).
+rootless_setup() {
+    id "$TEST_USER" >/dev/null 2>&1 ||
+        "$REPO/tests/setup/test-user" >/dev/null ||
+        fail "test user $TEST_USER missing and tests/setup/test-user failed"
+    need_cmd newuidmap uidmap
+    need_cmd setpriv util-linux
+    USER_UID=$(id -u "$TEST_USER")
+    USER_GID=$(id -g "$TEST_USER")
+    UR=$RUNTIME
+    if ! as_user test -x "$RUNTIME" 2>/dev/null; then
+        mkdir -p "$T/bin"
+        chmod 0755 "$T/bin"
+        UR=$T/bin/$RUNTIME_NAME
+        [ -x "$UR" ] || install -m 0755 "$RUNTIME" "$UR"
+    fi
+}
+
+# urt ARGS...: the runtime as the test user, default state root, bounded.
+urt() {
+    printf '+ (as %s) %s %s\n' "$TEST_USER" "$RUNTIME_NAME" "$*" >>"$CASE_TRACE"
+    as_user timeout -k 5 "$RT_TIMEOUT" "$UR" "$@"
+}
+# urtc ARGS...: urt capturing RC, OUT and ERR (as rtc).
+urtc() {
+    IO_N=$((IO_N + 1))
+    local o=$T/io.$IO_N.out e=$T/io.$IO_N.err
+    LAST_CMD="$*"
+    urt "$@" >"$o" 2>"$e"
+    RC=$?
+    OUT=$(cat "$o")
+    ERR=$(cat "$e")
+    [ -z "$ERR" ] || printf '  stderr: %s\n' "$(oneline "$ERR")" >>"$CASE_TRACE"
+}
+urt_ok() { urtc "$@"; assert_ok; }
+
+# user_new_id [TAG]: new_id, also registered for rootless_cleanup (lib.sh's
+# cleanup and no_leaks look for its processes through $T/ids).
+user_new_id() {
+    local id
+    id=$(new_id "$@")
+    echo "$id" >>"$T/user-ids"
+    echo "$id"
+}
+
+# user_bundle DIR ARGS...: a bundle owned by the test user, config.json from
+# `spec --rootless` run as that user, process.args=ARGS, terminal=false,
+# root.readonly=false.  USER_BUNDLE_CHECK_IDS=1: also assert that the
+# mappings' hostIDs are the user's.
+user_bundle() {
+    local b=$1
+    shift
+    [ -x "$ROOTFS_SRC/bin/busybox" ] || fail "test rootfs $ROOTFS_SRC missing (run tests/setup/rootfs)"
+    rm -rf "$b"
+    mkdir -p "$b"
+    cp -a "$ROOTFS_SRC" "$b/rootfs"
+    chown -R "$TEST_USER:" "$b"
+    chmod 0755 "$b"
+    (cd "$b" && as_user "$UR" spec --rootless >"$T/spec.out" 2>&1) ||
+        fail "$RUNTIME_NAME spec --rootless (as $TEST_USER) failed: $(oneline "$(cat "$T/spec.out")")"
+    [ -s "$b/config.json" ] || fail "spec --rootless wrote no config.json"
+    if [ "${USER_BUNDLE_CHECK_IDS:-0}" = 1 ]; then
+        assert_eq "$(jq -c '[.linux.uidMappings[0].hostID, .linux.gidMappings[0].hostID]' "$b/config.json")" \
+            "[$USER_UID,$USER_GID]" "hostIDs of the spec --rootless mappings"
+    fi
+    cfg_set "$b" '.process.args = $a | .process.terminal = false | .root.readonly = false' --argjson a "$(json_array "$@")"
+    chown "$TEST_USER:" "$b/config.json"
+}
+
+# rootless_cleanup: delete the test user's containers (user_new_id); run
+# after every case by cleanup_containers.
+rootless_cleanup() {
+    [ -e "$T/user-ids" ] || return 0
+    local id ur=$RUNTIME
+    [ -x "$T/bin/$RUNTIME_NAME" ] && ur=$T/bin/$RUNTIME_NAME
+    if [ -s "$T/user-ids" ]; then
+        while read -r id; do
+            as_user timeout 10 "$ur" delete --force "$id"
+        done <"$T/user-ids"
+    fi
+    : >"$T/user-ids"
+}
+
+# ------------------------------------------------------------ capabilities
+
+declare -A CAPNUM=(
+    [CAP_CHOWN]=0 [CAP_DAC_OVERRIDE]=1 [CAP_DAC_READ_SEARCH]=2 [CAP_FOWNER]=3
+    [CAP_FSETID]=4 [CAP_KILL]=5 [CAP_SETGID]=6 [CAP_SETUID]=7 [CAP_SETPCAP]=8
+    [CAP_LINUX_IMMUTABLE]=9 [CAP_NET_BIND_SERVICE]=10 [CAP_NET_BROADCAST]=11
+    [CAP_NET_ADMIN]=12 [CAP_NET_RAW]=13 [CAP_IPC_LOCK]=14 [CAP_IPC_OWNER]=15
+    [CAP_SYS_MODULE]=16 [CAP_SYS_RAWIO]=17 [CAP_SYS_CHROOT]=18 [CAP_SYS_PTRACE]=19
+    [CAP_SYS_PACCT]=20 [CAP_SYS_ADMIN]=21 [CAP_SYS_BOOT]=22 [CAP_SYS_NICE]=23
+    [CAP_SYS_RESOURCE]=24 [CAP_SYS_TIME]=25 [CAP_SYS_TTY_CONFIG]=26 [CAP_MKNOD]=27
+    [CAP_LEASE]=28 [CAP_AUDIT_WRITE]=29 [CAP_AUDIT_CONTROL]=30 [CAP_SETFCAP]=31
+    [CAP_MAC_OVERRIDE]=32 [CAP_MAC_ADMIN]=33 [CAP_SYSLOG]=34 [CAP_WAKE_ALARM]=35
+    [CAP_BLOCK_SUSPEND]=36 [CAP_AUDIT_READ]=37 [CAP_PERFMON]=38 [CAP_BPF]=39
+    [CAP_CHECKPOINT_RESTORE]=40
+)
+
+# capmask NAME...: the /proc/PID/status hex mask of a capability list
+capmask() {
+    local m=0 c
+    for c in "$@"; do
+        [ -n "${CAPNUM[$c]:-}" ] || fail "capmask: unknown capability $c"
+        m=$((m | (1 << CAPNUM[$c])))
+    done
+    printf '%016x' "$m"
+}
+
+# capline NAME: the value of the "NAME:" line of $OUT (e.g. CapEff of
+# /proc/PID/status)
+capline() { printf '%s\n' "$OUT" | awk -v k="$1:" '$1 == k { print $2 }'; }
+
+# ---------------------------------------------------------------- containers
+
+# stop_container ID: kill and delete, as a clean end of a case.
+stop_container() {
+    rt kill "$1" KILL >/dev/null 2>&1
+    wait_status "$1" stopped
+    rt_ok delete "$1"
 }
 
 # ok NAME / not_ok NAME REASON: print and count a result line directly, for

@@ -43,12 +43,6 @@ start_container() { # [ARGS...]: run --detach $B; sets CID and CPID
     CPID=$(state_pid "$CID")
 }
 
-stop_container() {
-    rt kill "$1" KILL >/dev/null 2>&1
-    wait_status "$1" stopped
-    rt_ok delete "$1"
-}
-
 # v2_path PID: the "0::" line of /proc/PID/cgroup (the cgroup2 path).
 v2_path() { sed -n 's/^0:://p' "/proc/$1/cgroup"; }
 

@@ -40,12 +40,6 @@ start_container() {
     CPID=$(state_pid "$CID")
 }
 
-stop_container() {
-    rt kill "$1" KILL >/dev/null 2>&1
-    wait_status "$1" stopped
-    rt_ok delete "$1"
-}
-
 # rtb SECS ARGS...: like rtc, bounded by SECS instead of RT_TIMEOUT.
 rtb() {
     local secs=$1
@@ -633,60 +627,6 @@ t_checkpoint_refused() {
 
 # ---------------------------------------------------------------- rootless
 
-UR=$RUNTIME
-rootless_setup() {
-    id "$TEST_USER" >/dev/null 2>&1 ||
-        "$REPO/tests/setup/test-user" >/dev/null ||
-        fail "test user $TEST_USER missing and tests/setup/test-user failed"
-    need_cmd newuidmap uidmap
-    need_cmd setpriv util-linux
-    if ! as_user test -x "$RUNTIME" 2>/dev/null; then
-        mkdir -p "$T/bin"
-        chmod 0755 "$T/bin"
-        UR=$T/bin/$RUNTIME_NAME
-        [ -x "$UR" ] || install -m 0755 "$RUNTIME" "$UR"
-    fi
-}
-urtc() {
-    IO_N=$((IO_N + 1))
-    local o=$T/io.$IO_N.out e=$T/io.$IO_N.err
-    LAST_CMD="$*"
-    printf '+ (as %s) %s %s\n' "$TEST_USER" "$RUNTIME_NAME" "$*" >>"$CASE_TRACE"
-    as_user timeout -k 5 "$RT_TIMEOUT" "$UR" "$@" >"$o" 2>"$e"
-    RC=$?
-    OUT=$(cat "$o")
-    ERR=$(cat "$e")
-    [ -z "$ERR" ] || printf '  stderr: %s\n' "$(oneline "$ERR")" >>"$CASE_TRACE"
-}
-case_cleanup() {
-    local id ur=$RUNTIME
-    [ -x "$T/bin/$RUNTIME_NAME" ] && ur=$T/bin/$RUNTIME_NAME
-    if [ -s "$T/user-ids" ]; then
-        while read -r id; do as_user timeout 10 "$ur" delete --force "$id"; done <"$T/user-ids"
-    fi
-    : >"$T/user-ids"
-}
-user_new_id() {
-    local id
-    id="pdt-cgroups-rootless-$$-$(od -An -N4 -tx1 /dev/urandom | tr -d ' \n')"
-    echo "$id" >>"$T/user-ids"
-    echo "$id" >>"$T/ids"
-    echo "$id"
-}
-# user_bundle DIR ARGS...: `spec --rootless` as the test user.
-user_bundle() {
-    local b=$1
-    shift
-    rm -rf "$b"
-    mkdir -p "$b"
-    cp -a "$ROOTFS_SRC" "$b/rootfs"
-    chown -R "$TEST_USER:" "$b"
-    chmod 0755 "$b"
-    (cd "$b" && as_user "$UR" spec --rootless >"$T/spec.out" 2>&1) ||
-        fail "$RUNTIME_NAME spec --rootless (as $TEST_USER) failed: $(oneline "$(cat "$T/spec.out")")"
-    cfg_set "$b" '.process.args = $a | .process.terminal = false | .root.readonly = false' --argjson a "$(json_array "$@")"
-    chown "$TEST_USER:" "$b/config.json"
-}
 user_state_gone() {
     ! as_user test -e "$TEST_USER_RUN_DIR/$RUNTIME_NAME/$1" || fail "state dir $TEST_USER_RUN_DIR/$RUNTIME_NAME/$1 left behind"
 }
@@ -697,7 +637,7 @@ t_rootless_no_resources_warns() {
     user_bundle "$b" sh -c 'echo in-container'
     [ "$(cfg_get "$b" '.linux.resources // {} | tostring')" = "{}" ] || fail "spec --rootless has resources"
     local id
-    id=$(user_new_id)
+    id=$(user_new_id rootless)
     urtc run --bundle "$b" "$id"
     assert_ok "rootless run without resources"
     assert_eq "$OUT" in-container "output of the rootless container"
@@ -714,7 +654,7 @@ t_rootless_memory_limit_fails() {
     cfg_set "$b" '.linux.resources = {memory: {limit: 33554432}}'
     chown "$TEST_USER:" "$b/config.json"
     local id
-    id=$(user_new_id)
+    id=$(user_new_id rootless)
     urtc run --bundle "$b" "$id"
     assert_failed "rootless run with linux.resources.memory.limit"
     assert_not_contains "$OUT" in-container "stdout of the refused rootless run"

@@ -29,15 +29,6 @@ start_container() {
     assert_eq "$(state_status "$CID")" running "status of the container"
 }
 
-# stop_container ID: kill and delete, as a clean end of a case.
-stop_container() {
-    rt kill "$1" KILL >/dev/null 2>&1
-    wait_status "$1" stopped
-    rt_ok delete "$1"
-}
-
-capline() { printf '%s\n' "$OUT" | awk -v k="$1:" '$1 == k { print $2 }'; }
-
 t_namespaces() {
     setup_bundle
     start_container
@@ -324,57 +315,12 @@ t_refused() {
 
 # --- rootless (the unprivileged test user, as test_rootless.sh) ---
 
-UR=$RUNTIME
-rootless_setup() {
-    id "$TEST_USER" >/dev/null 2>&1 ||
-        "$REPO/tests/setup/test-user" >/dev/null ||
-        fail "test user $TEST_USER missing and tests/setup/test-user failed"
-    need_cmd newuidmap uidmap
-    need_cmd setpriv util-linux
-    if ! as_user test -x "$RUNTIME" 2>/dev/null; then
-        mkdir -p "$T/bin"
-        chmod 0755 "$T/bin"
-        UR=$T/bin/$RUNTIME_NAME
-        [ -x "$UR" ] || install -m 0755 "$RUNTIME" "$UR"
-    fi
-}
-urtc() {
-    IO_N=$((IO_N + 1))
-    local o=$T/io.$IO_N.out e=$T/io.$IO_N.err
-    LAST_CMD="$*"
-    printf '+ (as %s) %s %s\n' "$TEST_USER" "$RUNTIME_NAME" "$*" >>"$CASE_TRACE"
-    as_user timeout -k 5 "$RT_TIMEOUT" "$UR" "$@" >"$o" 2>"$e"
-    RC=$?
-    OUT=$(cat "$o")
-    ERR=$(cat "$e")
-    [ -z "$ERR" ] || printf '  stderr: %s\n' "$(oneline "$ERR")" >>"$CASE_TRACE"
-}
-case_cleanup() {
-    local id ur=$RUNTIME
-    [ -x "$T/bin/$RUNTIME_NAME" ] && ur=$T/bin/$RUNTIME_NAME
-    if [ -s "$T/user-ids" ]; then
-        while read -r id; do as_user timeout 10 "$ur" delete --force "$id"; done <"$T/user-ids"
-    fi
-    : >"$T/user-ids"
-}
-
 t_rootless() {
     rootless_setup
     local b=$T/rootless
-    rm -rf "$b"
-    mkdir -p "$b"
-    cp -a "$ROOTFS_SRC" "$b/rootfs"
-    chown -R "$TEST_USER:" "$b"
-    chmod 0755 "$b"
-    (cd "$b" && as_user "$UR" spec --rootless >"$T/spec.out" 2>&1) ||
-        fail "$RUNTIME_NAME spec --rootless (as $TEST_USER) failed: $(oneline "$(cat "$T/spec.out")")"
-    jq '.process.args = ["sleep", "100"] | .process.terminal = false | .root.readonly = false' \
-        "$b/config.json" >"$b/config.json.new" && mv "$b/config.json.new" "$b/config.json"
-    chown "$TEST_USER:" "$b/config.json"
+    user_bundle "$b" sleep 100
     local id
-    id="pdt-exec-rootless-$$-$(od -An -N4 -tx1 /dev/urandom | tr -d ' \n')"
-    echo "$id" >>"$T/user-ids"
-    echo "$id" >>"$T/ids"
+    id=$(user_new_id rootless)
     urtc run --detach --bundle "$b" "$id"
     assert_ok "rootless run --detach"
     urtc exec "$id" sh -c 'id -u; readlink /proc/1/ns/user; readlink /proc/self/ns/user; readlink /proc/1/ns/mnt; readlink /proc/self/ns/mnt'

@@ -23,84 +23,9 @@
 source "$(dirname "$0")/lib.sh"
 
 USER_STATE=$TEST_USER_RUN_DIR/$RUNTIME_NAME
-UR=$RUNTIME # the runtime binary as the test user can reach it
-
-setup() {
-    id "$TEST_USER" >/dev/null 2>&1 ||
-        "$REPO/tests/setup/test-user" >/dev/null ||
-        fail "test user $TEST_USER missing and tests/setup/test-user failed"
-    need_cmd newuidmap uidmap
-    need_cmd setpriv util-linux
-    USER_UID=$(id -u "$TEST_USER")
-    USER_GID=$(id -g "$TEST_USER")
-    # A checkout under /root is not reachable by the test user: use a copy.
-    if ! as_user test -x "$RUNTIME" 2>/dev/null; then
-        mkdir -p "$T/bin"
-        chmod 0755 "$T/bin"
-        UR=$T/bin/$RUNTIME_NAME
-        [ -x "$UR" ] || install -m 0755 "$RUNTIME" "$UR"
-    fi
-}
-
-# urt ARGS...: the runtime as the test user, default state root, bounded.
-urt() {
-    printf '+ (as %s) %s %s\n' "$TEST_USER" "$RUNTIME_NAME" "$*" >>"$CASE_TRACE"
-    as_user timeout -k 5 "$RT_TIMEOUT" "$UR" "$@"
-}
-urtc() {
-    IO_N=$((IO_N + 1))
-    local o=$T/io.$IO_N.out e=$T/io.$IO_N.err
-    LAST_CMD="$*"
-    urt "$@" >"$o" 2>"$e"
-    RC=$?
-    OUT=$(cat "$o")
-    ERR=$(cat "$e")
-    [ -z "$ERR" ] || printf '  stderr: %s\n' "$(oneline "$ERR")" >>"$CASE_TRACE"
-}
-urt_ok() { urtc "$@"; assert_ok; }
-
-# user_new_id: an id registered for the rootless cleanup
-user_new_id() {
-    local id
-    id="pdt-rootless-$$-$(od -An -N4 -tx1 /dev/urandom | tr -d ' \n')"
-    echo "$id" >>"$T/user-ids"
-    echo "$id" >>"$T/ids" # lib.sh's cleanup and no_leaks look for its processes
-    echo "$id"
-}
-
-# user_bundle DIR ARGS...: a bundle owned by the test user, config.json
-# from `spec --rootless` run as that user.
-user_bundle() {
-    local b=$1
-    shift
-    [ -x "$ROOTFS_SRC/bin/busybox" ] || fail "test rootfs $ROOTFS_SRC missing (run tests/setup/rootfs)"
-    rm -rf "$b"
-    mkdir -p "$b"
-    cp -a "$ROOTFS_SRC" "$b/rootfs"
-    chown -R "$TEST_USER:" "$b"
-    chmod 0755 "$b"
-    (cd "$b" && as_user "$UR" spec --rootless >"$T/spec.out" 2>&1) ||
-        fail "$RUNTIME_NAME spec --rootless (as $TEST_USER) failed: $(oneline "$(cat "$T/spec.out")")"
-    [ -s "$b/config.json" ] || fail "spec --rootless wrote no config.json"
-    assert_eq "$(jq -c '[.linux.uidMappings[0].hostID, .linux.gidMappings[0].hostID]' "$b/config.json")" \
-        "[$USER_UID,$USER_GID]" "hostIDs of the spec --rootless mappings"
-    jq '.process.args = $a | .process.terminal = false | .root.readonly = false' \
-        --argjson a "$(json_array "$@")" "$b/config.json" >"$b/config.json.new" && mv "$b/config.json.new" "$b/config.json"
-    chown "$TEST_USER:" "$b/config.json"
-}
+USER_BUNDLE_CHECK_IDS=1 # user_bundle (lib.sh) checks the mappings' hostIDs
 
 user_cfg_set() { cfg_set "$@"; chown "$TEST_USER:" "$1/config.json"; }
-
-case_cleanup() {
-    local id ur=$RUNTIME
-    [ -x "$T/bin/$RUNTIME_NAME" ] && ur=$T/bin/$RUNTIME_NAME
-    if [ -s "$T/user-ids" ]; then
-        while read -r id; do
-            as_user timeout 10 "$ur" delete --force "$id"
-        done <"$T/user-ids"
-    fi
-    : >"$T/user-ids"
-}
 
 # user_no_leaks ID... BUNDLE: no_leaks, plus the user's state dir.
 user_no_leaks() {
@@ -113,7 +38,7 @@ user_no_leaks() {
 }
 
 t_rootless_spec_run() {
-    setup
+    rootless_setup
     local b=$T/b1
     user_bundle "$b" sh -c 'id; cat /proc/self/uid_map; cat /proc/self/gid_map'
     local id
@@ -128,7 +53,7 @@ t_rootless_spec_run() {
 }
 
 t_rootless_subuid_mapping() {
-    setup
+    rootless_setup
     local su sg
     su=$(awk -F: -v u="$TEST_USER" '$1 == u { print $2; exit }' /etc/subuid)
     sg=$(awk -F: -v u="$TEST_USER" '$1 == u { print $2; exit }' /etc/subgid)
@@ -155,7 +80,7 @@ t_rootless_subuid_mapping() {
 }
 
 t_rootless_lifecycle() {
-    setup
+    rootless_setup
     local b=$T/b3
     user_bundle "$b" sleep 30
     local id pid
@@ -190,7 +115,7 @@ t_rootless_lifecycle() {
 
 t_rootless_cannot_use_root_state() {
     # The unprivileged user cannot create state in root's state dir.
-    setup
+    rootless_setup
     local b=$T/b4
     user_bundle "$b" true
     mkdir -p "$T/rootonly"
@@ -208,7 +133,7 @@ t_rootless_no_userns() {
     # removed: run as the unprivileged user, the runtime still creates a user
     # namespace mapping the caller to root (crun's behaviour).  Control: the
     # same config run by root stays in the host's user namespace.
-    setup
+    rootless_setup
     local b=$T/b5
     user_bundle "$b" sh -c 'id -u; cat /proc/self/uid_map; cat /proc/self/gid_map; readlink /proc/self/ns/user'
     user_cfg_set "$b" '.linux.namespaces |= map(select(.type != "user")) | del(.linux.uidMappings, .linux.gidMappings)'
@@ -295,7 +220,7 @@ t_rootless_namespaces() {
     # Every namespace listed in the config is new (vs the user's own), the
     # others are the user's (control: net, absent from spec --rootless,
     # then listed); hostname is set.
-    setup
+    rootless_setup
     local b=$T/ns
     user_bundle "$b" true
     user_cfg_set "$b" '.hostname = "pdt-rootless-host"'
@@ -327,7 +252,7 @@ t_rootless_namespaces() {
 }
 
 t_rootless_tmpfs_size() {
-    setup
+    rootless_setup
     local b=$T/tmpfs
     user_bundle "$b" true
     user_cfg_set "$b" '.mounts += [{"destination":"/mnt/pdt-tmp","type":"tmpfs","source":"tmpfs","options":["nosuid","nodev","size=1m","mode=1777"]}]'
@@ -347,7 +272,7 @@ t_rootless_tmpfs_size() {
 t_rootless_bind_rw() {
     # A dir the user owns, bound rw: read and write through it; what the
     # container's root writes is the user's on the host.
-    setup
+    rootless_setup
     local b=$T/bindrw h=$T/user-rw
     user_bundle "$b" true
     user_dir "$h"
@@ -364,7 +289,7 @@ t_rootless_bind_rw() {
 }
 
 t_rootless_bind_ro() {
-    setup
+    rootless_setup
     local b=$T/bindro h=$T/user-ro
     user_bundle "$b" true
     user_dir "$h"
@@ -393,7 +318,7 @@ t_rootless_masked_paths() {
     # (/dev/null bound over them).  Control: with no maskedPaths all three
     # are readable.  (The spec's /proc/timer_list or /proc/kcore would prove
     # nothing: the user cannot read them anyway.)
-    setup
+    rootless_setup
     local b=$T/masked
     user_bundle "$b" true
     echo pdt-secret >"$b/rootfs/etc/pdt-secret"
@@ -423,7 +348,7 @@ t_rootless_readonly_paths() {
     # CAP_NET_ADMIN may write its net sysctls: readonlyPaths' /proc/sys
     # (spec --rootless) refuses it.  Control: without /proc/sys in
     # readonlyPaths the write works.
-    setup
+    rootless_setup
     local b=$T/ropaths f=/proc/sys/net/ipv4/ip_forward
     user_bundle "$b" true
     cfg_get "$b" '.linux.readonlyPaths[]' | grep -qx /proc/sys || fail "spec --rootless has no /proc/sys in readonlyPaths"
@@ -446,7 +371,7 @@ t_rootless_readonly_paths() {
 }
 
 t_rootless_root_readonly() {
-    setup
+    rootless_setup
     local b=$T/rootro
     user_bundle "$b" true
     user_cfg_set "$b" '.root.readonly = true'
@@ -464,7 +389,7 @@ t_rootless_root_readonly() {
 }
 
 t_rootless_dev() {
-    setup
+    rootless_setup
     local b=$T/dev
     user_bundle "$b" true
     user_run "$b" sh -c '
@@ -505,7 +430,7 @@ t_rootless_terminal() {
     # terminal=true as the user: the pty master arrives on a socket the user
     # listens on; stdio is /dev/pts/N of the container's devpts instance, and
     # /dev/ptmx opens a new pty in that instance.
-    setup
+    rootless_setup
     need_cmd cc build-essential
     if [ ! -x "$RECVTTY" ]; then
         cc -O2 -Wall -Wextra -Werror -o "$RECVTTY" "$HELPERS/recvtty.c" 2>"$T/cc.err" ||
@@ -554,7 +479,7 @@ t_rootless_linux_devices() {
     # path (as runc and crun do).  A node that exists on the host (a second
     # null device made for the test) appears and works; a path with no host
     # node (/dev/mynull) makes create fail naming it, leaving nothing behind.
-    setup
+    rootless_setup
     local b=$T/devices
     user_bundle "$b" true
     rm -f "$HOSTNODE"
@@ -581,28 +506,12 @@ t_rootless_linux_devices() {
     user_no_leaks "$id" "$id2" "$b"
 }
 
-declare -A CAPNUM=(
-    [CAP_CHOWN]=0 [CAP_DAC_OVERRIDE]=1 [CAP_DAC_READ_SEARCH]=2 [CAP_FOWNER]=3
-    [CAP_FSETID]=4 [CAP_KILL]=5 [CAP_SETGID]=6 [CAP_SETUID]=7 [CAP_SETPCAP]=8
-    [CAP_NET_BIND_SERVICE]=10 [CAP_NET_RAW]=13 [CAP_SYS_CHROOT]=18 [CAP_AUDIT_WRITE]=29
-)
-# capmask NAME...: the /proc/PID/status hex mask of a capability list
-capmask() {
-    local m=0 c
-    for c in "$@"; do
-        [ -n "${CAPNUM[$c]:-}" ] || fail "capmask: unknown capability $c"
-        m=$((m | (1 << CAPNUM[$c])))
-    done
-    printf '%016x' "$m"
-}
-capline() { printf '%s\n' "$OUT" | awk -v k="$1:" '$1 == k { print $2 }'; }
-
 t_rootless_caps() {
     # spec --rootless as root in the container: permitted = effective =
     # bounding = the configured list.  Then uid 1000 (subuid range) with
     # every set configured: the kernel keeps exactly those, and CAP_CHOWN
     # (in them) works while a run without it fails (control).
-    setup
+    rootless_setup
     local b=$T/caps bnd
     user_bundle "$b" true
     mapfile -t bnd < <(cfg_get "$b" '.process.capabilities.bounding[]')
@@ -638,7 +547,7 @@ t_rootless_caps() {
 }
 
 t_rootless_no_new_privileges() {
-    setup
+    rootless_setup
     local b=$T/nnp
     user_bundle "$b" true
     assert_eq "$(cfg_get "$b" .process.noNewPrivileges)" true "noNewPrivileges in spec --rootless"
@@ -654,7 +563,7 @@ t_rootless_no_new_privileges() {
 }
 
 t_rootless_seccomp() {
-    setup
+    rootless_setup
     local b=$T/seccomp
     user_bundle "$b" true
     user_cfg_set "$b" '.linux.seccomp = {"defaultAction":"SCMP_ACT_ALLOW","architectures":["SCMP_ARCH_X86_64","SCMP_ARCH_X86","SCMP_ARCH_X32"],
@@ -677,7 +586,7 @@ t_rootless_seccomp() {
 
 t_rootless_rlimits() {
     # A NOFILE lower than the user's own limits; control: spec --rootless's 1024.
-    setup
+    rootless_setup
     local b=$T/rlimits
     user_bundle "$b" true
     local script='ulimit -n; grep -E "^Max open files" /proc/self/limits'
@@ -697,7 +606,7 @@ t_rootless_user_groups() {
     # uid/gid 1000 and additionalGids inside the subuid range: a file made
     # by uid 1000 is owned on the host by SU + 999 (container id 1 = SU).
     # Control: root in the same container is the user's own uid on the host.
-    setup
+    rootless_setup
     local b=$T/usergroups
     user_bundle "$b" true
     map_ranges "$b"
@@ -719,7 +628,7 @@ t_rootless_user_groups() {
 }
 
 t_rootless_umask() {
-    setup
+    rootless_setup
     local b=$T/umask
     user_bundle "$b" true
     user_cfg_set "$b" '.process.user.umask = 23'
@@ -739,7 +648,7 @@ t_rootless_hooks() {
     # createRuntime, poststart and poststop run on the host as the user and
     # read the state on stdin.  Control: the same config run by root runs
     # them as root.
-    setup
+    rootless_setup
     local b=$T/hooks h=$T/user-hooks
     user_bundle "$b" true
     user_dir "$h"
@@ -787,7 +696,7 @@ HOOK
 t_rootless_kill() {
     # kill ID KILL ends the init; kill --all reaches its children too (init
     # traps USR1 and survives, its sleeps die).
-    setup
+    rootless_setup
     local b=$T/kill
     user_bundle "$b" sh -c 'trap "echo USR1 >> /tmp/sig" USR1; sleep 30 & sleep 30 & touch /tmp/ready; i=0; while [ $i -lt 300 ]; do sleep 0.1; i=$((i+1)); done'
     local id pid i kids k
@@ -820,7 +729,7 @@ t_rootless_kill() {
 
 t_rootless_exit_codes() {
     # run returns the container's exit status, 128+9 when it is SIGKILLed.
-    setup
+    rootless_setup
     local b=$T/exit
     user_bundle "$b" true
     user_run "$b" sh -c 'echo out; exit 7'
@@ -864,7 +773,7 @@ t_rootless_unmapped_range() {
     # A uid range outside the user's /etc/subuid grant: newuidmap refuses,
     # create fails saying so, nothing is left (no state dir, no process of
     # the user).  Control: the granted range works.
-    setup
+    rootless_setup
     local b=$T/unmapped
     user_bundle "$b" true
     map_ranges "$b"
