@@ -1,0 +1,44 @@
+/* paddock: the audit log.  One event is one JSON object on one line,
+ * appended with a single write(2) so that concurrent writers (several
+ * sandboxes sharing a log) never interleave:
+ *   {"time":"RFC3339","event":NAME,"id":SANDBOX_ID, ...fields}
+ */
+#ifndef PADDOCK_AUDIT_H
+#define PADDOCK_AUDIT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "error.h"
+
+struct pd_audit; /* opaque: an open log */
+
+/* path NULL: $XDG_STATE_HOME/paddock/audit.log (default
+ * ~/.local/state/paddock/audit.log; root: /var/log/paddock/audit.log).
+ * Creates parent dirs 0700, opens O_WRONLY|O_APPEND|O_CREAT|O_CLOEXEC 0600. */
+int pd_audit_open(const char *path, struct pd_audit **out, pd_error **err);
+
+/* Extra members of an event, in order.  PD_AF_STR: s (NULL writes null);
+ * PD_AF_INT: i; PD_AF_BOOL: b; PD_AF_STRV: v, a NULL-terminated vector
+ * (NULL writes []); PD_AF_RAW_JSON: s, an already-serialized JSON value,
+ * validated with pd_json_parse and embedded on one line.  The keys "time",
+ * "event" and "id" are reserved. */
+struct pd_audit_field {
+    const char *key;
+    enum { PD_AF_STR, PD_AF_INT, PD_AF_BOOL, PD_AF_STRV, PD_AF_RAW_JSON } type;
+    const char *s;
+    long long i;
+    bool b;
+    const char *const *v;
+};
+
+/* Append one event.  id may be NULL (written as null). */
+int pd_audit_event(struct pd_audit *a, const char *event, const char *id,
+                   const struct pd_audit_field *f, size_t n, pd_error **err);
+void pd_audit_close(struct pd_audit *a);
+const char *pd_audit_path(const struct pd_audit *a);
+
+/* The path pd_audit_open(NULL, ...) uses (malloc'd). */
+int pd_audit_default_path(char **out, pd_error **err);
+
+#endif
