@@ -57,6 +57,9 @@ $(SAN)/%.o: %.c $(wildcard runtime/*.h runtime/cli/*.h tests/unit/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(SAN_FLAGS) -U_FORTIFY_SOURCE -c -o $@ $<
 
+# The built-in seccomp profiles are embedded with .incbin (seccomp_profile.c).
+$(B)/runtime/seccomp_profile.o $(SAN)/runtime/seccomp_profile.o: spec/profiles/agent-default.json
+
 $(B)/libpaddock.a: $(LIB_OBJS)
 	@rm -f $@
 	ar rcs $@ $^

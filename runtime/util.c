@@ -183,18 +183,24 @@ int pd_write_string(const char *path, const char *s, pd_error **err)
 
 int pd_mkdir_p(const char *path, int mode, pd_error **err)
 {
-    _cleanup_free_ char *p = pd_xstrdup(path);
-    for (char *s = p + 1; ; s++) {
-        if (*s == '/' || *s == '\0') {
-            char c = *s;
-            *s = '\0';
-            if (mkdir(p, mode) < 0 && errno != EEXIST)
-                return pd_fail_errno(err, "mkdir %s", p);
-            *s = c;
-            if (c == '\0')
-                break;
-        }
+    /* The leaf first: its parents usually exist (one syscall, not one per component). */
+    if (mkdir(path, mode) == 0 || errno == EEXIST)
+        return 0;
+    if (errno != ENOENT)
+        return pd_fail_errno(err, "mkdir %s", path);
+    _cleanup_free_ char *parent = pd_xstrdup(path);
+    char *slash = strrchr(parent, '/');
+    while (slash != NULL && slash > parent && slash[1] == '\0') { /* trailing slashes */
+        *slash = '\0';
+        slash = strrchr(parent, '/');
     }
+    if (slash == NULL || slash == parent)
+        return pd_fail(err, ENOENT, "mkdir %s", path);
+    *slash = '\0';
+    if (pd_mkdir_p(parent, mode, err) < 0)
+        return -1;
+    if (mkdir(path, mode) < 0 && errno != EEXIST)
+        return pd_fail_errno(err, "mkdir %s", path);
     return 0;
 }
 
