@@ -271,6 +271,8 @@ static int spawn(const struct pd_create_opts *o, const struct pd_plan *plan, str
         }
         if (h.hooks_started)
             pd_container_run_hooks_warn(plan->cfg, o->id, PD_HOOK_POSTSTOP, PD_STATUS_STOPPED, 0);
+        if (o->pid_file != NULL && out->state->status == PD_STATUS_CREATED)
+            unlink(o->pid_file); /* written just before the failing step */
     }
     return r;
 }
