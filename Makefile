@@ -46,7 +46,7 @@ SAN_LIB_OBJS := $(LIB_SRCS:%.c=$(SAN)/%.o)
 SAN_UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(SAN)/tests/%)
 
 .SECONDARY:
-.PHONY: demo all deps check check-unit check-unit-asan check-integration install uninstall clean unit
+.PHONY: demo all deps check check-unit check-unit-asan check-integration install uninstall clean unit bench
 all: runtime/paddock
 
 $(B)/%.o: %.c $(wildcard runtime/*.h runtime/cli/*.h tests/unit/*.h)
@@ -95,6 +95,10 @@ demo: runtime/paddock
 
 check: runtime/paddock unit
 	@tests/run-all
+
+# paddock vs crun vs runc (issue #8); not part of check.  Never fails on time.
+bench: runtime/paddock
+	@tests/bench/run
 
 install: runtime/paddock
 	install -d $(DESTDIR)$(BINDIR)
