@@ -286,7 +286,8 @@ int pd_container_create(const struct pd_create_opts *o, struct pd_created *out, 
     _cleanup_close_ int start_fd = -1, console_fd = -1;
     struct pd_plan_opts po = {.no_pivot = o->no_pivot, .no_new_keyring = o->no_new_keyring,
                               .rootless = o->rootless, .euid = geteuid(), .egid = getegid(),
-                              .in_userns = !pd_in_initial_userns()};
+                              .in_userns = !pd_in_initial_userns(),
+                              .sandbox_root = o->sandbox_root};
     if (pd_state_check_id(o->id, err) < 0 || pd_config_load(o->bundle, &out->cfg, err) < 0 ||
         check_agent_policy(out->cfg, err) < 0 || check_terminal_opts(o, out->cfg, err) < 0 ||
         pd_plan_build(out->cfg, &po, &plan, err) < 0)

@@ -47,6 +47,8 @@ struct pd_create_opts {
     bool foreground; /* `run` without --detach: relay the terminal ourselves */
     bool systemd_cgroup; /* --systemd-cgroup: cgroupsPath is slice:prefix:name */
     bool no_cgroup;      /* --cgroup-manager disabled */
+    bool sandbox_root;   /* `paddock sandbox` only: the rootfs may be the host's "/", and with
+                            root.readonly every submount is read-only too (pd_plan.rootfs_clone) */
 };
 
 struct pd_created {

@@ -48,6 +48,17 @@ static int become_root(const struct pd_ns_plan *ns, pd_error **err)
 {
     if (!in_user_ns(ns))
         return 0;
+    /* A new user namespace whose map has no uid 0 (`paddock sandbox` maps
+     * the caller's uid to itself): stay that uid.  unshare(CLONE_NEWUSER)
+     * already gave us every capability in the new namespace, which the
+     * setup needs; process.user and capabilities drop them before exec. */
+    if (ns->new_user) {
+        bool root_mapped = false;
+        for (size_t i = 0; i < ns->n_uid_map; i++)
+            root_mapped |= ns->uid_map[i].container_id == 0;
+        if (!root_mapped)
+            return 0;
+    }
     if (setresgid(0, 0, 0) < 0)
         return pd_fail_errno(err, "user namespace: setresgid(0) (is gid 0 mapped?)");
     if (setresuid(0, 0, 0) < 0)

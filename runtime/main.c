@@ -16,6 +16,7 @@ static const struct pd_command commands[] = {
     {"create", pd_cmd_create, "create a container from a bundle (it waits for start)"},
     {"start", pd_cmd_start, "start the user process of a created container"},
     {"run", pd_cmd_run, "create and start a container, and wait for it"},
+    {"sandbox", pd_cmd_sandbox, "run one command contained on the host root (agent sandbox)"},
     {"exec", pd_cmd_exec, "run a new process inside a running container"},
     {"state", pd_cmd_state, "print the state of a container as JSON"},
     {"kill", pd_cmd_kill, "send a signal to the container's init (or all its processes)"},

@@ -20,6 +20,7 @@ struct pd_plan_opts {
     uid_t euid; /* the caller's ids (geteuid()/getegid() by default) */
     gid_t egid;
     bool in_userns; /* the caller is not in the initial user namespace (pd_in_initial_userns) */
+    bool sandbox_root; /* see pd_plan.rootfs_clone (set by `paddock sandbox` only) */
 };
 
 enum pd_idmap_method {
@@ -69,6 +70,13 @@ struct pd_plan {
     const struct pd_config *cfg; /* borrowed; must outlive the plan */
     char *rootfs;                /* absolute host path of root.path */
     bool rootfs_readonly;
+    /* `paddock sandbox`: the rootfs tree is attached from a clone (works for
+     * the host's "/" itself, see pd_rootfs_prepare) and, with rootfs_rro,
+     * made read-only recursively before the config's mounts: the rootfs bind
+     * is recursive, so its submounts (/run, /home, ...) would stay writable
+     * otherwise.  The config's own mounts then go on top, writable as asked. */
+    bool rootfs_clone;
+    bool rootfs_rro;
     unsigned long rootfs_propagation; /* applied to "/" before anything is mounted: always
                                          MS_SLAVE|MS_REC, so no container mount reaches the host */
     unsigned long rootfs_mount_propagation; /* linux.rootfsPropagation, applied to the new root

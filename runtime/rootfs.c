@@ -98,11 +98,30 @@ int pd_rootfs_prepare(const struct pd_plan *plan, int *rootfd, pd_error **err)
         return pd_fail_errno(err, "rootfs: set the propagation of / (%#lx)", prop);
     if (rootfs_parent_private(plan->rootfs, err) < 0)
         return pd_wrap(err, "rootfs");
-    if (mount(plan->rootfs, plan->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
-        return pd_fail_errno(err, "rootfs: bind %s onto itself", plan->rootfs);
-    _cleanup_close_ int fd = open(plan->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        return pd_fail_errno(err, "rootfs: open %s", plan->rootfs);
+    _cleanup_close_ int fd = -1;
+    if (plan->rootfs_clone) {
+        /* `paddock sandbox` (plan->rootfs_clone): a recursive clone of the
+         * rootfs, with rootfs_rro made read-only as a whole before it is
+         * attached, so that the config's mounts, applied next, are the only
+         * writable places.
+         * The fd is the clone itself: with the host's "/" as rootfs, a path
+         * lookup of "/" would not see a mount stacked on the current root,
+         * and bind sources keep resolving in the (untouched) original tree. */
+        fd = open_tree(AT_FDCWD, plan->rootfs, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+        if (fd < 0)
+            return pd_fail_errno(err, "rootfs: clone %s", plan->rootfs);
+        struct mount_attr a = {.attr_set = MOUNT_ATTR_RDONLY};
+        if (plan->rootfs_rro && mount_setattr(fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &a, sizeof(a)) < 0)
+            return pd_fail_errno(err, "rootfs: make %s read-only recursively", plan->rootfs);
+        if (move_mount(fd, "", AT_FDCWD, plan->rootfs, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+            return pd_fail_errno(err, "rootfs: attach the read-only %s", plan->rootfs);
+    } else {
+        if (mount(plan->rootfs, plan->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
+            return pd_fail_errno(err, "rootfs: bind %s onto itself", plan->rootfs);
+        fd = open(plan->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+            return pd_fail_errno(err, "rootfs: open %s", plan->rootfs);
+    }
     if (pd_mounts_apply(plan, fd, err) < 0 || pd_devices_apply(plan, fd, err) < 0)
         return -1;
     *rootfd = pd_steal_fd(&fd);

@@ -1,0 +1,376 @@
+/* paddock sandbox: see sandbox.h. */
+#define _GNU_SOURCE
+#include "sandbox.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "audit.h"
+#include "container.h"
+#include "json.h"
+#include "log.h"
+#include "seccomp_profile.h"
+#include "supervise.h"
+#include "util.h"
+
+extern char **environ;
+
+/* ---- environment deny-list ----
+ * Credentials are commonly passed in the environment.  Removed: names with
+ * the prefix AWS_ (access keys, session tokens); names ending in _TOKEN,
+ * _SECRET, _SECRETS, _PASSWORD, _PASSWD, _KEY, _KEYS, _CREDENTIALS (this
+ * covers GITHUB_TOKEN, GH_TOKEN, NPM_TOKEN, OPENAI_API_KEY, ...); and
+ * SSH_AUTH_SOCK and GPG_AGENT_INFO (agents holding keys). */
+static const char *const deny_prefix[] = {"AWS_"};
+static const char *const deny_suffix[] = {"_TOKEN", "_SECRET", "_SECRETS", "_PASSWORD", "_PASSWD",
+                                          "_KEY", "_KEYS", "_CREDENTIALS"};
+static const char *const deny_exact[] = {"SSH_AUTH_SOCK", "GPG_AGENT_INFO"};
+
+bool pd_sandbox_env_denied(const char *name, size_t len)
+{
+    for (size_t i = 0; i < PD_ARRAY_SIZE(deny_prefix); i++)
+        if (len >= strlen(deny_prefix[i]) && strncmp(name, deny_prefix[i], strlen(deny_prefix[i])) == 0)
+            return true;
+    for (size_t i = 0; i < PD_ARRAY_SIZE(deny_suffix); i++) {
+        size_t n = strlen(deny_suffix[i]);
+        if (len >= n && strncmp(name + len - n, deny_suffix[i], n) == 0)
+            return true;
+    }
+    for (size_t i = 0; i < PD_ARRAY_SIZE(deny_exact); i++)
+        if (len == strlen(deny_exact[i]) && strncmp(name, deny_exact[i], len) == 0)
+            return true;
+    return false;
+}
+
+/* ---- config ---- */
+
+static const char *const masked_paths[] = {
+    "/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys", "/proc/latency_stats",
+    "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/sys/firmware",
+    "/proc/scsi", "/sys/devices/virtual/tpm", NULL,
+};
+static const char *const readonly_paths[] = {
+    "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger", NULL,
+};
+/* Replaced by the built-in seccomp profile's text (pd_jgen has no raw values). */
+#define SECCOMP_PLACEHOLDER "@@paddock-seccomp-profile@@"
+
+static void gen_mount(pd_jgen *g, const char *dest, const char *type, const char *source,
+                      const char *const *options)
+{
+    pd_jgen_map_open(g);
+    pd_jgen_kv_string(g, "destination", dest);
+    pd_jgen_kv_string(g, "type", type);
+    pd_jgen_kv_string(g, "source", source);
+    pd_jgen_kv_strv(g, "options", options);
+    pd_jgen_map_close(g);
+}
+
+static void gen_idmap(pd_jgen *g, const char *key, unsigned id)
+{
+    pd_jgen_key(g, key);
+    pd_jgen_array_open(g);
+    pd_jgen_map_open(g);
+    pd_jgen_kv_int(g, "containerID", id);
+    pd_jgen_kv_int(g, "hostID", id);
+    pd_jgen_kv_int(g, "size", 1);
+    pd_jgen_map_close(g);
+    pd_jgen_array_close(g);
+}
+
+static bool network_none(const struct pd_sandbox_opts *o)
+{
+    if (o->network >= 0)
+        return o->network == PD_NETWORK_NONE;
+    return o->mode != PD_SANDBOX_DANGER_FULL_ACCESS;
+}
+
+/* The writable roots, absolute and resolved: the workspace (cwd) first. */
+static int writable_roots(const struct pd_sandbox_opts *o, const char *cwd, char ***out,
+                          pd_error **err)
+{
+    *out = pd_xcalloc(o->n_writable + 2, sizeof(char *));
+    if (o->mode != PD_SANDBOX_WORKSPACE_WRITE)
+        return 0;
+    size_t n = 0;
+    (*out)[n++] = pd_xstrdup(cwd);
+    for (size_t i = 0; i < o->n_writable; i++) {
+        char *p = realpath(o->writable[i], NULL);
+        struct stat st;
+        if (p == NULL || stat(p, &st) < 0 || !S_ISDIR(st.st_mode)) {
+            int e = p ? ENOTDIR : errno;
+            free(p);
+            errno = e;
+            return pd_fail_errno(err, "--writable %s", o->writable[i]);
+        }
+        (*out)[n++] = p;
+    }
+    return 0;
+}
+
+static void strv_free(char **v)
+{
+    for (size_t i = 0; v && v[i]; i++)
+        free(v[i]);
+    free(v);
+}
+
+static char *gen_config(const struct pd_sandbox_opts *o, const char *cwd, uid_t uid, gid_t gid,
+                        char *const *env, char *const *roots)
+{
+    bool full = o->mode == PD_SANDBOX_DANGER_FULL_ACCESS;
+    pd_jgen *g = pd_jgen_new(true);
+    pd_jgen_map_open(g);
+    pd_jgen_kv_string(g, "ociVersion", "1.2.0");
+
+    pd_jgen_key(g, "process");
+    pd_jgen_map_open(g);
+    pd_jgen_kv_bool(g, "terminal", false);
+    pd_jgen_key(g, "user");
+    pd_jgen_map_open(g);
+    pd_jgen_kv_int(g, "uid", uid);
+    pd_jgen_kv_int(g, "gid", gid);
+    pd_jgen_map_close(g);
+    pd_jgen_kv_strv(g, "args", (const char *const *)o->argv);
+    pd_jgen_key(g, "env");
+    pd_jgen_array_open(g);
+    for (size_t i = 0; env && env[i]; i++) {
+        const char *eq = strchr(env[i], '=');
+        if (eq != NULL && eq != env[i] && !pd_sandbox_env_denied(env[i], (size_t)(eq - env[i])))
+            pd_jgen_string(g, env[i]);
+    }
+    pd_jgen_array_close(g);
+    pd_jgen_kv_string(g, "cwd", cwd);
+    pd_jgen_key(g, "capabilities"); /* none, in every set */
+    pd_jgen_map_open(g);
+    static const char *const none[] = {NULL};
+    pd_jgen_kv_strv(g, "bounding", none);
+    pd_jgen_kv_strv(g, "effective", none);
+    pd_jgen_kv_strv(g, "permitted", none);
+    pd_jgen_map_close(g);
+    pd_jgen_kv_bool(g, "noNewPrivileges", true);
+    pd_jgen_map_close(g);
+
+    pd_jgen_key(g, "root");
+    pd_jgen_map_open(g);
+    pd_jgen_kv_string(g, "path", "/");
+    pd_jgen_kv_bool(g, "readonly", !full);
+    pd_jgen_map_close(g);
+
+    pd_jgen_key(g, "mounts");
+    pd_jgen_array_open(g);
+    gen_mount(g, "/proc", "proc", "proc", (const char *const[]){"nosuid", "noexec", "nodev", NULL});
+    gen_mount(g, "/dev", "tmpfs", "tmpfs",
+              (const char *const[]){"nosuid", "strictatime", "mode=755", "size=65536k", NULL});
+    gen_mount(g, "/dev/pts", "devpts", "devpts",
+              (const char *const[]){"nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", NULL});
+    gen_mount(g, "/dev/shm", "tmpfs", "shm",
+              (const char *const[]){"nosuid", "noexec", "nodev", "mode=1777", "size=65536k", NULL});
+    if (!full) /* a private /tmp; danger-full-access keeps the host's */
+        gen_mount(g, "/tmp", "tmpfs", "tmpfs",
+                  (const char *const[]){"nosuid", "nodev", "mode=1777", NULL});
+    for (size_t i = 0; roots[i]; i++)
+        gen_mount(g, roots[i], "bind", roots[i], (const char *const[]){"rbind", "rw", NULL});
+    /* read-only: cwd still bound (read-only), so that it exists even under
+     * the private /tmp */
+    if (o->mode == PD_SANDBOX_READ_ONLY)
+        gen_mount(g, cwd, "bind", cwd, (const char *const[]){"rbind", "ro", NULL});
+    pd_jgen_array_close(g);
+
+    pd_jgen_key(g, "linux");
+    pd_jgen_map_open(g);
+    gen_idmap(g, "uidMappings", uid);
+    gen_idmap(g, "gidMappings", gid);
+    pd_jgen_key(g, "namespaces");
+    pd_jgen_array_open(g);
+    const char *ns[] = {"user", "mount", "pid", "ipc", "uts", network_none(o) ? "network" : NULL};
+    for (size_t i = 0; i < PD_ARRAY_SIZE(ns) && ns[i]; i++) {
+        pd_jgen_map_open(g);
+        pd_jgen_kv_string(g, "type", ns[i]);
+        pd_jgen_map_close(g);
+    }
+    pd_jgen_array_close(g);
+    pd_jgen_kv_strv(g, "maskedPaths", masked_paths);
+    pd_jgen_kv_strv(g, "readonlyPaths", readonly_paths);
+    pd_jgen_kv_string(g, "seccomp", SECCOMP_PLACEHOLDER);
+    pd_jgen_map_close(g);
+    pd_jgen_map_close(g);
+    return pd_jgen_finish(g, NULL);
+}
+
+char *pd_sandbox_config(const struct pd_sandbox_opts *o, const char *cwd, uid_t uid, gid_t gid,
+                        char *const *env, pd_error **err)
+{
+    char **roots = NULL;
+    if (writable_roots(o, cwd, &roots, err) < 0) {
+        strv_free(roots);
+        return NULL;
+    }
+    _cleanup_free_ char *text = gen_config(o, cwd, uid, gid, env, roots);
+    strv_free(roots);
+    size_t plen = 0;
+    const char *profile = pd_seccomp_profile_builtin_text(PD_SECCOMP_PROFILE_DEFAULT, &plen);
+    char *at = strstr(text, "\"" SECCOMP_PLACEHOLDER "\"");
+    if (profile == NULL || at == NULL) {
+        pd_failx(err, "sandbox: built-in seccomp profile %s missing", PD_SECCOMP_PROFILE_DEFAULT);
+        return NULL;
+    }
+    *at = '\0';
+    return pd_xasprintf("%s%.*s%s", text, (int)plen, profile,
+                        at + strlen("\"" SECCOMP_PLACEHOLDER "\""));
+}
+
+/* ---- run ---- */
+
+/* $XDG_RUNTIME_DIR/paddock-sandbox (root: /run/paddock-sandbox). */
+static char *bundle_base(void)
+{
+    if (geteuid() == 0)
+        return pd_xstrdup("/run/paddock-sandbox");
+    const char *x = getenv("XDG_RUNTIME_DIR");
+    if (x != NULL && x[0] == '/')
+        return pd_xasprintf("%s/paddock-sandbox", x);
+    return pd_xasprintf("/tmp/paddock-sandbox-%u", (unsigned)geteuid());
+}
+
+static int write_bundle(const char *dir, const char *config, pd_error **err)
+{
+    if (mkdir(dir, 0700) < 0)
+        return pd_fail_errno(err, "sandbox: create the bundle %s", dir);
+    _cleanup_free_ char *path = pd_xasprintf("%s/config.json", dir);
+    _cleanup_close_ int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0 || pd_write_all(fd, config, strlen(config)) < 0)
+        return pd_fail_errno(err, "sandbox: write %s", path);
+    return 0;
+}
+
+/* As `run` without --detach: start, wait forwarding signals, delete. */
+static int run_created(struct pd_created *c, int *code, pd_error **err)
+{
+    if (pd_container_start(&c->dir, c->state, c->cfg, err) < 0) {
+        pd_container_delete(&c->dir, c->state, c->cfg, true, NULL);
+        return -1;
+    }
+    flock(c->dir.fd, LOCK_UN);
+    int r = pd_supervise(c->pid, c->console_master, code, err);
+    flock(c->dir.fd, LOCK_EX);
+    if (r < 0) {
+        pd_container_delete(&c->dir, c->state, c->cfg, true, NULL);
+        return -1;
+    }
+    if (faccessat(c->dir.fd, "state.json", F_OK, 0) == 0 &&
+        pd_container_delete(&c->dir, c->state, c->cfg, true, err) < 0)
+        return -1;
+    return 0;
+}
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* 126/127 (the command can't run / isn't found) stay; anything else is 125. */
+static int fail_code(pd_error *err)
+{
+    int code = pd_report(err);
+    return code == PD_EXIT_CANNOT_EXEC || code == PD_EXIT_NOT_FOUND ? code : PD_EXIT_RUNTIME;
+}
+
+int pd_sandbox_run(const struct pd_sandbox_opts *o)
+{
+    _cleanup_error_ pd_error *err = NULL;
+    char cwdbuf[PATH_MAX];
+    if (getcwd(cwdbuf, sizeof(cwdbuf)) == NULL) {
+        pd_fail_errno(&err, "sandbox: getcwd");
+        return fail_code(err);
+    }
+    _cleanup_free_ char *cwd = realpath(cwdbuf, NULL);
+    if (cwd == NULL)
+        cwd = pd_xstrdup(cwdbuf);
+    _cleanup_free_ char *config = pd_sandbox_config(o, cwd, getuid(), getgid(), environ, &err);
+    if (config == NULL)
+        return fail_code(err);
+
+    uint32_t rnd = 0;
+    if (getrandom(&rnd, sizeof(rnd), 0) != sizeof(rnd))
+        rnd = (uint32_t)now_ms();
+    _cleanup_free_ char *id = pd_xasprintf("sandbox-%d-%08x", (int)getpid(), rnd);
+    _cleanup_free_ char *base = bundle_base();
+    _cleanup_free_ char *bundle = pd_xasprintf("%s/%s", base, id);
+    if (pd_mkdir_p(base, 0700, &err) < 0)
+        return fail_code(err);
+    if (write_bundle(bundle, config, &err) < 0) {
+        pd_rm_rf(bundle, NULL);
+        return fail_code(err);
+    }
+
+    struct pd_audit *audit = NULL;
+    if (o->audit_log != NULL && pd_audit_open(o->audit_log, &audit, &err) < 0) {
+        pd_rm_rf(bundle, NULL);
+        return fail_code(err);
+    }
+
+    struct pd_create_opts co = {.root = o->root, .rootless = o->rootless, .id = id,
+                                .bundle = bundle, .foreground = true,
+                                .systemd_cgroup = o->systemd_cgroup,
+                                .sandbox_root = true,
+                                /* no resource limits yet, so no cgroup: the PID namespace
+                                   already takes every process down with the command */
+                                .no_cgroup = true};
+    sigset_t set, old;
+    pd_supervise_signals(&set);
+    sigprocmask(SIG_BLOCK, &set, &old);
+    int64_t t0 = now_ms();
+    struct pd_created c;
+    int r = pd_container_create(&co, &c, &err);
+    /* the state directory has its own copy of the config now */
+    pd_rm_rf(bundle, NULL);
+    int code = PD_EXIT_RUNTIME;
+    if (r == 0) {
+        if (audit != NULL) {
+            const char *net = network_none(o) ? "none" : "host";
+            struct pd_audit_field f[] = {
+                {.key = "mode", .type = PD_AF_STR, .s = pd_sandbox_mode_name(o->mode)},
+                {.key = "command", .type = PD_AF_STRV, .v = (const char *const *)o->argv},
+                {.key = "cwd", .type = PD_AF_STR, .s = cwd},
+                {.key = "writable", .type = PD_AF_STRV, .v = o->writable},
+                {.key = "network", .type = PD_AF_STR, .s = net},
+            };
+            pd_error *ae = NULL;
+            if (pd_audit_event(audit, "sandbox.start", id, f, PD_ARRAY_SIZE(f), &ae) < 0) {
+                pd_log(PD_LOG_WARN, "audit log: %s", ae->msg);
+                pd_error_free(ae);
+            }
+        }
+        r = run_created(&c, &code, &err);
+        pd_created_release(&c);
+    }
+    if (r < 0)
+        code = fail_code(err);
+    if (audit != NULL) {
+        struct pd_audit_field f[] = {
+            {.key = "status", .type = PD_AF_INT, .i = code},
+            {.key = "duration_ms", .type = PD_AF_INT, .i = now_ms() - t0},
+        };
+        pd_error *ae = NULL;
+        if (pd_audit_event(audit, "sandbox.exit", id, f, PD_ARRAY_SIZE(f), &ae) < 0) {
+            pd_log(PD_LOG_WARN, "audit log: %s", ae->msg);
+            pd_error_free(ae);
+        }
+        pd_audit_close(audit);
+    }
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    return code;
+}

@@ -1,0 +1,45 @@
+/* paddock sandbox: run one command on the host's own root, read-only but
+ * for the writable roots (issue #4, "`paddock sandbox`").  It writes an
+ * ordinary OCI config into a private temporary bundle and runs it with the
+ * same create/start/supervise/delete path as `paddock run`.
+ *
+ * Identity: a user namespace maps only the caller's uid and gid, each to
+ * itself, and the command runs as that uid/gid with no capabilities, so
+ * files it creates are the caller's (the setup keeps the capabilities
+ * unshare(CLONE_NEWUSER) grants; see become_root in container_init.c). */
+#ifndef PADDOCK_SANDBOX_H
+#define PADDOCK_SANDBOX_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "agent_policy.h"
+#include "error.h"
+#include "plan.h"
+
+struct pd_sandbox_opts {
+    /* global options, as for `run` */
+    const char *root;
+    enum pd_rootless_mode rootless;
+    bool systemd_cgroup, no_cgroup;
+
+    enum pd_sandbox_mode mode;
+    const char *const *writable; /* absolute or relative to cwd */
+    size_t n_writable;
+    int network;                 /* -1 default for the mode, else PD_NETWORK_NONE/HOST */
+    const char *audit_log;       /* NULL: no audit log */
+    char *const *argv;           /* the command, NULL-terminated */
+};
+
+/* Names kept out of the command's environment: see pd_sandbox_env_denied. */
+bool pd_sandbox_env_denied(const char *name, size_t len);
+
+/* The OCI config for o, run in cwd as uid/gid with environment env. */
+char *pd_sandbox_config(const struct pd_sandbox_opts *o, const char *cwd, uid_t uid, gid_t gid,
+                        char *const *env, pd_error **err);
+
+/* Run it; returns the exit status (the command's, 128+N if killed by
+ * signal N, 125 when paddock failed, 126/127 when CMD can't run / isn't
+ * found).  Errors are reported before returning. */
+int pd_sandbox_run(const struct pd_sandbox_opts *o);
+#endif

@@ -1,0 +1,198 @@
+#!/usr/bin/env bash
+# paddock sandbox (issue #4): one command on the host's root, as root and as
+# the unprivileged test user: exit codes, read-only and workspace-write
+# modes, host submounts read-only, private /tmp, network and PID
+# namespaces, the environment deny-list, cwd and identity, the audit log,
+# and nothing left behind (mounts, processes, state, temporary bundles).
+# paddock's own command: with another RUNTIME every case passes vacuously.
+source "$(dirname "$0")/lib.sh"
+
+SB_BUNDLES=/run/paddock-sandbox
+
+# sb_setup: a workspace $WS (cwd of the case), readable by the test user.
+sb_setup() {
+    is_paddock || { note "sandbox is paddock's own"; exit 0; }
+    WS=$T/ws.$BASHPID
+    mkdir -p "$WS"
+    chmod 0755 "$WS"
+    cd "$WS" || fail "cd $WS"
+    BUNDLES_BEFORE=$(ls -A "$SB_BUNDLES" 2>/dev/null | sort)
+}
+
+# sb_no_leaks: no_leaks, no state dir and no temporary bundle left.
+sb_no_leaks() {
+    no_leaks "$WS"
+    [ -z "$(ls -A "$STATE_ROOT" 2>/dev/null)" ] || fail "state left: $(ls -A "$STATE_ROOT")"
+    [ "$(ls -A "$SB_BUNDLES" 2>/dev/null | sort)" = "$BUNDLES_BEFORE" ] ||
+        fail "temporary bundle left in $SB_BUNDLES: $(ls -A "$SB_BUNDLES")"
+}
+
+sb() { rtc sandbox "$@"; }
+
+t_true() {
+    sb_setup
+    sb -- true
+    assert_ok
+    sb_no_leaks
+}
+
+t_exit_codes() {
+    sb_setup
+    sb -- sh -c 'exit 7'
+    assert_eq "$RC" 7 "exit status"
+    sb -- /nonexistent-paddock-cmd
+    assert_eq "$RC" 127 "missing command"
+    sb -- /etc/passwd
+    assert_eq "$RC" 126 "not executable"
+    sb --sandbox bogus -- true
+    assert_eq "$RC" 2 "bad --sandbox"
+    sb
+    assert_eq "$RC" 2 "no command"
+    sb_no_leaks
+}
+
+t_read_only() {
+    sb_setup
+    sb --sandbox read-only -- sh -c 'echo x > ./f'
+    assert_ne "$RC" 0 "write to the workspace in read-only"
+    [ ! -e "$WS/f" ] || fail "read-only: workspace file created"
+    sb --sandbox read-only -- sh -c 'echo x > /etc/paddock-sandbox-test'
+    assert_ne "$RC" 0 "write to /etc"
+    [ ! -e /etc/paddock-sandbox-test ] || { rm -f /etc/paddock-sandbox-test; fail "wrote /etc"; }
+    sb --sandbox read-only -- sh -c 'echo x > /tmp/f && cat /tmp/f && ls /tmp | wc -l'
+    assert_ok
+    assert_eq "$OUT" "x
+1" "private /tmp"
+    sb --sandbox read-only -- pwd
+    assert_ok
+    assert_eq "$OUT" "$WS" "cwd"
+    sb_no_leaks
+}
+
+t_workspace_write() {
+    sb_setup
+    local extra=$T/extra.$BASHPID
+    mkdir -p "$extra"
+    sb -w "$extra" -- sh -c 'echo ws > ./f && echo ex > '"$extra"'/g && pwd'
+    assert_ok
+    assert_eq "$OUT" "$WS" "cwd"
+    assert_eq "$(cat "$WS/f")" ws "workspace file on the host"
+    assert_eq "$(cat "$extra/g")" ex "--writable file on the host"
+    sb -- sh -c 'echo x > /var/tmp/paddock-sandbox-test.$$'
+    assert_ne "$RC" 0 "write outside the writable roots"
+    assert_contains "$ERR" "Read-only file system"
+    sb -- sh -c 'echo x > /etc/paddock-sandbox-test'
+    assert_ne "$RC" 0 "write to /etc"
+    sb_no_leaks
+}
+
+# A host submount (a tmpfs) outside the writable roots is read-only too.
+t_submount_read_only() {
+    sb_setup
+    local sub=$T/sub.$BASHPID
+    mkdir -p "$sub"
+    mount -t tmpfs tmpfs "$sub" || fail "mount tmpfs"
+    sb -- sh -c "echo x > $sub/f"
+    local rc=$RC err=$ERR
+    umount "$sub"
+    assert_ne "$rc" 0 "write to a host submount"
+    assert_contains "$err" "Read-only file system"
+    sb_no_leaks
+}
+
+t_network_pid() {
+    sb_setup
+    sb -- sh -c 'tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d " "'
+    assert_ok
+    assert_eq "$OUT" lo "interfaces with --network none"
+    sb -- sh -c 'echo $$; ls /proc | grep -c "^[0-9]"'
+    assert_ok
+    local pid n
+    pid=$(printf '%s\n' "$OUT" | head -n1)
+    n=$(printf '%s\n' "$OUT" | tail -n1)
+    assert_eq "$pid" 1 "pid of the command"
+    [ "$n" -le 3 ] || fail "the command sees $n pids"
+    if [ "$(tail -n +3 /proc/net/dev | wc -l)" -gt 1 ]; then
+        sb --network host -- sh -c 'tail -n +3 /proc/net/dev | wc -l'
+        assert_ok
+        [ "$OUT" -gt 1 ] || fail "--network host: only $OUT interface(s)"
+    fi
+    sb_no_leaks
+}
+
+t_env() {
+    sb_setup
+    GITHUB_TOKEN=t1 AWS_PROFILE=p OPENAI_API_KEY=k DB_PASSWORD=pw PADDOCK_SB_KEEP=yes \
+        rtc sandbox -- sh -c 'env | grep -E "^(GITHUB_TOKEN|AWS_PROFILE|OPENAI_API_KEY|DB_PASSWORD|PADDOCK_SB_KEEP)=" | sort'
+    assert_ok
+    assert_eq "$OUT" "PADDOCK_SB_KEEP=yes" "environment"
+    sb_no_leaks
+}
+
+t_audit() {
+    sb_setup
+    need_cmd jq
+    local log=$T/audit.$BASHPID.log
+    sb --audit-log "$log" -- sh -c 'exit 3'
+    assert_eq "$RC" 3 "exit status"
+    assert_eq "$(jq -r .event "$log" | tr '\n' ' ')" "sandbox.start sandbox.exit " "events"
+    assert_eq "$(jq -r 'select(.event == "sandbox.exit") | .status' "$log")" 3 "status"
+    assert_eq "$(jq -r 'select(.event == "sandbox.start") | .mode' "$log")" workspace-write "mode"
+    sb_no_leaks
+}
+
+# danger-full-access: host files writable, host network; still PID namespace,
+# no capabilities, seccomp.
+t_danger_full_access() {
+    sb_setup
+    local f=$T/dfa.$BASHPID
+    sb --sandbox danger-full-access -- sh -c "echo x > $f; echo \$\$; grep -E '^(CapEff|Seccomp):' /proc/self/status | tr -d '\t'"
+    assert_ok
+    assert_eq "$(cat "$f" 2>/dev/null)" x "host file written"
+    assert_eq "$OUT" "1
+CapEff:0000000000000000
+Seccomp:2" "pid, capabilities, seccomp"
+    sb_no_leaks
+}
+
+# As the test user: runs as that uid; its files are its own; the same walls.
+t_rootless() {
+    sb_setup
+    rootless_setup
+    chown "$TEST_USER:" "$WS"
+    local ub=$TEST_USER_RUN_DIR/paddock-sandbox before
+    before=$(as_user ls -A "$ub" 2>/dev/null | sort)
+    GITHUB_TOKEN=t1 urtc sandbox -- sh -c 'id -u; id -g; echo $GITHUB_TOKEN; echo hi > ./f; pwd'
+    assert_ok
+    assert_eq "$OUT" "$USER_UID
+$USER_GID
+
+$WS" "identity, env, cwd"
+    assert_eq "$(stat -c %u:%g "$WS/f")" "$USER_UID:$USER_GID" "owner of a file created inside"
+    urtc sandbox -- sh -c 'echo x > /var/tmp/paddock-sandbox-test.$$'
+    assert_ne "$RC" 0 "write outside the writable roots"
+    urtc sandbox --sandbox read-only -- sh -c 'echo x > ./g'
+    assert_ne "$RC" 0 "read-only workspace"
+    urtc sandbox -- sh -c 'exit 5'
+    assert_eq "$RC" 5 "exit status"
+    urtc sandbox -- /nonexistent-paddock-cmd
+    assert_eq "$RC" 127 "missing command"
+    urtc sandbox -- sh -c 'tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d " "; echo $$'
+    assert_ok
+    assert_eq "$OUT" "lo
+1" "network and pid namespaces"
+    assert_eq "$(as_user ls -A "$ub" 2>/dev/null | sort)" "$before" "temporary bundles left"
+    sb_no_leaks
+}
+
+run_case sandbox_true t_true
+run_case sandbox_exit_codes t_exit_codes
+run_case sandbox_read_only t_read_only
+run_case sandbox_workspace_write t_workspace_write
+run_case sandbox_submount_read_only t_submount_read_only
+run_case sandbox_network_pid t_network_pid
+run_case sandbox_env t_env
+run_case sandbox_audit t_audit
+run_case sandbox_danger_full_access t_danger_full_access
+run_case sandbox_rootless t_rootless
+finish
