@@ -65,6 +65,17 @@ static const char *const readonly_paths[] = {
 /* Replaced by the built-in seccomp profile's text (pd_jgen has no raw values). */
 #define SECCOMP_PLACEHOLDER "@@paddock-seccomp-profile@@"
 
+/* Protected paths (issue #4): inside every writable root these stay
+ * read-only, so an agent can't plant git hooks, rewrite git or agent
+ * configuration, or shell start-up files, while commits still work
+ * (.git/objects, refs, index and logs stay writable).  Only paths that
+ * exist are covered for now: nothing is created on the host. */
+static const char *const protected_paths[] = {
+    ".git/hooks", ".git/config", ".git/info", ".paddock", ".codex", ".claude", ".agents",
+    ".bashrc", ".bash_profile", ".profile", ".zshrc", ".zprofile", ".gitconfig", ".gitmodules",
+    ".mcp.json",
+};
+
 static void gen_mount(pd_jgen *g, const char *dest, const char *type, const char *source,
                       const char *const *options)
 {
@@ -86,6 +97,20 @@ static void gen_idmap(pd_jgen *g, const char *key, unsigned id)
     pd_jgen_kv_int(g, "size", 1);
     pd_jgen_map_close(g);
     pd_jgen_array_close(g);
+}
+
+/* A read-only bind of each protected path that exists under root (after
+ * the writable bind of root, so it wins).  lstat: a symlink is left to the
+ * in-root resolution of the mount code, which clamps it to the rootfs. */
+static void gen_protected(pd_jgen *g, const char *root)
+{
+    for (size_t i = 0; i < PD_ARRAY_SIZE(protected_paths); i++) {
+        _cleanup_free_ char *p = pd_xasprintf("%s/%s", strcmp(root, "/") == 0 ? "" : root,
+                                              protected_paths[i]);
+        struct stat st;
+        if (lstat(p, &st) == 0 && (S_ISDIR(st.st_mode) || S_ISREG(st.st_mode)))
+            gen_mount(g, p, "bind", p, (const char *const[]){"rbind", "ro", NULL});
+    }
 }
 
 static bool network_none(const struct pd_sandbox_opts *o)
@@ -181,6 +206,8 @@ static char *gen_config(const struct pd_sandbox_opts *o, const char *cwd, uid_t 
                   (const char *const[]){"nosuid", "nodev", "mode=1777", NULL});
     for (size_t i = 0; roots[i]; i++)
         gen_mount(g, roots[i], "bind", roots[i], (const char *const[]){"rbind", "rw", NULL});
+    for (size_t i = 0; roots[i]; i++)
+        gen_protected(g, roots[i]);
     /* read-only: cwd still bound (read-only), so that it exists even under
      * the private /tmp */
     if (o->mode == PD_SANDBOX_READ_ONLY)

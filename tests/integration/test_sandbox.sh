@@ -86,6 +86,28 @@ t_workspace_write() {
     sb_no_leaks
 }
 
+# Protected paths inside the workspace stay read-only while git's own data
+# (.git/objects) stays writable; the same write to an unprotected file in
+# .git works (control).
+t_protected_paths() {
+    sb_setup
+    mkdir -p "$WS/.git/hooks" "$WS/.git/objects" "$WS/.claude"
+    echo "[core]" >"$WS/.git/config"
+    sb -- sh -c 'echo x > .git/hooks/pre-commit'
+    assert_ne "$RC" 0 "write to .git/hooks"
+    assert_contains "$ERR" "Read-only file system"
+    sb -- sh -c 'echo y >> .git/config'
+    assert_ne "$RC" 0 "write to .git/config"
+    sb -- sh -c 'echo z > .claude/settings.json'
+    assert_ne "$RC" 0 "write to .claude/"
+    sb -- sh -c 'echo o > .git/objects/o && echo h > .git/HEAD'
+    assert_ok "write to .git/objects and .git/HEAD (control)"
+    assert_eq "$(cat "$WS/.git/config")" "[core]" ".git/config on the host"
+    [ ! -e "$WS/.git/hooks/pre-commit" ] || fail "a hook was planted on the host"
+    rm -rf "$WS/.git" "$WS/.claude"
+    sb_no_leaks
+}
+
 # A host submount (a tmpfs) outside the writable roots is read-only too.
 t_submount_read_only() {
     sb_setup
@@ -190,6 +212,7 @@ run_case sandbox_exit_codes t_exit_codes
 run_case sandbox_read_only t_read_only
 run_case sandbox_workspace_write t_workspace_write
 run_case sandbox_submount_read_only t_submount_read_only
+run_case sandbox_protected_paths t_protected_paths
 run_case sandbox_network_pid t_network_pid
 run_case sandbox_env t_env
 run_case sandbox_audit t_audit
