@@ -71,6 +71,9 @@ int pd_container_kill(const struct pd_state *st, int sig, bool all, pd_error **e
 /* Stop (with force), run poststop hooks, remove the state. Closes d. */
 int pd_container_delete(struct pd_container_dir *d, struct pd_state *st,
                         const struct pd_config *cfg, bool force, pd_error **err);
+/* `run` without --detach (and `sandbox`): start, wait forwarding signals
+ * (the lock released meanwhile), then delete; *exit_code as `run` returns it. */
+int pd_container_run_attached(struct pd_created *c, int *exit_code, pd_error **err);
 /* The config copy in the state directory. */
 int pd_container_config(const struct pd_container_dir *d, const struct pd_state *st,
                         struct pd_config **cfg, pd_error **err);

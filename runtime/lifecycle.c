@@ -10,12 +10,14 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 
 #include "log.h"
+#include "supervise.h"
 #include "util.h"
 
 int pd_container_config(const struct pd_container_dir *d, const struct pd_state *st,
@@ -158,4 +160,25 @@ int pd_container_delete(struct pd_container_dir *d, struct pd_state *st,
     if (cfg != NULL)
         pd_container_run_hooks_warn(cfg, st->id, PD_HOOK_POSTSTOP, PD_STATUS_STOPPED, 0);
     return pd_state_dir_remove(d, err);
+}
+
+int pd_container_run_attached(struct pd_created *c, int *exit_code, pd_error **err)
+{
+    if (pd_container_start(&c->dir, c->state, c->cfg, err) < 0) {
+        pd_container_delete(&c->dir, c->state, c->cfg, true, NULL);
+        return -1;
+    }
+    /* Let kill, state and delete work on the container while it runs. */
+    flock(c->dir.fd, LOCK_UN);
+    int r = pd_supervise(c->pid, c->console_master, exit_code, err);
+    flock(c->dir.fd, LOCK_EX);
+    if (r < 0) {
+        pd_container_delete(&c->dir, c->state, c->cfg, true, NULL);
+        return -1;
+    }
+    /* `delete --force` from elsewhere may have removed it already. */
+    if (faccessat(c->dir.fd, "state.json", F_OK, 0) == 0 &&
+        pd_container_delete(&c->dir, c->state, c->cfg, true, err) < 0)
+        return -1;
+    return 0;
 }

@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -281,26 +280,6 @@ static int write_bundle(const char *dir, const char *config, pd_error **err)
     return 0;
 }
 
-/* As `run` without --detach: start, wait forwarding signals, delete. */
-static int run_created(struct pd_created *c, int *code, pd_error **err)
-{
-    if (pd_container_start(&c->dir, c->state, c->cfg, err) < 0) {
-        pd_container_delete(&c->dir, c->state, c->cfg, true, NULL);
-        return -1;
-    }
-    flock(c->dir.fd, LOCK_UN);
-    int r = pd_supervise(c->pid, c->console_master, code, err);
-    flock(c->dir.fd, LOCK_EX);
-    if (r < 0) {
-        pd_container_delete(&c->dir, c->state, c->cfg, true, NULL);
-        return -1;
-    }
-    if (faccessat(c->dir.fd, "state.json", F_OK, 0) == 0 &&
-        pd_container_delete(&c->dir, c->state, c->cfg, true, err) < 0)
-        return -1;
-    return 0;
-}
-
 static int64_t now_ms(void)
 {
     struct timespec ts;
@@ -381,7 +360,7 @@ int pd_sandbox_run(const struct pd_sandbox_opts *o)
                 pd_error_free(ae);
             }
         }
-        r = run_created(&c, &code, &err);
+        r = pd_container_run_attached(&c, &code, &err);
         pd_created_release(&c);
     }
     if (r < 0)

@@ -2,8 +2,6 @@
 #define _GNU_SOURCE
 #include <signal.h>
 #include <stdio.h>
-#include <fcntl.h>
-#include <sys/file.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
@@ -11,29 +9,6 @@
 #include "log.h"
 #include "supervise.h"
 #include "util.h"
-
-/* Start, wait (forwarding signals), then delete, as `runc run` does. */
-static int run_foreground(struct pd_created *c, pd_error **err)
-{
-    int code = 0;
-    if (pd_container_start(&c->dir, c->state, c->cfg, err) < 0) {
-        pd_container_delete(&c->dir, c->state, c->cfg, true, NULL);
-        return -1;
-    }
-    /* Let kill, state and delete work on the container while it runs. */
-    flock(c->dir.fd, LOCK_UN);
-    int r = pd_supervise(c->pid, c->console_master, &code, err);
-    flock(c->dir.fd, LOCK_EX);
-    if (r < 0) {
-        pd_container_delete(&c->dir, c->state, c->cfg, true, NULL);
-        return -1;
-    }
-    /* `delete --force` from elsewhere may have removed it already. */
-    if (faccessat(c->dir.fd, "state.json", F_OK, 0) == 0 &&
-        pd_container_delete(&c->dir, c->state, c->cfg, true, err) < 0)
-        return -1;
-    return code;
-}
 
 int pd_cmd_run(struct pd_global *g, int argc, char **argv)
 {
@@ -59,7 +34,8 @@ int pd_cmd_run(struct pd_global *g, int argc, char **argv)
         if (r < 0)
             pd_container_delete(&c.dir, c.state, c.cfg, true, NULL);
     } else {
-        r = run_foreground(&c, &err);
+        int code = 0;
+        r = pd_container_run_attached(&c, &code, &err) < 0 ? -1 : code;
     }
     pd_created_release(&c);
     return r < 0 ? pd_report(err) : r;
