@@ -14,14 +14,10 @@ VERSION := 0.1.0
 PKGS := libseccomp:libseccomp-dev libcap:libcap-dev yajl:libyajl-dev mount:libmount-dev
 PKG_MODULES := $(foreach p,$(PKGS),$(firstword $(subst :, ,$(p))))
 
-ifeq ($(filter deps clean,$(MAKECMDGOALS)),)
-MISSING := $(foreach p,$(PKGS),$(if $(shell $(PKG_CONFIG) --exists $(firstword $(subst :, ,$(p))) && echo y),,$(word 2,$(subst :, ,$(p)))))
-ifneq ($(strip $(MISSING)),)
-$(error missing build dependencies: install the Debian packages: $(MISSING)  (or run: make deps))
-endif
-PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKG_MODULES))
-PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(PKG_MODULES))
-endif
+# Evaluated when a recipe runs (=, not :=), so that `make deps all` builds
+# with the flags of the packages `deps` has just installed.
+PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKG_MODULES) 2>/dev/null)
+PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKG_MODULES) 2>/dev/null)
 
 CFLAGS ?= -O2 -g
 WARN := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral
@@ -46,14 +42,25 @@ SAN_LIB_OBJS := $(LIB_SRCS:%.c=$(SAN)/%.o)
 SAN_UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(SAN)/tests/%)
 
 .SECONDARY:
-.PHONY: demo all deps check check-unit check-unit-asan check-integration install uninstall clean unit bench
+.PHONY: build-deps demo all deps check check-unit check-unit-asan check-integration install uninstall clean unit bench
 all: runtime/paddock
 
-$(B)/%.o: %.c $(wildcard runtime/*.h runtime/cli/*.h tests/unit/*.h)
+# Every compile waits for this check: a missing library is named by its
+# Debian package, not by a compiler error.
+build-deps:
+	@missing=""; for p in $(PKGS); do \
+		$(PKG_CONFIG) --exists $${p%%:*} 2>/dev/null || missing="$$missing $${p#*:}"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		echo "missing build dependencies: install the Debian packages:$$missing (or run: make deps)" >&2; \
+		exit 1; \
+	fi
+
+$(B)/%.o: %.c $(wildcard runtime/*.h runtime/cli/*.h tests/unit/*.h) | build-deps
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
-$(SAN)/%.o: %.c $(wildcard runtime/*.h runtime/cli/*.h tests/unit/*.h)
+$(SAN)/%.o: %.c $(wildcard runtime/*.h runtime/cli/*.h tests/unit/*.h) | build-deps
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(SAN_FLAGS) -U_FORTIFY_SOURCE -c -o $@ $<
 
