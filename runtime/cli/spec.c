@@ -2,7 +2,8 @@
 /* paddock spec: write a starter config.json, like `runc spec`.
  *
  * The document mirrors runc's libcontainer/specconv Example(), with
- * ociVersion 1.2.0 and hostname "paddock"; the cgroup namespace is always
+ * ociVersion 1.0.2 (nothing in it is newer, and older runtimes such as crun
+ * 1.8.1 refuse a later version) and hostname "paddock"; the cgroup namespace is always
  * included.  --rootless applies runc's ToRootless(): the network namespace
  * is dropped, a user namespace mapping only the caller's euid/egid to 0 is
  * added, /sys becomes a read-only rbind of the host's /sys, uid=/gid= mount
@@ -199,7 +200,7 @@ static char *spec_document(const struct spec_opts *o, size_t *len)
     bool host = o->agent && o->rootfs != NULL && strcmp(o->rootfs, "host") == 0;
     pd_jgen *g = pd_jgen_new(true);
     pd_jgen_map_open(g);
-    pd_jgen_kv_string(g, "ociVersion", "1.2.0");
+    pd_jgen_kv_string(g, "ociVersion", "1.0.2");
     gen_process(g);
     pd_jgen_key(g, "root");
     pd_jgen_map_open(g);
