@@ -346,7 +346,7 @@ static struct pd_resources with_default_devices(const struct pd_config *cfg,
     return c;
 }
 
-int pd_cgroup_create(const struct pd_config *cfg, const char *id, const struct pd_cgroup_opts *o,
+int pd_cgroup_locate(const struct pd_config *cfg, const char *id, const struct pd_cgroup_opts *o,
                      struct pd_cgroup **out, pd_error **err)
 {
     *out = NULL;
@@ -378,14 +378,21 @@ int pd_cgroup_create(const struct pd_config *cfg, const char *id, const struct p
         pd_debug("cgroup: systemd cgroupsPath \"%s\" mapped to the cgroupfs path %s", cp,
                  cg->path);
     pd_debug("cgroup: %s %s", cg->mode == PD_CGROUP_V2 ? "v2" : "v1", cg->path);
+    *out = pd_steal_ptr(&cg);
+    return 0;
+}
+
+int pd_cgroup_make(struct pd_cgroup *cg, const struct pd_config *cfg, pd_error **err)
+{
+    if (cg->mode == PD_CGROUP_NONE)
+        return 0;
+    const struct pd_resources *r =
+        cfg->has_linux && cfg->linux_.has_resources ? &cfg->linux_.resources : NULL;
     if (mkdirs(cg, err) < 0) {
-        if (!o->rootless || !no_access((*err)->errnum))
+        if (!cg->rootless || !no_access((*err)->errnum))
             return -1;
         undo_dirs(cg);
-        if (rootless_fallback(cg, r, err) < 0)
-            return -1;
-        *out = pd_steal_ptr(&cg);
-        return 0;
+        return rootless_fallback(cg, r, err);
     }
     struct pd_resources full = {0};
     if (r != NULL && r->n_devices > 0)
@@ -396,6 +403,15 @@ int pd_cgroup_create(const struct pd_config *cfg, const char *id, const struct p
         undo_dirs(cg);
         return -1;
     }
+    return 0;
+}
+
+int pd_cgroup_create(const struct pd_config *cfg, const char *id, const struct pd_cgroup_opts *o,
+                     struct pd_cgroup **out, pd_error **err)
+{
+    _cleanup_cgroup_ struct pd_cgroup *cg = NULL;
+    if (pd_cgroup_locate(cfg, id, o, &cg, err) < 0 || pd_cgroup_make(cg, cfg, err) < 0)
+        return -1;
     *out = pd_steal_ptr(&cg);
     return 0;
 }

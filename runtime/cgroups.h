@@ -37,6 +37,14 @@ struct pd_cgroup_stats {
 char *pd_cgroup_path_for(const char *cgroups_path, const char *id, bool systemd,
                          const char *caller_cgroup, pd_error **err);
 
+/* pd_cgroup_create in two steps, so that the caller can record the cgroup
+ * (pd_cgroup_serialize) before it exists, and a runtime killed in between
+ * leaves nothing that `delete --force` can't find.  locate changes nothing
+ * on disk; make creates and applies (rootless without a writable cgroup:
+ * the handle becomes PD_CGROUP_NONE, see below). */
+int pd_cgroup_locate(const struct pd_config *cfg, const char *id, const struct pd_cgroup_opts *o,
+                     struct pd_cgroup **out, pd_error **err);
+int pd_cgroup_make(struct pd_cgroup *cg, const struct pd_config *cfg, pd_error **err);
 /* Create the cgroup in every hierarchy and apply cfg->linux_.resources.
  * Rootless without a writable cgroup: returns a PD_CGROUP_NONE handle and a
  * warning, unless resources were asked for: then an error naming the cause. */

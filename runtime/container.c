@@ -297,11 +297,18 @@ int pd_container_create(const struct pd_create_opts *o, struct pd_created *out, 
     out->state = state_new(out->cfg, o->id, plan->rootless);
     struct pd_cgroup_opts co = {.rootless = plan->rootless, .systemd = o->systemd_cgroup,
                                 .disabled = o->no_cgroup};
-    if (pd_cgroup_create(out->cfg, o->id, &co, &out->cgroup, err) < 0)
+    /* Write-ahead: state.json names the cgroup before it exists, so that
+     * `delete --force` after a kill -9 anywhere from here on removes it. */
+    if (pd_cgroup_locate(out->cfg, o->id, &co, &out->cgroup, err) < 0)
         goto fail;
     out->state->cgroup = pd_cgroup_serialize(out->cgroup);
     if (copy_config(out->cfg, &out->dir, err) < 0 || pd_state_write(&out->dir, out->state, err) < 0 ||
-        listen_start_socket(&out->dir, &start_fd, err) < 0)
+        pd_cgroup_make(out->cgroup, out->cfg, err) < 0)
+        goto fail;
+    /* A rootless fallback turned it into "no cgroup": the next write says so. */
+    free(out->state->cgroup);
+    out->state->cgroup = pd_cgroup_serialize(out->cgroup);
+    if (listen_start_socket(&out->dir, &start_fd, err) < 0)
         goto fail;
     if (o->console_socket && pd_console_connect(o->console_socket, &console_fd, err) < 0)
         goto fail;
