@@ -11,6 +11,7 @@
 #define PADDOCK_SANDBOX_H
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "agent_policy.h"
@@ -27,9 +28,27 @@ struct pd_sandbox_opts {
     const char *const *writable; /* absolute or relative to cwd */
     size_t n_writable;
     int network;                 /* -1 default for the mode, else PD_NETWORK_NONE/HOST */
-    const char *audit_log;       /* NULL: no audit log */
+    const char *audit_log;       /* NULL: the default, $XDG_STATE_HOME/paddock/audit.jsonl */
     char *const *argv;           /* the command, NULL-terminated */
+
+    /* protections (sandbox_config.c, sandbox_protect.c) */
+    const char *const *protect;  /* --protect PATH: more protected paths */
+    size_t n_protect;
+    const char *const *allow_unix_socket; /* --allow-unix-socket PATH */
+    size_t n_allow_unix_socket;
+
+    /* limits and supervision (sandbox.c) */
+    bool has_memory, has_pids, has_cpus;
+    uint64_t memory;             /* bytes */
+    uint64_t pids;
+    uint64_t cpus_milli;         /* CPUs x 1000 */
+    uint64_t timeout;            /* wall-clock seconds, 0 = none */
+    enum pd_fallback fallback;   /* --fallback auto|refuse */
+    int json_status_fd;          /* -1: none */
 };
+
+/* Is the sandbox's network "none" (its own network namespace with only lo)? */
+bool pd_sandbox_network_none(const struct pd_sandbox_opts *o);
 
 /* Names kept out of the command's environment: see pd_sandbox_env_denied. */
 bool pd_sandbox_env_denied(const char *name, size_t len);

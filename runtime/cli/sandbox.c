@@ -45,7 +45,8 @@ int pd_cmd_sandbox(struct pd_global *g, int argc, char **argv)
     };
     struct pd_sandbox_opts o = {.root = g->root, .rootless = g->rootless,
                                 .systemd_cgroup = g->systemd_cgroup, .no_cgroup = g->no_cgroup,
-                                .mode = PD_SANDBOX_WORKSPACE_WRITE, .network = -1};
+                                .mode = PD_SANDBOX_WORKSPACE_WRITE, .network = -1,
+                                .json_status_fd = -1};
     _cleanup_free_ const char **writable = pd_xcalloc((size_t)argc + 1, sizeof(char *));
     int c;
     opterr = 0;

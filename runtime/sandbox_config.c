@@ -1,0 +1,248 @@
+/* paddock sandbox: the OCI config of a sandbox (see sandbox.h). */
+#define _GNU_SOURCE
+#include "sandbox.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "json.h"
+#include "seccomp_profile.h"
+#include "util.h"
+
+/* ---- environment deny-list ----
+ * Credentials are commonly passed in the environment.  Removed: names with
+ * the prefix AWS_ (access keys, session tokens); names ending in _TOKEN,
+ * _SECRET, _SECRETS, _PASSWORD, _PASSWD, _KEY, _KEYS, _CREDENTIALS (this
+ * covers GITHUB_TOKEN, GH_TOKEN, NPM_TOKEN, OPENAI_API_KEY, ...); and
+ * SSH_AUTH_SOCK and GPG_AGENT_INFO (agents holding keys). */
+static const char *const deny_prefix[] = {"AWS_"};
+static const char *const deny_suffix[] = {"_TOKEN", "_SECRET", "_SECRETS", "_PASSWORD", "_PASSWD",
+                                          "_KEY", "_KEYS", "_CREDENTIALS"};
+static const char *const deny_exact[] = {"SSH_AUTH_SOCK", "GPG_AGENT_INFO"};
+
+bool pd_sandbox_env_denied(const char *name, size_t len)
+{
+    for (size_t i = 0; i < PD_ARRAY_SIZE(deny_prefix); i++)
+        if (len >= strlen(deny_prefix[i]) && strncmp(name, deny_prefix[i], strlen(deny_prefix[i])) == 0)
+            return true;
+    for (size_t i = 0; i < PD_ARRAY_SIZE(deny_suffix); i++) {
+        size_t n = strlen(deny_suffix[i]);
+        if (len >= n && strncmp(name + len - n, deny_suffix[i], n) == 0)
+            return true;
+    }
+    for (size_t i = 0; i < PD_ARRAY_SIZE(deny_exact); i++)
+        if (len == strlen(deny_exact[i]) && strncmp(name, deny_exact[i], len) == 0)
+            return true;
+    return false;
+}
+
+/* ---- config ---- */
+
+static const char *const masked_paths[] = {
+    "/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys", "/proc/latency_stats",
+    "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/sys/firmware",
+    "/proc/scsi", "/sys/devices/virtual/tpm", NULL,
+};
+static const char *const readonly_paths[] = {
+    "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger", NULL,
+};
+/* Replaced by the built-in seccomp profile's text (pd_jgen has no raw values). */
+#define SECCOMP_PLACEHOLDER "@@paddock-seccomp-profile@@"
+
+/* Protected paths (issue #4): inside every writable root these stay
+ * read-only, so an agent can't plant git hooks, rewrite git or agent
+ * configuration, or shell start-up files, while commits still work
+ * (.git/objects, refs, index and logs stay writable).  Only paths that
+ * exist are covered for now: nothing is created on the host. */
+static const char *const protected_paths[] = {
+    ".git/hooks", ".git/config", ".git/info", ".paddock", ".codex", ".claude", ".agents",
+    ".bashrc", ".bash_profile", ".profile", ".zshrc", ".zprofile", ".gitconfig", ".gitmodules",
+    ".mcp.json",
+};
+
+static void gen_mount(pd_jgen *g, const char *dest, const char *type, const char *source,
+                      const char *const *options)
+{
+    pd_jgen_map_open(g);
+    pd_jgen_kv_string(g, "destination", dest);
+    pd_jgen_kv_string(g, "type", type);
+    pd_jgen_kv_string(g, "source", source);
+    pd_jgen_kv_strv(g, "options", options);
+    pd_jgen_map_close(g);
+}
+
+static void gen_idmap(pd_jgen *g, const char *key, unsigned id)
+{
+    pd_jgen_key(g, key);
+    pd_jgen_array_open(g);
+    pd_jgen_map_open(g);
+    pd_jgen_kv_int(g, "containerID", id);
+    pd_jgen_kv_int(g, "hostID", id);
+    pd_jgen_kv_int(g, "size", 1);
+    pd_jgen_map_close(g);
+    pd_jgen_array_close(g);
+}
+
+/* A read-only bind of each protected path that exists under root (after
+ * the writable bind of root, so it wins).  lstat: a symlink is left to the
+ * in-root resolution of the mount code, which clamps it to the rootfs. */
+static void gen_protected(pd_jgen *g, const char *root)
+{
+    for (size_t i = 0; i < PD_ARRAY_SIZE(protected_paths); i++) {
+        _cleanup_free_ char *p = pd_xasprintf("%s/%s", strcmp(root, "/") == 0 ? "" : root,
+                                              protected_paths[i]);
+        struct stat st;
+        if (lstat(p, &st) == 0 && (S_ISDIR(st.st_mode) || S_ISREG(st.st_mode)))
+            gen_mount(g, p, "bind", p, (const char *const[]){"rbind", "ro", NULL});
+    }
+}
+
+bool pd_sandbox_network_none(const struct pd_sandbox_opts *o)
+{
+    if (o->network >= 0)
+        return o->network == PD_NETWORK_NONE;
+    return o->mode != PD_SANDBOX_DANGER_FULL_ACCESS;
+}
+
+/* The writable roots, absolute and resolved: the workspace (cwd) first. */
+static int writable_roots(const struct pd_sandbox_opts *o, const char *cwd, char ***out,
+                          pd_error **err)
+{
+    *out = pd_xcalloc(o->n_writable + 2, sizeof(char *));
+    if (o->mode != PD_SANDBOX_WORKSPACE_WRITE)
+        return 0;
+    size_t n = 0;
+    (*out)[n++] = pd_xstrdup(cwd);
+    for (size_t i = 0; i < o->n_writable; i++) {
+        char *p = realpath(o->writable[i], NULL);
+        struct stat st;
+        if (p == NULL || stat(p, &st) < 0 || !S_ISDIR(st.st_mode)) {
+            int e = p ? ENOTDIR : errno;
+            free(p);
+            errno = e;
+            return pd_fail_errno(err, "--writable %s", o->writable[i]);
+        }
+        (*out)[n++] = p;
+    }
+    return 0;
+}
+
+static void strv_free(char **v)
+{
+    for (size_t i = 0; v && v[i]; i++)
+        free(v[i]);
+    free(v);
+}
+
+static char *gen_config(const struct pd_sandbox_opts *o, const char *cwd, uid_t uid, gid_t gid,
+                        char *const *env, char *const *roots)
+{
+    bool full = o->mode == PD_SANDBOX_DANGER_FULL_ACCESS;
+    pd_jgen *g = pd_jgen_new(true);
+    pd_jgen_map_open(g);
+    pd_jgen_kv_string(g, "ociVersion", "1.2.0");
+
+    pd_jgen_key(g, "process");
+    pd_jgen_map_open(g);
+    pd_jgen_kv_bool(g, "terminal", false);
+    pd_jgen_key(g, "user");
+    pd_jgen_map_open(g);
+    pd_jgen_kv_int(g, "uid", uid);
+    pd_jgen_kv_int(g, "gid", gid);
+    pd_jgen_map_close(g);
+    pd_jgen_kv_strv(g, "args", (const char *const *)o->argv);
+    pd_jgen_key(g, "env");
+    pd_jgen_array_open(g);
+    for (size_t i = 0; env && env[i]; i++) {
+        const char *eq = strchr(env[i], '=');
+        if (eq != NULL && eq != env[i] && !pd_sandbox_env_denied(env[i], (size_t)(eq - env[i])))
+            pd_jgen_string(g, env[i]);
+    }
+    pd_jgen_array_close(g);
+    pd_jgen_kv_string(g, "cwd", cwd);
+    pd_jgen_key(g, "capabilities"); /* none, in every set */
+    pd_jgen_map_open(g);
+    static const char *const none[] = {NULL};
+    pd_jgen_kv_strv(g, "bounding", none);
+    pd_jgen_kv_strv(g, "effective", none);
+    pd_jgen_kv_strv(g, "permitted", none);
+    pd_jgen_map_close(g);
+    pd_jgen_kv_bool(g, "noNewPrivileges", true);
+    pd_jgen_map_close(g);
+
+    pd_jgen_key(g, "root");
+    pd_jgen_map_open(g);
+    pd_jgen_kv_string(g, "path", "/");
+    pd_jgen_kv_bool(g, "readonly", !full);
+    pd_jgen_map_close(g);
+
+    pd_jgen_key(g, "mounts");
+    pd_jgen_array_open(g);
+    gen_mount(g, "/proc", "proc", "proc", (const char *const[]){"nosuid", "noexec", "nodev", NULL});
+    gen_mount(g, "/dev", "tmpfs", "tmpfs",
+              (const char *const[]){"nosuid", "strictatime", "mode=755", "size=65536k", NULL});
+    gen_mount(g, "/dev/pts", "devpts", "devpts",
+              (const char *const[]){"nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", NULL});
+    gen_mount(g, "/dev/shm", "tmpfs", "shm",
+              (const char *const[]){"nosuid", "noexec", "nodev", "mode=1777", "size=65536k", NULL});
+    if (!full) /* a private /tmp; danger-full-access keeps the host's */
+        gen_mount(g, "/tmp", "tmpfs", "tmpfs",
+                  (const char *const[]){"nosuid", "nodev", "mode=1777", NULL});
+    for (size_t i = 0; roots[i]; i++)
+        gen_mount(g, roots[i], "bind", roots[i], (const char *const[]){"rbind", "rw", NULL});
+    for (size_t i = 0; roots[i]; i++)
+        gen_protected(g, roots[i]);
+    /* read-only: cwd still bound (read-only), so that it exists even under
+     * the private /tmp */
+    if (o->mode == PD_SANDBOX_READ_ONLY)
+        gen_mount(g, cwd, "bind", cwd, (const char *const[]){"rbind", "ro", NULL});
+    pd_jgen_array_close(g);
+
+    pd_jgen_key(g, "linux");
+    pd_jgen_map_open(g);
+    gen_idmap(g, "uidMappings", uid);
+    gen_idmap(g, "gidMappings", gid);
+    pd_jgen_key(g, "namespaces");
+    pd_jgen_array_open(g);
+    const char *ns[] = {"user", "mount", "pid", "ipc", "uts", pd_sandbox_network_none(o) ? "network" : NULL};
+    for (size_t i = 0; i < PD_ARRAY_SIZE(ns) && ns[i]; i++) {
+        pd_jgen_map_open(g);
+        pd_jgen_kv_string(g, "type", ns[i]);
+        pd_jgen_map_close(g);
+    }
+    pd_jgen_array_close(g);
+    pd_jgen_kv_strv(g, "maskedPaths", masked_paths);
+    pd_jgen_kv_strv(g, "readonlyPaths", readonly_paths);
+    pd_jgen_kv_string(g, "seccomp", SECCOMP_PLACEHOLDER);
+    pd_jgen_map_close(g);
+    pd_jgen_map_close(g);
+    return pd_jgen_finish(g, NULL);
+}
+
+char *pd_sandbox_config(const struct pd_sandbox_opts *o, const char *cwd, uid_t uid, gid_t gid,
+                        char *const *env, pd_error **err)
+{
+    char **roots = NULL;
+    if (writable_roots(o, cwd, &roots, err) < 0) {
+        strv_free(roots);
+        return NULL;
+    }
+    _cleanup_free_ char *text = gen_config(o, cwd, uid, gid, env, roots);
+    strv_free(roots);
+    size_t plen = 0;
+    const char *profile = pd_seccomp_profile_builtin_text(PD_SECCOMP_PROFILE_DEFAULT, &plen);
+    char *at = strstr(text, "\"" SECCOMP_PLACEHOLDER "\"");
+    if (profile == NULL || at == NULL) {
+        pd_failx(err, "sandbox: built-in seccomp profile %s missing", PD_SECCOMP_PROFILE_DEFAULT);
+        return NULL;
+    }
+    *at = '\0';
+    return pd_xasprintf("%s%.*s%s", text, (int)plen, profile,
+                        at + strlen("\"" SECCOMP_PLACEHOLDER "\""));
+}
+
