@@ -197,17 +197,6 @@ static int check_terminal_opts(const struct pd_create_opts *o, const struct pd_c
     return 0;
 }
 
-/* dev.paddock.* annotations are validated now, so that a typo never
- * silently weakens a sandbox; enforcing them is later work (spec/agent-bundle.md). */
-static int check_agent_policy(const struct pd_config *cfg, pd_error **err)
-{
-    struct pd_agent_policy *pol = NULL;
-    if (pd_agent_policy_parse(cfg, &pol, err) < 0)
-        return -1;
-    pd_agent_policy_free(pol);
-    return 0;
-}
-
 /* The plan decides; whether the rootfs is really there is checked here. */
 static int check_rootfs(const struct pd_config *cfg, const struct pd_plan *plan, pd_error **err)
 {
@@ -289,7 +278,7 @@ int pd_container_create(const struct pd_create_opts *o, struct pd_created *out, 
                               .in_userns = !pd_in_initial_userns(),
                               .sandbox_root = o->sandbox_root};
     if (pd_state_check_id(o->id, err) < 0 || pd_config_load(o->bundle, &out->cfg, err) < 0 ||
-        check_agent_policy(out->cfg, err) < 0 || check_terminal_opts(o, out->cfg, err) < 0 ||
+        check_terminal_opts(o, out->cfg, err) < 0 ||
         pd_plan_build(out->cfg, &po, &plan, err) < 0)
         goto fail_early;
     if (check_rootfs(out->cfg, plan, err) < 0 || pd_state_dir_create(o->root, o->id, &out->dir, err) < 0)

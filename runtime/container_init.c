@@ -152,7 +152,8 @@ static _Noreturn void init_wait_and_exec(const struct pd_init_args *a, pid_t hos
         _exit(1);
     pd_reset_signals();
     struct pd_exec_opts eo = {.preserve_fds = a->preserve_fds, .seccomp_ctx = sc,
-                              .listen_fds = a->listen_fds};
+                              .listen_fds = a->listen_fds,
+                              .agent = a->plan->agent};
     pd_process_exec(&cfg->process, exe, &eo, &err);
     die(conn, err);
 }

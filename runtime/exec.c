@@ -132,7 +132,8 @@ static int setup_terminal(struct exec_ctx *x, pd_error **err)
     return pd_sync_send(x->sync, PD_SYNC_CONSOLE, 0, NULL, master, err);
 }
 
-static int child_setup(struct exec_ctx *x, char **exe, void **sc, pd_error **err)
+static int child_setup(struct exec_ctx *x, char **exe, void **sc, struct pd_agent_plan **agent,
+                       pd_error **err)
 {
     const struct pd_config *cfg = x->req->cfg;
     /* Not the caller's session keyring (runc does the same for exec). */
@@ -145,7 +146,9 @@ static int child_setup(struct exec_ctx *x, char **exe, void **sc, pd_error **err
     if (cfg->has_linux && cfg->linux_.seccomp != NULL &&
         pd_seccomp_build(cfg->linux_.seccomp, sc, err) < 0)
         return pd_wrap(err, "seccomp (.linux.seccomp of the container)");
-    return 0;
+    /* The agent policy's landlock domain, as the init got it: a domain is
+     * inherited, never joined, so the exec'd process needs its own. */
+    return pd_agent_plan_build(cfg, agent, err);
 }
 
 /* P: inside every namespace of the container. */
@@ -155,13 +158,14 @@ static _Noreturn void exec_child(struct exec_ctx *x)
     struct pd_sync_msg m;
     char *exe = NULL;
     void *sc = NULL;
+    struct pd_agent_plan *agent = NULL;
     if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) {
         pd_fail_errno(&err, "exec: prctl(PR_SET_PDEATHSIG)");
         die(x, err);
     }
     if (pd_sync_expect(x->sync, PD_SYNC_GO, &m, NULL, &err) < 0)
         _exit(1);
-    if (child_setup(x, &exe, &sc, &err) < 0) {
+    if (child_setup(x, &exe, &sc, &agent, &err) < 0) {
         pd_wrap(&err, "exec in container \"%s\"", x->id);
         die(x, err);
     }
@@ -173,7 +177,8 @@ static _Noreturn void exec_child(struct exec_ctx *x)
     if (pd_sync_send(x->sync, PD_SYNC_READY, 0, NULL, -1, &err) < 0)
         _exit(1);
     pd_reset_signals();
-    struct pd_exec_opts eo = {.preserve_fds = x->req->preserve_fds, .seccomp_ctx = sc};
+    struct pd_exec_opts eo = {.preserve_fds = x->req->preserve_fds, .seccomp_ctx = sc,
+                              .agent = agent};
     pd_process_exec(&x->proc, exe, &eo, &err);
     pd_wrap(&err, "exec in container \"%s\"", x->id);
     die(x, err);

@@ -267,6 +267,8 @@ int pd_plan_build(const struct pd_config *cfg, const struct pd_plan_opts *o,
             return -1;
     }
     plan_devices(cfg, p);
+    if (pd_agent_plan_build(cfg, &p->agent, err) < 0)
+        return -1;
     *out = pd_steal_ptr(&p);
     return 0;
 }
@@ -286,5 +288,6 @@ void pd_plan_free(struct pd_plan *p)
     }
     free(p->mounts);
     free(p->devices);
+    pd_agent_plan_free(p->agent);
     free(p);
 }

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include "agent_plan.h"
 #include "config.h"
 #include "mount_opts.h"
 
@@ -92,6 +93,7 @@ struct pd_plan {
     size_t n_devices;
     bool bind_devices;           /* mknod is impossible (user namespace): bind the host's nodes */
     uid_t root_host_uid;         /* host uid of container uid 0 (for messages) */
+    struct pd_agent_plan *agent; /* the dev.paddock.* policy's additions; NULL: plain OCI */
 };
 
 int pd_plan_build(const struct pd_config *cfg, const struct pd_plan_opts *opts,

@@ -292,7 +292,8 @@ int pd_process_exec(const struct pd_process *proc, const char *exe,
         opts = &no_opts;
     if (proc->args == NULL || proc->args[0] == NULL)
         return pd_failx(err, "exec: no process args");
-    if (mark_cloexec(opts->preserve_fds, err) < 0 || set_limits(proc, err) < 0)
+    if (mark_cloexec(opts->preserve_fds, err) < 0 || set_limits(proc, err) < 0 ||
+        pd_agent_apply(opts->agent, err) < 0)
         return -1;
     bool late_seccomp = proc->no_new_privileges;
     if (!late_seccomp && opts->seccomp_ctx != NULL &&

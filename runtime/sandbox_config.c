@@ -139,6 +139,32 @@ static void strv_free(char **v)
     free(v);
 }
 
+/* The agent policy, as annotations: the container path applies it (the
+ * landlock wall, agent_plan.h) and `paddock status ID` reads it back. */
+static void gen_annotations(pd_jgen *g, const struct pd_sandbox_opts *o, const char *cwd,
+                            char *const *roots)
+{
+    pd_jgen_key(g, "annotations");
+    pd_jgen_map_open(g);
+    pd_jgen_kv_string(g, PD_AGENT_PREFIX "sandbox", pd_sandbox_mode_name(o->mode));
+    pd_jgen_kv_string(g, PD_AGENT_PREFIX "workspace", cwd);
+    if (roots[0] != NULL && roots[1] != NULL) { /* roots[0] is the workspace */
+        size_t len = 1;
+        for (size_t i = 1; roots[i]; i++)
+            len += strlen(roots[i]) + 1;
+        _cleanup_free_ char *v = pd_xcalloc(len, 1);
+        for (size_t i = 1; roots[i]; i++) {
+            if (i > 1)
+                strcat(v, ":");
+            strcat(v, roots[i]);
+        }
+        pd_jgen_kv_string(g, PD_AGENT_PREFIX "writable-roots", v);
+    }
+    pd_jgen_kv_string(g, PD_AGENT_PREFIX "network", pd_sandbox_network_none(o) ? "none" : "host");
+    pd_jgen_kv_string(g, PD_AGENT_PREFIX "fallback", pd_fallback_name(o->fallback));
+    pd_jgen_map_close(g);
+}
+
 static char *gen_config(const struct pd_sandbox_opts *o, const char *cwd, uid_t uid, gid_t gid,
                         char *const *env, char *const *roots)
 {
@@ -220,6 +246,7 @@ static char *gen_config(const struct pd_sandbox_opts *o, const char *cwd, uid_t 
     pd_jgen_kv_strv(g, "readonlyPaths", readonly_paths);
     pd_jgen_kv_string(g, "seccomp", SECCOMP_PLACEHOLDER);
     pd_jgen_map_close(g);
+    gen_annotations(g, o, cwd, roots);
     pd_jgen_map_close(g);
     return pd_jgen_finish(g, NULL);
 }

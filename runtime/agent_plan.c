@@ -1,0 +1,89 @@
+/* paddock plan: the agent policy's landlock wall.  See agent_plan.h. */
+#define _GNU_SOURCE
+#include "agent_plan.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "landlock.h"
+#include "log.h"
+#include "util.h"
+
+static void add(char ***v, size_t *n, const char *s)
+{
+    for (size_t i = 0; i < *n; i++)
+        if (strcmp((*v)[i], s) == 0)
+            return;
+    *v = pd_xrealloc(*v, (*n + 2) * sizeof(char *));
+    (*v)[(*n)++] = pd_xstrdup(s);
+    (*v)[*n] = NULL;
+}
+
+int pd_agent_plan_build(const struct pd_config *cfg, struct pd_agent_plan **out, pd_error **err)
+{
+    *out = NULL;
+    _cleanup_agent_policy_ struct pd_agent_policy *pol = NULL;
+    if (pd_agent_policy_parse(cfg, &pol, err) < 0)
+        return -1;
+    if (!pol->present)
+        return 0;
+    struct pd_agent_plan *p = pd_xcalloc(1, sizeof(*p));
+    p->refuse_degraded = pol->fallback == PD_FALLBACK_REFUSE;
+    if (pol->sandbox != PD_SANDBOX_DANGER_FULL_ACCESS) {
+        size_t n = 0;
+        p->landlock = true;
+        p->ll_writable = pd_xcalloc(1, sizeof(char *));
+        if (pol->sandbox == PD_SANDBOX_WORKSPACE_WRITE) {
+            const char *ws = pol->workspace ? pol->workspace : cfg->process.cwd;
+            if (ws != NULL)
+                add(&p->ll_writable, &n, ws);
+            for (size_t i = 0; i < pol->n_writable_roots; i++)
+                add(&p->ll_writable, &n, pol->writable_roots[i]);
+        }
+        add(&p->ll_writable, &n, "/tmp");
+        add(&p->ll_writable, &n, "/dev");
+        p->ll_deny_tcp = pol->network == PD_NETWORK_NONE;
+        p->ll_scope = true;
+    }
+    *out = p;
+    return 0;
+}
+
+void pd_agent_plan_free(struct pd_agent_plan *p)
+{
+    if (p == NULL)
+        return;
+    for (size_t i = 0; p->ll_writable && p->ll_writable[i]; i++)
+        free(p->ll_writable[i]);
+    free(p->ll_writable);
+    free(p);
+}
+
+int pd_agent_apply(const struct pd_agent_plan *p, pd_error **err)
+{
+    if (p == NULL || !p->landlock)
+        return 0;
+    static const char *const readable[] = {"/", NULL};
+    struct pd_landlock_req req = {.writable = (const char *const *)p->ll_writable,
+                                  .readable = readable, .deny_tcp = p->ll_deny_tcp,
+                                  .scope_signals_and_abstract_unix = p->ll_scope};
+    struct pd_landlock_result res;
+    if (pd_landlock_apply(&req, &res, err) < 0) {
+        if (p->refuse_degraded || res.abi != 0)
+            return pd_wrap(err, "agent policy: landlock (dev.paddock.fallback=auto accepts "
+                                "running without it)");
+        pd_log(PD_LOG_WARN, "agent policy: landlock unavailable, running without it "
+                            "(dev.paddock.fallback=auto)");
+        pd_error_free(*err);
+        *err = NULL;
+        return 0;
+    }
+    if (res.lost[0] != '\0') {
+        if (p->refuse_degraded)
+            return pd_failx(err, "agent policy: landlock ABI %d can't give: %s "
+                            "(dev.paddock.fallback=auto accepts that)", res.abi, res.lost);
+        pd_log(PD_LOG_WARN, "agent policy: landlock ABI %d: %s", res.abi, res.lost);
+    }
+    return 0;
+}
