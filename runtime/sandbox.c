@@ -18,6 +18,7 @@
 #include "container.h"
 #include "log.h"
 #include "supervise.h"
+#include "sandbox_protect.h"
 #include "util.h"
 
 extern char **environ;
@@ -71,14 +72,16 @@ int pd_sandbox_run(const struct pd_sandbox_opts *o)
     _cleanup_free_ char *cwd = realpath(cwdbuf, NULL);
     if (cwd == NULL)
         cwd = pd_xstrdup(cwdbuf);
-    _cleanup_free_ char *config = pd_sandbox_config(o, cwd, getuid(), getgid(), environ, &err);
-    if (config == NULL)
-        return fail_code(err);
-
     uint32_t rnd = 0;
     if (getrandom(&rnd, sizeof(rnd), 0) != sizeof(rnd))
         rnd = (uint32_t)now_ms();
     _cleanup_free_ char *id = pd_xasprintf("sandbox-%d-%08x", (int)getpid(), rnd);
+    /* placeholders for protected paths are made now and removed when it ends */
+    _cleanup_protect_ struct pd_protect *prot = NULL;
+    _cleanup_free_ char *config =
+        pd_sandbox_config_with(o, cwd, getuid(), getgid(), environ, id, &prot, &err);
+    if (config == NULL)
+        return fail_code(err);
     _cleanup_free_ char *base = bundle_base();
     _cleanup_free_ char *bundle = pd_xasprintf("%s/%s", base, id);
     if (pd_mkdir_p(base, 0700, &err) < 0)

@@ -57,6 +57,14 @@ bool pd_sandbox_env_denied(const char *name, size_t len);
 char *pd_sandbox_config(const struct pd_sandbox_opts *o, const char *cwd, uid_t uid, gid_t gid,
                         char *const *env, pd_error **err);
 
+/* The same, with the protections of sandbox_protect.h: with id NULL it only
+ * looks; with an id it creates the placeholders (*prot: give it to
+ * pd_protect_finish when the sandbox has ended, also on failure). */
+struct pd_protect;
+char *pd_sandbox_config_with(const struct pd_sandbox_opts *o, const char *cwd, uid_t uid,
+                             gid_t gid, char *const *env, const char *id,
+                             struct pd_protect **prot, pd_error **err);
+
 /* Run it; returns the exit status (the command's, 128+N if killed by
  * signal N, 125 when paddock failed, 126/127 when CMD can't run / isn't
  * found).  Errors are reported before returning. */

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "json.h"
+#include "sandbox_protect.h"
 #include "seccomp_profile.h"
 #include "util.h"
 
@@ -54,17 +55,6 @@ static const char *const readonly_paths[] = {
 /* Replaced by the built-in seccomp profile's text (pd_jgen has no raw values). */
 #define SECCOMP_PLACEHOLDER "@@paddock-seccomp-profile@@"
 
-/* Protected paths (issue #4): inside every writable root these stay
- * read-only, so an agent can't plant git hooks, rewrite git or agent
- * configuration, or shell start-up files, while commits still work
- * (.git/objects, refs, index and logs stay writable).  Only paths that
- * exist are covered for now: nothing is created on the host. */
-static const char *const protected_paths[] = {
-    ".git/hooks", ".git/config", ".git/info", ".paddock", ".codex", ".claude", ".agents",
-    ".bashrc", ".bash_profile", ".profile", ".zshrc", ".zprofile", ".gitconfig", ".gitmodules",
-    ".mcp.json",
-};
-
 static void gen_mount(pd_jgen *g, const char *dest, const char *type, const char *source,
                       const char *const *options)
 {
@@ -88,18 +78,34 @@ static void gen_idmap(pd_jgen *g, const char *key, unsigned id)
     pd_jgen_array_close(g);
 }
 
-/* A read-only bind of each protected path that exists under root (after
- * the writable bind of root, so it wins).  lstat: a symlink is left to the
- * in-root resolution of the mount code, which clamps it to the rootfs. */
-static void gen_protected(pd_jgen *g, const char *root)
+static int by_length(const void *a, const void *b)
 {
-    for (size_t i = 0; i < PD_ARRAY_SIZE(protected_paths); i++) {
-        _cleanup_free_ char *p = pd_xasprintf("%s/%s", strcmp(root, "/") == 0 ? "" : root,
-                                              protected_paths[i]);
-        struct stat st;
-        if (lstat(p, &st) == 0 && (S_ISDIR(st.st_mode) || S_ISREG(st.st_mode)))
-            gen_mount(g, p, "bind", p, (const char *const[]){"rbind", "ro", NULL});
-    }
+    const struct pd_protect_mount *x = a, *y = b;
+    size_t lx = strlen(x->path), ly = strlen(y->path);
+    return lx < ly ? -1 : lx > ly;
+}
+
+/* The protections' mounts, after the writable roots: gitdirs over
+ * themselves (writable), then the read-only protected paths, then the
+ * masked host sockets; parents before children. */
+static void gen_protect_mounts(pd_jgen *g, const struct pd_protect *prot)
+{
+    if (prot == NULL)
+        return;
+    _cleanup_free_ struct pd_protect_mount *m = pd_xcalloc(prot->n_mounts + 1, sizeof(*m));
+    memcpy(m, prot->mounts, prot->n_mounts * sizeof(*m));
+    qsort(m, prot->n_mounts, sizeof(*m), by_length);
+    static const char *const rw[] = {"rbind", "rw", NULL}, *const ro[] = {"rbind", "ro", NULL};
+    static const char *const mask[] = {"bind", "ro", NULL};
+    for (size_t i = 0; i < prot->n_mounts; i++)
+        if (m[i].kind == PD_PROTECT_SELF_RW)
+            gen_mount(g, m[i].path, "bind", m[i].path, rw);
+    for (size_t i = 0; i < prot->n_mounts; i++)
+        if (m[i].kind == PD_PROTECT_RO)
+            gen_mount(g, m[i].path, "bind", m[i].path, ro);
+    for (size_t i = 0; i < prot->n_mounts; i++)
+        if (m[i].kind == PD_PROTECT_MASK)
+            gen_mount(g, m[i].path, "bind", "/dev/null", mask);
 }
 
 bool pd_sandbox_network_none(const struct pd_sandbox_opts *o)
@@ -142,31 +148,32 @@ static void strv_free(char **v)
 /* The agent policy, as annotations: the container path applies it (the
  * landlock wall, agent_plan.h) and `paddock status ID` reads it back. */
 static void gen_annotations(pd_jgen *g, const struct pd_sandbox_opts *o, const char *cwd,
-                            char *const *roots)
+                            char *const *roots, const struct pd_protect *prot)
 {
     pd_jgen_key(g, "annotations");
     pd_jgen_map_open(g);
     pd_jgen_kv_string(g, PD_AGENT_PREFIX "sandbox", pd_sandbox_mode_name(o->mode));
     pd_jgen_kv_string(g, PD_AGENT_PREFIX "workspace", cwd);
-    if (roots[0] != NULL && roots[1] != NULL) { /* roots[0] is the workspace */
-        size_t len = 1;
-        for (size_t i = 1; roots[i]; i++)
-            len += strlen(roots[i]) + 1;
-        _cleanup_free_ char *v = pd_xcalloc(len, 1);
-        for (size_t i = 1; roots[i]; i++) {
-            if (i > 1)
-                strcat(v, ":");
-            strcat(v, roots[i]);
-        }
+    /* roots[0] is the workspace; gitdirs outside the roots are writable too */
+    size_t len = 1;
+    for (size_t i = 1; roots[0] && roots[i]; i++)
+        len += strlen(roots[i]) + 1;
+    for (size_t i = 0; prot && i < prot->n_extra_roots; i++)
+        len += strlen(prot->extra_roots[i]) + 1;
+    _cleanup_free_ char *v = pd_xcalloc(len, 1);
+    for (size_t i = 1; roots[0] && roots[i]; i++)
+        strcat(strcat(v, v[0] ? ":" : ""), roots[i]);
+    for (size_t i = 0; prot && i < prot->n_extra_roots; i++)
+        strcat(strcat(v, v[0] ? ":" : ""), prot->extra_roots[i]);
+    if (v[0] != '\0')
         pd_jgen_kv_string(g, PD_AGENT_PREFIX "writable-roots", v);
-    }
     pd_jgen_kv_string(g, PD_AGENT_PREFIX "network", pd_sandbox_network_none(o) ? "none" : "host");
     pd_jgen_kv_string(g, PD_AGENT_PREFIX "fallback", pd_fallback_name(o->fallback));
     pd_jgen_map_close(g);
 }
 
 static char *gen_config(const struct pd_sandbox_opts *o, const char *cwd, uid_t uid, gid_t gid,
-                        char *const *env, char *const *roots)
+                        char *const *env, char *const *roots, const struct pd_protect *prot)
 {
     bool full = o->mode == PD_SANDBOX_DANGER_FULL_ACCESS;
     pd_jgen *g = pd_jgen_new(true);
@@ -221,8 +228,7 @@ static char *gen_config(const struct pd_sandbox_opts *o, const char *cwd, uid_t 
                   (const char *const[]){"nosuid", "nodev", "mode=1777", NULL});
     for (size_t i = 0; roots[i]; i++)
         gen_mount(g, roots[i], "bind", roots[i], (const char *const[]){"rbind", "rw", NULL});
-    for (size_t i = 0; roots[i]; i++)
-        gen_protected(g, roots[i]);
+    gen_protect_mounts(g, prot);
     /* read-only: cwd still bound (read-only), so that it exists even under
      * the private /tmp */
     if (o->mode == PD_SANDBOX_READ_ONLY)
@@ -246,7 +252,7 @@ static char *gen_config(const struct pd_sandbox_opts *o, const char *cwd, uid_t 
     pd_jgen_kv_strv(g, "readonlyPaths", readonly_paths);
     pd_jgen_kv_string(g, "seccomp", SECCOMP_PLACEHOLDER);
     pd_jgen_map_close(g);
-    gen_annotations(g, o, cwd, roots);
+    gen_annotations(g, o, cwd, roots, prot);
     pd_jgen_map_close(g);
     return pd_jgen_finish(g, NULL);
 }
@@ -254,12 +260,23 @@ static char *gen_config(const struct pd_sandbox_opts *o, const char *cwd, uid_t 
 char *pd_sandbox_config(const struct pd_sandbox_opts *o, const char *cwd, uid_t uid, gid_t gid,
                         char *const *env, pd_error **err)
 {
+    struct pd_protect *prot = NULL;
+    char *config = pd_sandbox_config_with(o, cwd, uid, gid, env, NULL, &prot, err);
+    pd_protect_finish(prot);
+    return config;
+}
+
+char *pd_sandbox_config_with(const struct pd_sandbox_opts *o, const char *cwd, uid_t uid,
+                             gid_t gid, char *const *env, const char *id,
+                             struct pd_protect **prot, pd_error **err)
+{
     char **roots = NULL;
-    if (writable_roots(o, cwd, &roots, err) < 0) {
+    *prot = NULL;
+    if (writable_roots(o, cwd, &roots, err) < 0 || pd_protect_prepare(o, roots, id, prot, err) < 0) {
         strv_free(roots);
         return NULL;
     }
-    _cleanup_free_ char *text = gen_config(o, cwd, uid, gid, env, roots);
+    _cleanup_free_ char *text = gen_config(o, cwd, uid, gid, env, roots, *prot);
     strv_free(roots);
     size_t plen = 0;
     const char *profile = pd_seccomp_profile_builtin_text(PD_SECCOMP_PROFILE_DEFAULT, &plen);
