@@ -14,7 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "audit.h"
+#include "sandbox_audit.h"
 #include "container.h"
 #include "log.h"
 #include "supervise.h"
@@ -91,8 +91,9 @@ int pd_sandbox_run(const struct pd_sandbox_opts *o)
         return fail_code(err);
     }
 
+    /* always audited: --audit-log, or the default (audit.h) */
     struct pd_audit *audit = NULL;
-    if (o->audit_log != NULL && pd_audit_open(o->audit_log, &audit, &err) < 0) {
+    if (pd_audit_open(o->audit_log, &audit, &err) < 0) {
         pd_rm_rf(bundle, NULL);
         return fail_code(err);
     }
@@ -114,38 +115,14 @@ int pd_sandbox_run(const struct pd_sandbox_opts *o)
     pd_rm_rf(bundle, NULL);
     int code = PD_EXIT_RUNTIME;
     if (r == 0) {
-        if (audit != NULL) {
-            const char *net = pd_sandbox_network_none(o) ? "none" : "host";
-            struct pd_audit_field f[] = {
-                {.key = "mode", .type = PD_AF_STR, .s = pd_sandbox_mode_name(o->mode)},
-                {.key = "command", .type = PD_AF_STRV, .v = (const char *const *)o->argv},
-                {.key = "cwd", .type = PD_AF_STR, .s = cwd},
-                {.key = "writable", .type = PD_AF_STRV, .v = o->writable},
-                {.key = "network", .type = PD_AF_STR, .s = net},
-            };
-            pd_error *ae = NULL;
-            if (pd_audit_event(audit, "sandbox.start", id, f, PD_ARRAY_SIZE(f), &ae) < 0) {
-                pd_log(PD_LOG_WARN, "audit log: %s", ae->msg);
-                pd_error_free(ae);
-            }
-        }
+        pd_sandbox_audit_start(audit, id, o, cwd, prot, NULL);
         r = pd_container_run_attached(&c, &code, &err);
         pd_created_release(&c);
     }
     if (r < 0)
         code = fail_code(err);
-    if (audit != NULL) {
-        struct pd_audit_field f[] = {
-            {.key = "status", .type = PD_AF_INT, .i = code},
-            {.key = "duration_ms", .type = PD_AF_INT, .i = now_ms() - t0},
-        };
-        pd_error *ae = NULL;
-        if (pd_audit_event(audit, "sandbox.exit", id, f, PD_ARRAY_SIZE(f), &ae) < 0) {
-            pd_log(PD_LOG_WARN, "audit log: %s", ae->msg);
-            pd_error_free(ae);
-        }
-        pd_audit_close(audit);
-    }
+    pd_sandbox_audit_exit(audit, id, code, now_ms() - t0);
+    pd_audit_close(audit);
     sigprocmask(SIG_SETMASK, &old, NULL);
     return code;
 }

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,15 +67,57 @@ static void gen_mount(pd_jgen *g, const char *dest, const char *type, const char
     pd_jgen_map_close(g);
 }
 
-static void gen_idmap(pd_jgen *g, const char *key, unsigned id)
+static void gen_range(pd_jgen *g, unsigned long long first, unsigned long long size)
 {
+    pd_jgen_map_open(g);
+    pd_jgen_kv_int(g, "containerID", (long long)first);
+    pd_jgen_kv_int(g, "hostID", (long long)first);
+    pd_jgen_kv_int(g, "size", (long long)size);
+    pd_jgen_map_close(g);
+}
+
+/* The caller's range in /etc/subuid or /etc/subgid ("name:start:count" or
+ * "uid:start:count"), when newuidmap/newgidmap can map it. */
+static bool sub_range(const char *file, const char *helper, unsigned id,
+                      unsigned long long *start, unsigned long long *count)
+{
+    if (access(helper, X_OK) < 0)
+        return false;
+    struct passwd *pw = getpwuid(getuid());
+    _cleanup_fclose_ FILE *f = fopen(file, "re");
+    char line[512], num[32];
+    snprintf(num, sizeof(num), "%u", getuid());
+    while (f != NULL && fgets(line, sizeof(line), f)) {
+        char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+        if (c2 == NULL)
+            continue;
+        *c1 = '\0';
+        if ((strcmp(line, num) != 0 && (pw == NULL || strcmp(line, pw->pw_name) != 0)) ||
+            sscanf(c1 + 1, "%llu", start) != 1 || sscanf(c2 + 1, "%llu", count) != 1)
+            continue;
+        /* identity-mapped, so it must not hold the caller's own id */
+        if (*count > 0 && (id < *start || id >= *start + *count))
+            return true;
+    }
+    return false;
+}
+
+/* Identity maps: root maps every id; anyone else the own id and, through
+ * newuidmap/newgidmap, the subordinate range, so files owned by those ids
+ * show their owners instead of nobody. */
+static void gen_idmap(pd_jgen *g, const char *key, unsigned id, bool gids)
+{
+    unsigned long long start, count;
     pd_jgen_key(g, key);
     pd_jgen_array_open(g);
-    pd_jgen_map_open(g);
-    pd_jgen_kv_int(g, "containerID", id);
-    pd_jgen_kv_int(g, "hostID", id);
-    pd_jgen_kv_int(g, "size", 1);
-    pd_jgen_map_close(g);
+    if (id == 0 && getuid() == 0) {
+        gen_range(g, 0, 4294967295ULL);
+    } else {
+        gen_range(g, id, 1);
+        if (sub_range(gids ? "/etc/subgid" : "/etc/subuid",
+                      gids ? "/usr/bin/newgidmap" : "/usr/bin/newuidmap", id, &start, &count))
+            gen_range(g, start, count);
+    }
     pd_jgen_array_close(g);
 }
 
@@ -237,8 +280,8 @@ static char *gen_config(const struct pd_sandbox_opts *o, const char *cwd, uid_t 
 
     pd_jgen_key(g, "linux");
     pd_jgen_map_open(g);
-    gen_idmap(g, "uidMappings", uid);
-    gen_idmap(g, "gidMappings", gid);
+    gen_idmap(g, "uidMappings", uid, false);
+    gen_idmap(g, "gidMappings", gid, true);
     pd_jgen_key(g, "namespaces");
     pd_jgen_array_open(g);
     const char *ns[] = {"user", "mount", "pid", "ipc", "uts", pd_sandbox_network_none(o) ? "network" : NULL};

@@ -1,0 +1,23 @@
+/* paddock sandbox: its audit events (issue #4, "Audit log").  JSON lines
+ * through audit.h, one write(2) each:
+ *   sandbox.start  mode, command, cwd, writable (every writable root),
+ *                  protected (read-only paths), unprotected_missing,
+ *                  masked_unix_sockets, network, uid_map, layers
+ *   sandbox.exit   status, duration_ms
+ *   fallback       layer, reason (a protection that runs degraded)
+ * A failure to write an event is a warning: the sandbox has started. */
+#ifndef PADDOCK_SANDBOX_AUDIT_H
+#define PADDOCK_SANDBOX_AUDIT_H
+#include <stdint.h>
+
+#include "audit.h"
+#include "sandbox.h"
+#include "sandbox_protect.h"
+
+void pd_sandbox_audit_start(struct pd_audit *a, const char *id, const struct pd_sandbox_opts *o,
+                            const char *cwd, const struct pd_protect *prot,
+                            const char *layers_json);
+void pd_sandbox_audit_exit(struct pd_audit *a, const char *id, int status, int64_t duration_ms);
+void pd_sandbox_audit_fallback(struct pd_audit *a, const char *id, const char *layer,
+                               const char *reason);
+#endif
