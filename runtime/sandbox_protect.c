@@ -135,21 +135,32 @@ static bool journal_lists(const char *dir, const char *name, const char *path)
     return false;
 }
 
-/* Is path listed by another live sandbox's journal? */
-static bool used_elsewhere(const char *dir, const char *self, const char *path)
+/* The live journal (not self) that lists path, or NULL. */
+static char *used_elsewhere(const char *dir, const char *self, const char *path)
 {
     _cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     DIR *d = fd < 0 ? NULL : fdopendir(fd);
     if (d == NULL)
-        return false;
+        return NULL;
     fd = -1;
-    bool used = false;
+    char *user = NULL;
     struct dirent *e;
-    while (!used && (e = readdir(d)) != NULL)
-        if (e->d_name[0] != '.' && strcmp(e->d_name, self) != 0 && journal_alive(e->d_name))
-            used = journal_lists(dir, e->d_name, path);
+    while (user == NULL && (e = readdir(d)) != NULL)
+        if (e->d_name[0] != '.' && strcmp(e->d_name, self) != 0 && journal_alive(e->d_name) &&
+            journal_lists(dir, e->d_name, path))
+            user = pd_xstrdup(e->d_name);
     closedir(d);
-    return used;
+    return user;
+}
+
+/* A placeholder another live sandbox still uses becomes that one's to remove. */
+static void hand_over(const char *dir, const char *to, char kind, const char *path)
+{
+    _cleanup_free_ char *jp = pd_xasprintf("%s/%s", dir, to);
+    _cleanup_free_ char *line = pd_xasprintf("%c %s\n", kind, path);
+    _cleanup_close_ int fd = open(jp, O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0 || pd_write_all(fd, line, strlen(line)) < 0)
+        pd_warn("sandbox: hand placeholder %s over to %s: %s", path, jp, strerror(errno));
 }
 
 static void remove_placeholder(char kind, const char *path)
@@ -180,10 +191,16 @@ static void journal_undo(const char *dir, const char *name)
         size_t n = 0;
         for (char *l = strtok(text, "\n"); l && n < PD_ARRAY_SIZE(lines); l = strtok(NULL, "\n"))
             lines[n++] = l;
-        while (n-- > 0)
-            if ((lines[n][0] == 'd' || lines[n][0] == 'f') && lines[n][1] == ' ' &&
-                lines[n][2] == '/' && !used_elsewhere(dir, name, lines[n] + 2))
+        while (n-- > 0) {
+            if ((lines[n][0] != 'd' && lines[n][0] != 'f') || lines[n][1] != ' ' ||
+                lines[n][2] != '/')
+                continue;
+            _cleanup_free_ char *user = used_elsewhere(dir, name, lines[n] + 2);
+            if (user != NULL)
+                hand_over(dir, user, lines[n][0], lines[n] + 2);
+            else
                 remove_placeholder(lines[n][0], lines[n] + 2);
+        }
     }
     if (unlink(jp) < 0 && errno != ENOENT)
         pd_warn("sandbox: remove the placeholder journal %s: %s", jp, strerror(errno));

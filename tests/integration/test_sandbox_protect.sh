@@ -1,0 +1,350 @@
+#!/usr/bin/env bash
+# paddock sandbox (issue #4): protected paths hold against the known ways
+# around them, git keeps working, host unix sockets are unreachable, the
+# landlock wall stands behind the mounts (also for agent bundles run by
+# `paddock run` and `paddock exec`), root is still contained (/proc/sys,
+# keyring, inherited fds), and placeholders never outlive a run (also after
+# a kill -9).  As root and as the unprivileged test user.
+source "$(dirname "$0")/lib.sh"
+
+STATE_HOME_ROOT=${HOME:-/root}/.local/state/paddock
+
+export GIT_AUTHOR_NAME=t GIT_AUTHOR_EMAIL=t@example.invalid
+export GIT_COMMITTER_NAME=t GIT_COMMITTER_EMAIL=t@example.invalid
+export GIT_CONFIG_NOSYSTEM=1
+
+sp_setup() {
+    is_paddock || { note "sandbox is paddock's own"; exit 0; }
+    need_cmd git
+    need_cmd python3
+    WS=$T/ws.$BASHPID
+    rm -rf "$WS"
+    mkdir -p "$WS"
+    chmod 0755 "$WS"
+    cd "$WS" || fail "cd $WS"
+}
+
+# A repository with one commit, made on the host.
+sp_repo() {
+    git init -q "$1" && git -C "$1" commit -q --allow-empty -m init || fail "git init $1"
+}
+
+sb() { rtc sandbox "$@"; }
+
+# No placeholder of ours left in $WS, no journal left.
+sp_clean() {
+    local p
+    for p in .paddock .codex .claude .agents .git/commondir; do
+        [ ! -e "$WS/$p" ] || fail "placeholder $WS/$p left on the host"
+    done
+    [ -z "$(ls -A "$STATE_HOME_ROOT/placeholders" 2>/dev/null)" ] ||
+        fail "journal left: $(ls -A "$STATE_HOME_ROOT/placeholders")"
+    no_leaks "$WS"
+}
+
+t_git_commit() {
+    sp_setup
+    sp_repo "$WS"
+    echo a >"$WS/a"
+    sb -- sh -c 'git add a && git commit -q -m a && git log --format=%s | head -n1'
+    assert_ok "git add + commit in the sandbox"
+    assert_eq "$OUT" a "commit made"
+    assert_eq "$(git -C "$WS" log --format=%s | head -n1)" a "commit on the host"
+    sb -- sh -c 'echo "#!/bin/sh" > .git/hooks/pre-commit'
+    assert_ne "$RC" 0 "plant .git/hooks/pre-commit"
+    assert_contains "$ERR" "Read-only file system"
+    sb -- git config core.hooksPath /tmp/h
+    assert_ne "$RC" 0 "git config core.hooksPath"
+    sb -- git worktree add -q wt
+    assert_ok "git worktree add"
+    [ -f "$WS/wt/.git" ] || fail "worktree not created on the host"
+    [ ! -e "$WS/.git/hooks/pre-commit" ] || fail "hook planted"
+    [ -z "$(git -C "$WS" config core.hooksPath)" ] || fail "hooksPath set"
+    sp_clean
+}
+
+# git init in a fresh directory works; from the next run on it is protected.
+t_git_init() {
+    sp_setup
+    sb -- sh -c 'git init -q && git commit -q --allow-empty -m 1 && echo ok'
+    assert_ok "git init + commit in the sandbox"
+    sb -- sh -c 'echo x > .git/hooks/pre-commit'
+    assert_ne "$RC" 0 "hook in a repository from the previous run"
+    sp_clean
+}
+
+# Renaming .git or a protected directory away and putting a new one there.
+t_rename_away() {
+    sp_setup
+    sp_repo "$WS"
+    mkdir "$WS/.codex"
+    sb -- mv .git .git2
+    assert_ne "$RC" 0 "mv .git"
+    sb -- mv .git/hooks .git/hooks2
+    assert_ne "$RC" 0 "mv .git/hooks"
+    sb -- mv .codex .codex2
+    assert_ne "$RC" 0 "mv .codex"
+    sb -- rm -rf .git/hooks
+    assert_ne "$RC" 0 "rm -rf .git/hooks"
+    sb -- sh -c 'cp -a .git .g && rm -rf .g/hooks && mkdir .g/hooks && echo x > .g/hooks/pre-commit && mv .git .old'
+    assert_ne "$RC" 0 "replace .git with a copy"
+    [ -d "$WS/.git/hooks" ] && [ ! -e "$WS/.git/hooks/pre-commit" ] && [ ! -e "$WS/.old" ] ||
+        fail ".git replaced on the host"
+    rm -rf "$WS/.g" "$WS/.codex"
+    sp_clean
+}
+
+# Missing protected directories get a placeholder for the run only.
+t_placeholders() {
+    sp_setup
+    sp_repo "$WS"
+    rm -rf "$WS/.git/hooks"
+    sb -- sh -c 'mkdir -p .claude/x || echo claude-ro; echo x > .git/hooks/pre-commit || echo hooks-ro; ls -A .git/hooks | wc -l'
+    assert_ok
+    assert_eq "$OUT" "claude-ro
+hooks-ro
+0" "missing .claude and .git/hooks can't be created"
+    [ ! -e "$WS/.git/hooks" ] || fail ".git/hooks placeholder left"
+    sp_clean
+}
+
+# .git/commondir and a rewritten gitfile would send git elsewhere.
+t_commondir_gitdir() {
+    sp_setup
+    sp_repo "$WS"
+    sb -- sh -c 'mkdir -p evil/hooks && echo . > evil/x && echo "$PWD/evil" > .git/commondir'
+    assert_ne "$RC" 0 "plant .git/commondir"
+    [ ! -e "$WS/.git/commondir" ] || fail "commondir left on the host: $(cat "$WS/.git/commondir")"
+    git -C "$WS" worktree add -q "$WS/wt" || fail "worktree add on the host"
+    cd "$WS/wt" || fail "cd wt"
+    echo w >w
+    sb -- sh -c 'git add w && git commit -q -m w && echo committed'
+    assert_ok "commit in a worktree (its gitdir lies outside the workspace)"
+    sb -- sh -c 'echo "gitdir: /tmp/evil" > .git'
+    assert_ne "$RC" 0 "rewrite the worktree's .git file"
+    sb -- sh -c "echo x > $WS/.git/hooks/pre-commit"
+    assert_ne "$RC" 0 "the main repository's hooks from the worktree"
+    sb -- sh -c "echo /tmp > $WS/.git/worktrees/wt/commondir"
+    assert_ne "$RC" 0 "the worktree's commondir"
+    sb -- sh -c "echo x > $WS/f"
+    assert_ne "$RC" 0 "the main worktree itself is not writable from the linked one"
+    cd "$WS" || fail "cd"
+    sp_clean
+}
+
+# core.hooksPath planted through a config file that .git/config includes.
+t_include() {
+    sp_setup
+    sp_repo "$WS"
+    printf '[core]\n\tbare = false\n' >"$WS/shared.cfg"
+    git -C "$WS" config --add include.path ../shared.cfg
+    git -C "$WS" config --add 'includeIf.gitdir:/.path' extra.cfg
+    sb -- git config --file shared.cfg core.hooksPath /tmp/h
+    assert_ne "$RC" 0 "write an included config"
+    sb -- sh -c 'printf "[core]\n\thooksPath = /tmp/h\n" > .git/extra.cfg'
+    assert_ne "$RC" 0 "create a missing included config"
+    [ ! -e "$WS/.git/extra.cfg" ] || fail "included config placeholder left"
+    [ -z "$(git -C "$WS" config core.hooksPath)" ] || fail "hooksPath set on the host"
+    sp_clean
+}
+
+# Links planted in the workspace: symlinks resolve to the read-only path,
+# hard links across the read-only bind fail, and a protected file that
+# already has another name is refused before anything runs.
+t_links() {
+    sp_setup
+    sp_repo "$WS"
+    sb -- sh -c 'ln -s .git/hooks h && echo x > h/pre-commit'
+    assert_ne "$RC" 0 "write through a symlink"
+    sb -- ln .git/config cfg
+    assert_ne "$RC" 0 "hard link to .git/config"
+    assert_contains "$ERR" "cross-device"
+    rm -f "$WS/h" "$WS/cfg"
+    ln "$WS/.git/config" "$WS/cfg"
+    sb -- true
+    assert_eq "$RC" 125 "protected file with a second name"
+    assert_contains "$ERR" "hard links"
+    rm -f "$WS/cfg"
+    ln -s nowhere "$WS/.claude"
+    sb -- true
+    assert_eq "$RC" 125 "dangling symlink at a protected path"
+    assert_contains "$ERR" "symlink"
+    rm -f "$WS/.claude"
+    sp_clean
+}
+
+# A host socket outside the roots is unreachable; --allow-unix-socket and
+# sockets inside the sandbox work.
+t_unix_sockets() {
+    sp_setup
+    local sock=/run/paddock-test-$BASHPID.sock
+    python3 -c 'import socket,sys,time
+s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(8); time.sleep(60)' "$sock" &
+    local srv=$!
+    track_pid "$srv"
+    local i
+    for ((i = 0; i < 50; i++)); do [ -S "$sock" ] && break; sleep 0.1; done
+    [ -S "$sock" ] || fail "no listener at $sock"
+    local probe='import socket,sys
+s=socket.socket(socket.AF_UNIX)
+try:
+    s.connect(sys.argv[1]); print("connected")
+except OSError as e:
+    print("refused", e.errno)'
+    sb -- python3 -c "$probe" "$sock"
+    assert_ok
+    assert_eq "$OUT" "refused 111" "host socket from workspace-write"
+    sb --sandbox read-only -- python3 -c "$probe" "$sock"
+    assert_eq "$OUT" "refused 111" "host socket from read-only"
+    sb --allow-unix-socket "$sock" -- python3 -c "$probe" "$sock"
+    assert_eq "$OUT" connected "--allow-unix-socket"
+    sb --sandbox danger-full-access -- python3 -c "$probe" "$sock"
+    assert_eq "$OUT" connected "danger-full-access"
+    sb -- python3 -c 'import socket
+a=socket.socket(socket.AF_UNIX); a.bind("/tmp/in.sock"); a.listen(1)
+b=socket.socket(socket.AF_UNIX); b.connect("/tmp/in.sock"); print("inside ok")'
+    assert_eq "$OUT" "inside ok" "a unix socket inside the sandbox"
+    kill "$srv" 2>/dev/null
+    wait "$srv" 2>/dev/null
+    rm -f "$sock"
+    sp_clean
+}
+
+# Landlock behind the mounts: a mount-writable place that is not a writable
+# root (the private /dev/shm is fine, a tmpfs mounted in the workspace by
+# nobody...): the observable part is TCP, which mounts can't stop.
+t_landlock_tcp() {
+    sp_setup
+    local probe='import socket
+s=socket.socket()
+try:
+    s.bind(("127.0.0.1", 0)); print("bound")
+except OSError as e:
+    print("denied", e.errno)'
+    sb -- python3 -c "$probe"
+    assert_eq "$OUT" "denied 13" "TCP bind with network none"
+    sb --network host -- python3 -c "$probe"
+    assert_eq "$OUT" bound "TCP bind with network host (control)"
+    sp_clean
+}
+
+# An agent bundle under `run` and `exec`: dev.paddock.sandbox=read-only
+# makes landlock refuse writes to its (writable) rootfs; /tmp stays writable.
+t_agent_bundle_landlock() {
+    require_runtime
+    is_paddock || { note "agent bundles are paddock's own"; exit 0; }
+    local b=$T/agent.$BASHPID id
+    make_bundle "$b" sh -c 'echo x > /tmp/ok && echo tmp-ok; echo x > /root/f && echo root-written'
+    cfg_set "$b" '.annotations["dev.paddock.sandbox"] = "read-only"'
+    id=$(new_id agent)
+    rtc run --bundle "$b" "$id"
+    assert_eq "$OUT" tmp-ok "writes under landlock"
+    assert_contains "$ERR" "Permission denied"
+    [ ! -e "$b/rootfs/root/f" ] || fail "the rootfs was written"
+    cfg_set "$b" '.process.args = ["sleep", "60"]'
+    id=$(new_id agent)
+    rt_ok run --detach --bundle "$b" "$id"
+    rtc exec "$id" sh -c 'echo x > /root/g || echo denied'
+    assert_eq "$OUT" denied "exec under the same landlock domain"
+    rt delete --force "$id" >/dev/null 2>&1
+    cfg_set "$b" '.annotations["dev.paddock.sandbox"] = "read-write"'
+    id=$(new_id agent)
+    rtc run --bundle "$b" "$id"
+    assert_eq "$RC" 1 "bad annotation"
+    assert_contains "$ERR" "dev.paddock.sandbox"
+}
+
+# Root is still contained: /proc/sys, the keyring, inherited fds.
+t_root_contained() {
+    sp_setup
+    local before
+    before=$(cat /proc/sys/kernel/core_pattern)
+    sb -- sh -c 'echo "|/tmp/paddock-pwned" > /proc/sys/kernel/core_pattern'
+    assert_ne "$RC" 0 "write /proc/sys/kernel/core_pattern"
+    assert_eq "$(cat /proc/sys/kernel/core_pattern)" "$before" "core_pattern on the host"
+    sb -- cat /proc/keys
+    assert_eq "$OUT" "" "/proc/keys masked"
+    # a key in the caller's session keyring, read back from inside by its id
+    local key
+    key=$(python3 -c 'import ctypes,sys
+libc=ctypes.CDLL(None, use_errno=True)
+k=libc.syscall(248, b"user", b"paddock-test", b"secret", 6, -3)
+print(k)')
+    [ "${key:-0}" -gt 0 ] || fail "add_key on the host failed"
+    sb -- python3 -c 'import ctypes,sys
+libc=ctypes.CDLL(None, use_errno=True)
+buf=ctypes.create_string_buffer(64)
+r=libc.syscall(250, 11, int(sys.argv[1]), buf, 64)
+print("read" if r > 0 else "denied")' "$key"
+    assert_eq "$OUT" denied "the caller's key from inside"
+    local f=$T/fd.$BASHPID
+    : >"$f"
+    sb -- sh -c 'echo evil >&7 && echo wrote' 7>>"$f"
+    assert_ne "$OUT" wrote "write through an inherited fd"
+    assert_eq "$(cat "$f")" "" "file behind the inherited fd"
+    sp_clean
+}
+
+# kill -9 of paddock: the sandbox dies with it, the next run sweeps the
+# placeholders it had made; two concurrent runs don't remove each other's.
+t_kill9_sweep() {
+    sp_setup
+    "$RUNTIME" --root "$STATE_ROOT" sandbox -- sleep 60 &
+    local pid=$!
+    track_pid "$pid"
+    wait_file "$WS/.claude" || fail "no placeholder while running"
+    kill -9 "$pid"
+    wait "$pid" 2>/dev/null
+    [ -d "$WS/.claude" ] || fail "placeholder gone without a sweep (test can't see the sweep)"
+    sb -- test -d .claude
+    assert_ok "placeholder present during the next run"
+    [ ! -e "$WS/.claude" ] || fail "placeholder not swept after kill -9"
+    # concurrent: A holds .codex, B starts, A ends: B's .codex stays a wall
+    "$RUNTIME" --root "$STATE_ROOT" sandbox -- sleep 3 &
+    local a=$!
+    track_pid "$a"
+    wait_file "$WS/.codex" || fail "no placeholder for A"
+    sb -- sh -c 'sleep 5; mkdir .codex/x 2>/dev/null && echo made || echo ro'
+    wait "$a"
+    assert_eq "$OUT" ro "B's protected path after A ended"
+    rt delete --force "$(rt list -q 2>/dev/null | head -n1)" >/dev/null 2>&1
+    sp_clean
+}
+
+# As the test user: commits work, hooks stay read-only, host sockets are
+# unreachable, placeholders go away.
+t_rootless() {
+    sp_setup
+    rootless_setup
+    chown "$TEST_USER:" "$WS"
+    as_user git init -q "$WS" || fail "git init as the user"
+    urtc sandbox -- sh -c 'echo a > a && git add a && git commit -q -m a && echo ok'
+    assert_ok
+    assert_eq "$OUT" ok "commit as the test user"
+    urtc sandbox -- sh -c 'echo x > .git/hooks/pre-commit'
+    assert_ne "$RC" 0 "hook as the test user"
+    urtc sandbox -- sh -c 'mkdir .codex 2>/dev/null && echo made || echo ro'
+    assert_eq "$OUT" ro "placeholder as the test user"
+    [ ! -e "$WS/.codex" ] || fail "user placeholder left"
+    urtc sandbox -- sh -c 'cat /proc/self/uid_map | wc -l'
+    assert_eq "$OUT" 2 "own uid and the subuid range mapped"
+    local home
+    home=$(getent passwd "$TEST_USER" | cut -d: -f6)
+    [ -z "$(ls -A "$home/.local/state/paddock/placeholders" 2>/dev/null)" ] || fail "user journal left"
+    no_leaks "$WS"
+}
+
+run_case protect_git_commit t_git_commit
+run_case protect_git_init t_git_init
+run_case protect_rename_away t_rename_away
+run_case protect_placeholders t_placeholders
+run_case protect_commondir_gitdir t_commondir_gitdir
+run_case protect_include t_include
+run_case protect_links t_links
+run_case protect_unix_sockets t_unix_sockets
+run_case protect_landlock_tcp t_landlock_tcp
+run_case protect_agent_bundle_landlock t_agent_bundle_landlock
+run_case protect_root_contained t_root_contained
+run_case protect_kill9_sweep t_kill9_sweep
+run_case protect_rootless t_rootless
+finish
