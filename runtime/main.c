@@ -17,6 +17,7 @@ static const struct pd_command commands[] = {
     {"start", pd_cmd_start, "start the user process of a created container"},
     {"run", pd_cmd_run, "create and start a container, and wait for it"},
     {"sandbox", pd_cmd_sandbox, "run one command contained on the host root (agent sandbox)"},
+    {"status", pd_cmd_status, "say which protection layers a sandbox or container gets"},
     {"exec", pd_cmd_exec, "run a new process inside a running container"},
     {"state", pd_cmd_state, "print the state of a container as JSON"},
     {"kill", pd_cmd_kill, "send a signal to the container's init (or all its processes)"},
