@@ -18,6 +18,8 @@ static const struct pd_command commands[] = {
     {"run", pd_cmd_run, "create and start a container, and wait for it"},
     {"sandbox", pd_cmd_sandbox, "run one command contained on the host root (agent sandbox)"},
     {"status", pd_cmd_status, "say which protection layers a sandbox or container gets"},
+    {"check", pd_cmd_check, "probe from inside a sandbox that its walls hold"},
+    {"__probe", pd_cmd_probe, "internal: the probes `check` runs inside the sandbox"},
     {"exec", pd_cmd_exec, "run a new process inside a running container"},
     {"state", pd_cmd_state, "print the state of a container as JSON"},
     {"kill", pd_cmd_kill, "send a signal to the container's init (or all its processes)"},
@@ -41,7 +43,8 @@ static void usage(FILE *f)
             "paddock is an OCI container runtime for containing AI coding agents.\n\n"
             "Commands:\n");
     for (size_t i = 0; i < PD_ARRAY_SIZE(commands); i++)
-        fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+        if (commands[i].name[0] != '_') /* internal commands */
+            fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
     fprintf(f,
             "\nGlobal options:\n"
             "  --root DIR               state directory (default /run/paddock as root,\n"
