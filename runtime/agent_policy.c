@@ -219,9 +219,8 @@ static int parse_count(const struct ap *c, const char *key, const char *val, con
     return 0;
 }
 
-static int parse_memory(const struct ap *c, const char *key, const char *val)
+bool pd_parse_size(const char *val, uint64_t *out)
 {
-    static const char what[] = "a positive number of bytes, optionally with a k, m or g suffix";
     _cleanup_free_ char *num = pd_xstrdup(val);
     size_t len = strlen(num);
     unsigned shift = 0;
@@ -235,13 +234,12 @@ static int parse_memory(const struct ap *c, const char *key, const char *val)
     unsigned long long x = 0;
     if (!isdigit((unsigned char)num[0]) || !pd_parse_u64(num, &x) || x == 0 ||
         (shift > 0 && x > (UINT64_MAX >> shift)))
-        return key_fail(c, key, "invalid value \"%s\" (expected %s)", val, what);
-    c->p->memory = (uint64_t)x << shift;
-    c->p->has_memory = true;
-    return 0;
+        return false;
+    *out = (uint64_t)x << shift;
+    return true;
 }
 
-static int parse_cpus(const struct ap *c, const char *key, const char *val)
+bool pd_parse_cpus_milli(const char *val, uint64_t *out)
 {
     uint64_t whole = 0, frac = 0;
     const char *q = val;
@@ -257,9 +255,23 @@ static int parse_cpus(const struct ap *c, const char *key, const char *val)
     for (int i = nf; i < 3; i++)
         frac *= 10;
     if (nd == 0 || *q != '\0' || whole * 1000 + frac == 0)
-        return key_fail(c, key, "invalid value \"%s\" (expected a positive decimal number of "
-                        "CPUs with at most 3 decimals, e.g. 1.5)", val);
-    c->p->cpus_milli = whole * 1000 + frac;
+        return false;
+    *out = whole * 1000 + frac;
+    return true;
+}
+
+static int parse_memory(const struct ap *c, const char *key, const char *val)
+{
+    if (!pd_parse_size(val, &c->p->memory))
+        return key_fail(c, key, "invalid value \"%s\" (expected %s)", val, PD_SIZE_EXPECTED);
+    c->p->has_memory = true;
+    return 0;
+}
+
+static int parse_cpus(const struct ap *c, const char *key, const char *val)
+{
+    if (!pd_parse_cpus_milli(val, &c->p->cpus_milli))
+        return key_fail(c, key, "invalid value \"%s\" (expected %s)", val, PD_CPUS_EXPECTED);
     c->p->has_cpus = true;
     return 0;
 }

@@ -77,6 +77,13 @@ const char *pd_fallback_name(enum pd_fallback f);
 bool pd_sandbox_mode_from_name(const char *s, enum pd_sandbox_mode *out);
 /* The default network mode of a sandbox mode. */
 enum pd_network_mode pd_sandbox_default_network(enum pd_sandbox_mode m);
+/* "512m", "2g", "1048576": a positive number of bytes, optional suffix k, m
+ * or g (powers of 1024, either case); false when invalid or out of range. */
+bool pd_parse_size(const char *s, uint64_t *out);
+#define PD_SIZE_EXPECTED "a positive number of bytes, optionally with a k, m or g suffix"
+/* "1.5" -> 1500: a positive decimal number of CPUs, at most 3 decimals. */
+bool pd_parse_cpus_milli(const char *s, uint64_t *out);
+#define PD_CPUS_EXPECTED "a positive decimal number of CPUs with at most 3 decimals, e.g. 1.5"
 /* The default protected paths (NULL-terminated, relative to each writable root). */
 extern const char *const pd_agent_default_protected[];
 
