@@ -234,6 +234,7 @@ static int spawn(const struct pd_create_opts *o, const struct pd_plan *plan, str
         .start_fd = start_fd, .console_fd = console_fd, .state_dir_fd = out->dir.fd,
         .console_to_runtime = plan->cfg->process.terminal && console_fd < 0,
         .preserve_fds = o->preserve_fds + lfds, .listen_fds = lfds,
+        .foreground = o->foreground, .init_reaper = o->init_reaper,
     };
     pid_t c1 = fork();
     if (c1 < 0) {

@@ -18,7 +18,9 @@
  *   C2  createContainer hooks; pivot_root; sysctl, masked/readonly paths;
  *       terminal; finds the executable; builds the seccomp filter; READY
  *   R   state "created", pid file; COMMIT; C2 drops its parent-death
- *       signal; R exits (create) or starts it (run)
+ *       signal (kept when R stays attached: `run` in the foreground and
+ *       `sandbox`, so that R's death takes the container down); R exits
+ *       (create) or starts it (run)
  *   C2  blocks in accept() on start.sock.  `start` connects; C2 runs the
  *       startContainer hooks, says EXEC, and execs.  The CLOEXEC connection
  *       then closes, so `start` knows the exec happened (poststart next),
@@ -49,6 +51,7 @@ struct pd_create_opts {
     bool no_cgroup;      /* --cgroup-manager disabled */
     bool sandbox_root;   /* `paddock sandbox` only: the rootfs may be the host's "/", and with
                             root.readonly every submount is read-only too (pd_plan.rootfs_clone) */
+    bool init_reaper;    /* `sandbox` with a terminal: see pd_init_args.init_reaper */
 };
 
 struct pd_created {
@@ -74,6 +77,18 @@ int pd_container_delete(struct pd_container_dir *d, struct pd_state *st,
 /* `run` without --detach (and `sandbox`): start, wait forwarding signals
  * (the lock released meanwhile), then delete; *exit_code as `run` returns it. */
 int pd_container_run_attached(struct pd_created *c, int *exit_code, pd_error **err);
+/* The same, with what `sandbox` adds: a timeout (the init is SIGKILLed when
+ * it expires; timed_out says so) and a call once the process has exec'd. */
+struct pd_attach_opts {
+    unsigned long long timeout;  /* seconds from the exec; 0: none */
+    void (*started)(void *arg, const struct pd_created *c);
+    void *arg;
+    /* out */
+    bool timed_out;
+    int wait_status;             /* the init's wait status, when it was reaped */
+};
+int pd_container_run_attached_with(struct pd_created *c, struct pd_attach_opts *ao, int *exit_code,
+                                   pd_error **err);
 /* The config copy in the state directory. */
 int pd_container_config(const struct pd_container_dir *d, const struct pd_state *st,
                         struct pd_config **cfg, pd_error **err);
@@ -98,6 +113,12 @@ struct pd_init_args {
     bool console_to_runtime;
     int preserve_fds;
     int listen_fds;      /* socket-activation fds, the first of preserve_fds */
+    bool foreground;     /* `run`/`sandbox` attached: keep PR_SET_PDEATHSIG after COMMIT, so
+                            that the runtime's death (kill -9) takes the container down */
+    bool init_reaper;    /* pid 1 stays a minimal init (reaps, forwards signals) and the
+                            process runs as its child: the kernel ignores default-action
+                            signals to a PID namespace's init, so Ctrl-C on a terminal
+                            would not reach a process that is pid 1 itself */
 };
 _Noreturn void pd_init_stage1(const struct pd_init_args *a);
 #endif

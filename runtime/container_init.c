@@ -15,6 +15,7 @@
 
 #include "console.h"
 #include "hooks.h"
+#include "init_reaper.h"
 #include "log.h"
 #include "namespaces.h"
 #include "process.h"
@@ -150,6 +151,8 @@ static _Noreturn void init_wait_and_exec(const struct pd_init_args *a, pid_t hos
         die(conn, err);
     if (pd_sync_send(conn, PD_SYNC_READY, 0, NULL, -1, &err) < 0)
         _exit(1);
+    if (a->init_reaper && pd_init_reaper_split(conn, &err) < 0)
+        die(conn, err);
     pd_reset_signals();
     struct pd_exec_opts eo = {.preserve_fds = a->preserve_fds, .seccomp_ctx = sc,
                               .listen_fds = a->listen_fds,
@@ -177,8 +180,14 @@ static _Noreturn void init_stage2(const struct pd_init_args *a)
     if (pd_sync_send(a->sync_fd, PD_SYNC_READY, 0, NULL, -1, &err) < 0 ||
         pd_sync_expect(a->sync_fd, PD_SYNC_COMMIT, &m, NULL, &err) < 0)
         die(a->sync_fd, err);
-    /* From here on the container outlives the runtime. */
-    if (prctl(PR_SET_PDEATHSIG, 0) < 0 ||
+    /* From here on a created container outlives the runtime.  An attached
+     * one (`run` in the foreground, `sandbox`) keeps the parent-death
+     * signal: a runtime killed with SIGKILL takes it down (all of it, as
+     * this is pid 1 of its PID namespace).  The parent is the runtime's
+     * only thread (CLONE_PARENT), so no other thread's exit triggers it.
+     * The kernel clears it again when the euid or egid changes (process.user
+     * other than the init's, see commit_creds). */
+    if ((!a->foreground && prctl(PR_SET_PDEATHSIG, 0) < 0) ||
         pd_sync_send(a->sync_fd, PD_SYNC_COMMITTED, 0, NULL, -1, &err) < 0)
         die(a->sync_fd, err);
     close(a->sync_fd);

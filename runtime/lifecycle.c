@@ -162,15 +162,21 @@ int pd_container_delete(struct pd_container_dir *d, struct pd_state *st,
     return pd_state_dir_remove(d, err);
 }
 
-int pd_container_run_attached(struct pd_created *c, int *exit_code, pd_error **err)
+int pd_container_run_attached_with(struct pd_created *c, struct pd_attach_opts *ao, int *exit_code,
+                                   pd_error **err)
 {
     if (pd_container_start(&c->dir, c->state, c->cfg, err) < 0) {
         pd_container_delete(&c->dir, c->state, c->cfg, true, NULL);
         return -1;
     }
+    if (ao->started != NULL)
+        ao->started(ao->arg, c);
     /* Let kill, state and delete work on the container while it runs. */
     flock(c->dir.fd, LOCK_UN);
-    int r = pd_supervise(c->pid, c->console_master, exit_code, err);
+    struct pd_supervise_opts so = {.master = c->console_master, .timeout = ao->timeout};
+    int r = pd_supervise_with(c->pid, &so, exit_code, err);
+    ao->timed_out = so.timed_out;
+    ao->wait_status = so.wait_status;
     flock(c->dir.fd, LOCK_EX);
     if (r < 0) {
         pd_container_delete(&c->dir, c->state, c->cfg, true, NULL);
@@ -181,4 +187,10 @@ int pd_container_run_attached(struct pd_created *c, int *exit_code, pd_error **e
         pd_container_delete(&c->dir, c->state, c->cfg, true, err) < 0)
         return -1;
     return 0;
+}
+
+int pd_container_run_attached(struct pd_created *c, int *exit_code, pd_error **err)
+{
+    struct pd_attach_opts ao = {0};
+    return pd_container_run_attached_with(c, &ao, exit_code, err);
 }

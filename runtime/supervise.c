@@ -4,10 +4,13 @@
 #include <errno.h>
 #include <poll.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/signalfd.h>
+#include <sys/timerfd.h>
 #include <sys/wait.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "console.h"
@@ -83,14 +86,43 @@ static bool on_signal(int sfd, pid_t pid, struct relay *r, int *status)
     return false;
 }
 
-int pd_supervise(pid_t pid, int master, int *exit_code, pd_error **err)
+/* The timeout: a timerfd polled with the signalfd; -1 without one. */
+static int timer_open(unsigned long long seconds, pd_error **err)
+{
+    if (seconds == 0)
+        return -1;
+    _cleanup_close_ int fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
+    if (fd < 0)
+        return pd_fail_errno(err, "timerfd_create");
+    struct itimerspec its = {.it_value = {.tv_sec = (time_t)seconds}};
+    if (timerfd_settime(fd, 0, &its, NULL) < 0)
+        return pd_fail_errno(err, "timerfd_settime (%llu s)", seconds);
+    return pd_steal_fd(&fd);
+}
+
+/* The timer expired: SIGKILL the init (our unreaped child, so its pid
+ * can't have been reused).  Returns false while it has not expired. */
+static bool on_timer(int tfd, pid_t pid)
+{
+    uint64_t n;
+    if (read(tfd, &n, sizeof(n)) != (ssize_t)sizeof(n))
+        return false;
+    kill(pid, SIGKILL);
+    return true;
+}
+
+int pd_supervise_with(pid_t pid, struct pd_supervise_opts *so, int *exit_code, pd_error **err)
 {
     sigset_t set;
     pd_supervise_signals(&set);
     _cleanup_close_ int sfd = signalfd(-1, &set, SFD_CLOEXEC);
     if (sfd < 0)
         return pd_fail_errno(err, "signalfd");
-    struct relay r = {.master = master};
+    _cleanup_close_ int tfd = timer_open(so->timeout, err);
+    if (so->timeout > 0 && tfd < 0)
+        return -1;
+    so->timed_out = false;
+    struct relay r = {.master = so->master};
     relay_start(&r);
     int status = 0;
     bool done = false;
@@ -98,9 +130,10 @@ int pd_supervise(pid_t pid, int master, int *exit_code, pd_error **err)
     if (waitpid(pid, &status, WNOHANG) == pid)
         done = true;
     while (!done) {
-        struct pollfd p[3] = {{sfd, POLLIN, 0}, {r.master, POLLIN, 0},
-                              {r.stdin_open ? STDIN_FILENO : -1, POLLIN, 0}};
-        if (poll(p, 3, -1) < 0) {
+        struct pollfd p[4] = {{sfd, POLLIN, 0}, {r.master, POLLIN, 0},
+                              {r.stdin_open ? STDIN_FILENO : -1, POLLIN, 0},
+                              {so->timed_out ? -1 : tfd, POLLIN, 0}};
+        if (poll(p, 4, -1) < 0) {
             if (errno == EINTR)
                 continue;
             relay_stop(&r);
@@ -110,8 +143,10 @@ int pd_supervise(pid_t pid, int master, int *exit_code, pd_error **err)
             done = on_signal(sfd, pid, &r, &status);
         if (r.master >= 0 && (p[1].revents & (POLLIN | POLLHUP)) && !pump(r.master, STDOUT_FILENO))
             r.master = -1;
-        if (r.stdin_open && (p[2].revents & (POLLIN | POLLHUP)) && !pump(STDIN_FILENO, master))
+        if (r.stdin_open && (p[2].revents & (POLLIN | POLLHUP)) && !pump(STDIN_FILENO, so->master))
             r.stdin_open = false;
+        if (!so->timed_out && (p[3].revents & POLLIN))
+            so->timed_out = on_timer(tfd, pid);
     }
     /* Drain what the terminal still holds. */
     while (r.master >= 0) {
@@ -120,6 +155,13 @@ int pd_supervise(pid_t pid, int master, int *exit_code, pd_error **err)
             break;
     }
     relay_stop(&r);
+    so->wait_status = status;
     *exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
     return 0;
+}
+
+int pd_supervise(pid_t pid, int master, int *exit_code, pd_error **err)
+{
+    struct pd_supervise_opts so = {.master = master};
+    return pd_supervise_with(pid, &so, exit_code, err);
 }

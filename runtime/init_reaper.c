@@ -1,0 +1,88 @@
+/* paddock: the minimal init of pid 1 (see init_reaper.h). */
+#define _GNU_SOURCE
+#include "init_reaper.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "caps.h"
+#include "util.h"
+
+/* Nothing left to abuse: no capability (bounding set included), no way to
+ * gain one, no fd.  Failing that, the sandbox ends (fail closed). */
+static void drop_everything(pid_t child)
+{
+    struct pd_caps none = {0};
+    pd_error *e = NULL;
+    if (pd_caps_drop_bounding(&none, &e) < 0 || pd_caps_apply(&none, &e) < 0 ||
+        prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
+        pd_error_free(e);
+        kill(child, SIGKILL);
+        _exit(125);
+    }
+    if (syscall(SYS_close_range, 0U, ~0U, 0U) < 0) {
+        for (int fd = getdtablesize() - 1; fd >= 0; fd--)
+            close(fd);
+    }
+}
+
+/* Reap what ended; true (and *code) when the process itself did. */
+static bool reap(pid_t child, int *code)
+{
+    int st;
+    pid_t w;
+    while ((w = waitpid(-1, &st, WNOHANG | WUNTRACED)) > 0) {
+        if (w != child)
+            continue;
+        if (WIFSTOPPED(st)) {
+            kill(child, SIGCONT);
+        } else if (WIFEXITED(st) || WIFSIGNALED(st)) {
+            *code = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+            return true;
+        }
+    }
+    return false;
+}
+
+static _Noreturn void reaper(pid_t child, const sigset_t *all)
+{
+    drop_everything(child);
+    for (;;) {
+        siginfo_t si;
+        int sig = sigwaitinfo(all, &si);
+        if (sig < 0)
+            continue; /* EINTR: nothing else can fail with a valid set */
+        int code;
+        if (sig == SIGCHLD) {
+            if (reap(child, &code))
+                _exit(code);
+        } else if (si.si_code != SI_KERNEL) {
+            kill(child, sig);
+        }
+    }
+}
+
+int pd_init_reaper_split(int conn, pd_error **err)
+{
+    sigset_t all, old;
+    sigfillset(&all);
+    /* From here on, signals sent to pid 1 wait in its queue for sigwaitinfo. */
+    if (sigprocmask(SIG_SETMASK, &all, &old) < 0)
+        return pd_fail_errno(err, "init reaper: block signals");
+    pid_t child = fork();
+    if (child < 0) {
+        int e = errno;
+        sigprocmask(SIG_SETMASK, &old, NULL);
+        errno = e;
+        return pd_fail_errno(err, "init reaper: fork the process");
+    }
+    if (child == 0)
+        return 0;
+    close(conn);
+    reaper(child, &all);
+}

@@ -1,0 +1,29 @@
+/* paddock: a minimal init for pid 1 of a container (`sandbox` with a
+ * terminal).
+ *
+ * The kernel ignores every signal whose action is the default one when it
+ * is sent to the init of a PID namespace (only SIGKILL and SIGSTOP from an
+ * ancestor namespace get through).  A process that is pid 1 itself, say
+ * `sleep`, therefore survives the SIGINT of Ctrl-C on its terminal.  With
+ * init_reaper the container's init forks once more: the child goes on to
+ * exec the process (pid 2, in the init's session and foreground process
+ * group, so the terminal's signals reach it), and pid 1 stays behind as a
+ * reaper that
+ *   - drops every capability and sets no_new_privs, and closes every fd;
+ *   - reaps every child, and when the process ends exits with its status
+ *     (128+N when it was killed by signal N), which ends the namespace;
+ *   - forwards the signals sent to it from outside (the runtime's forwarding,
+ *     `paddock kill`) to the process; signals of the terminal (SI_KERNEL)
+ *     are not forwarded: the process got them directly;
+ *   - resumes the process when a terminal stop (Ctrl-Z) stops it: there is
+ *     no shell outside the sandbox to resume it, and a stopped sandbox
+ *     would hang its caller. */
+#ifndef PADDOCK_INIT_REAPER_H
+#define PADDOCK_INIT_REAPER_H
+#include "error.h"
+
+/* Fork.  Returns 0 in the child, which goes on to exec; the parent becomes
+ * the reaper and never returns (conn, the `start` connection, is closed in
+ * it).  -1 with err when fork fails. */
+int pd_init_reaper_split(int conn, pd_error **err);
+#endif
