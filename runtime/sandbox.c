@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "sandbox.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -9,21 +10,23 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "sandbox_audit.h"
 #include "container.h"
+#include "json.h"
 #include "log.h"
-#include "supervise.h"
+#include "sandbox_audit.h"
+#include "sandbox_limits.h"
 #include "sandbox_protect.h"
+#include "supervise.h"
 #include "util.h"
 
 extern char **environ;
-
-/* ---- run ---- */
 
 /* $XDG_RUNTIME_DIR/paddock-sandbox (root: /run/paddock-sandbox). */
 static char *bundle_base(void)
@@ -61,7 +64,247 @@ static int fail_code(pd_error *err)
     return code == PD_EXIT_CANNOT_EXEC || code == PD_EXIT_NOT_FOUND ? code : PD_EXIT_RUNTIME;
 }
 
-int pd_sandbox_run(const struct pd_sandbox_opts *o)
+/* ---- stale sandboxes ----
+ * A sandbox's id is "sandbox-<pid of its paddock>-<random>".  When that
+ * paddock was killed (kill -9), its state directory (and, if the kill came
+ * during create, its temporary bundle) stays behind; the next sandbox run
+ * removes those whose owner is dead, as `delete --force` would (the cgroup
+ * too).  A live owner, or a pid reused since, keeps them: never too much. */
+
+static pid_t sandbox_owner(const char *name)
+{
+    int pid = 0, n = 0;
+    unsigned rnd;
+    if (sscanf(name, "sandbox-%d-%8x%n", &pid, &rnd, &n) != 2 || name[n] != '\0' ||
+        strlen(name) != (size_t)n || pid <= 0)
+        return 0;
+    return (pid_t)pid;
+}
+
+static bool owner_dead(pid_t pid)
+{
+    return pid != getpid() && kill(pid, 0) < 0 && errno == ESRCH;
+}
+
+static void remove_stale_state(const char *root, const char *id)
+{
+    _cleanup_error_ pd_error *e = NULL;
+    struct pd_container_dir d = {.fd = -1};
+    _cleanup_state_ struct pd_state *st = NULL;
+    if (pd_state_dir_open(root, id, &d, &e) < 0) {
+        pd_state_dir_close(&d);
+        /* killed before state.json was written: nothing but the directory */
+        _cleanup_free_ char *path = pd_xasprintf("%s/%s", root, id);
+        if (e->errnum == ENOENT && pd_rm_rf(path, NULL) == 0)
+            pd_debug("sandbox: removed the state of dead sandbox %s", id);
+        return;
+    }
+    if (pd_state_read(d.path, &st, &e) < 0) {
+        pd_error_free(e);
+        e = NULL;
+        if (pd_state_dir_remove(&d, &e) < 0)
+            pd_warn("sandbox: remove the state of dead sandbox %s: %s", id, e->msg);
+        return;
+    }
+    /* a sandbox has no hooks: no config is needed to delete it */
+    if (pd_container_delete(&d, st, NULL, true, &e) < 0) {
+        pd_warn("sandbox: remove dead sandbox %s: %s", id, e->msg);
+        pd_state_dir_close(&d);
+        return;
+    }
+    pd_debug("sandbox: removed the state of dead sandbox %s", id);
+}
+
+static void sweep_dir(const char *dir, const char *root)
+{
+    DIR *d = opendir(dir);
+    if (d == NULL)
+        return; /* nothing there yet */
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL) {
+        pid_t owner = sandbox_owner(de->d_name);
+        if (owner == 0 || !owner_dead(owner))
+            continue;
+        if (root != NULL) {
+            remove_stale_state(root, de->d_name);
+            continue;
+        }
+        _cleanup_free_ char *path = pd_xasprintf("%s/%s", dir, de->d_name);
+        _cleanup_error_ pd_error *e = NULL;
+        if (pd_rm_rf(path, &e) < 0)
+            pd_warn("sandbox: remove the bundle of dead sandbox %s: %s", de->d_name, e->msg);
+    }
+    closedir(d);
+}
+
+/* State directories in the state root, temporary bundles in base. */
+static void sweep_stale(const char *root, const char *base)
+{
+    _cleanup_free_ char *def = root == NULL ? pd_state_default_root() : NULL;
+    sweep_dir(root != NULL ? root : def, root != NULL ? root : def);
+    sweep_dir(base, NULL);
+}
+
+/* ---- --json-status-fd ----
+ * One JSON object per line, each with one write(2):
+ *   {"event":"start","time":T,"id":ID,"pid":HOSTPID,"terminal":B,
+ *    "limits":{"memory":{"value":BYTES,"enforced_by":HOW},...}}
+ *   {"event":"exit","time":T,"id":ID,"status":N,"signal":N|null,
+ *    "timed_out":B,"duration_ms":N}
+ * A reader that went away costs a warning, not the run (SIGPIPE blocked). */
+
+struct status {
+    int fd;               /* -1: none (or a write failed) */
+    const char *id;
+    const struct pd_sandbox_opts *o;
+    int64_t t0;
+    bool timed_out;
+    int wait_status;      /* the init's; 0 (not signalled) when it was never reaped */
+};
+
+static void status_write(struct status *s, pd_jgen *g)
+{
+    pd_jgen_map_close(g);
+    size_t len = 0;
+    _cleanup_free_ char *doc = pd_jgen_finish(g, &len);
+    _cleanup_free_ char *line = pd_xasprintf("%s\n", doc);
+    sigset_t pipe_set, old;
+    sigemptyset(&pipe_set);
+    sigaddset(&pipe_set, SIGPIPE);
+    sigprocmask(SIG_BLOCK, &pipe_set, &old);
+    int r = pd_write_all(s->fd, line, len + 1), e = errno;
+    if (r < 0 && e == EPIPE) /* consume the SIGPIPE we caused */
+        sigtimedwait(&pipe_set, NULL, &(struct timespec){0, 0});
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    if (r < 0) {
+        pd_warn("sandbox: --json-status-fd %d: %s (no more status lines)", s->fd, strerror(e));
+        s->fd = -1;
+    }
+}
+
+static pd_jgen *status_open(const struct status *s, const char *event)
+{
+    char ts[64];
+    pd_time_rfc3339(ts, sizeof(ts));
+    pd_jgen *g = pd_jgen_new(false);
+    pd_jgen_map_open(g);
+    pd_jgen_kv_string(g, "event", event);
+    pd_jgen_kv_string(g, "time", ts);
+    pd_jgen_kv_string(g, "id", s->id);
+    return g;
+}
+
+static void status_limit(pd_jgen *g, const struct pd_sandbox_opts *o, const char *name,
+                         const char *value_key, uint64_t value)
+{
+    const char *how = pd_sandbox_enforced_by(o, name);
+    if (how == NULL)
+        return;
+    pd_jgen_key(g, name);
+    pd_jgen_map_open(g);
+    pd_jgen_key(g, value_key);
+    pd_jgen_uint(g, value);
+    pd_jgen_kv_string(g, "enforced_by", how);
+    pd_jgen_map_close(g);
+}
+
+/* pd_attach_opts.started: the command has exec'd. */
+static void status_start(void *arg, const struct pd_created *c)
+{
+    struct status *s = arg;
+    if (s->fd < 0)
+        return;
+    const struct pd_sandbox_opts *o = s->o;
+    pd_jgen *g = status_open(s, "start");
+    pd_jgen_kv_int(g, "pid", c->pid);
+    pd_jgen_kv_bool(g, "terminal", o->terminal);
+    pd_jgen_key(g, "limits");
+    pd_jgen_map_open(g);
+    status_limit(g, o, "memory", "value", o->memory);
+    status_limit(g, o, "pids", "value", o->pids);
+    status_limit(g, o, "cpus", "value_milli", o->cpus_milli);
+    status_limit(g, o, "timeout", "value", o->timeout);
+    pd_jgen_map_close(g);
+    status_write(s, g);
+}
+
+static void status_exit(struct status *s, int code)
+{
+    if (s->fd < 0)
+        return;
+    pd_jgen *g = status_open(s, "exit");
+    pd_jgen_kv_int(g, "status", code);
+    pd_jgen_key(g, "signal");
+    if (WIFSIGNALED(s->wait_status))
+        pd_jgen_int(g, WTERMSIG(s->wait_status));
+    else
+        pd_jgen_null(g);
+    pd_jgen_kv_bool(g, "timed_out", s->timed_out);
+    pd_jgen_kv_int(g, "duration_ms", now_ms() - s->t0);
+    status_write(s, g);
+}
+
+/* ---- run ---- */
+
+/* stdin a terminal: the command gets its own pty, of the caller's size. */
+static void terminal_setup(struct pd_sandbox_opts *o)
+{
+    struct winsize ws;
+    o->terminal = isatty(STDIN_FILENO) == 1;
+    if (o->terminal && ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0) {
+        o->term_rows = ws.ws_row;
+        o->term_cols = ws.ws_col;
+    }
+}
+
+/* With --fallback auto, each degraded limit is an audit "fallback" event. */
+static void audit_fallbacks(struct pd_audit *audit, const char *id, const struct pd_sandbox_opts *o)
+{
+    static const char *const limits[] = {"memory", "pids", "cpus"};
+    for (size_t i = 0; i < PD_ARRAY_SIZE(limits); i++) {
+        const char *how = pd_sandbox_enforced_by(o, limits[i]);
+        if (how != NULL && strcmp(how, "cgroup") != 0) {
+            _cleanup_free_ char *reason = pd_xasprintf("no cgroup: enforced by %s", how);
+            pd_sandbox_audit_fallback(audit, id, limits[i], reason);
+        }
+    }
+}
+
+/* Create, start, supervise, delete; the exit status. */
+static int run_created(struct pd_sandbox_opts *o, const char *id, const char *bundle,
+                       const char *cwd, struct pd_protect *prot, struct pd_audit *audit,
+                       struct status *js)
+{
+    _cleanup_error_ pd_error *err = NULL;
+    struct pd_create_opts co = {.root = o->root, .rootless = o->rootless, .id = id,
+                                .bundle = bundle, .foreground = true,
+                                .systemd_cgroup = o->systemd_cgroup,
+                                .sandbox_root = true, .init_reaper = o->terminal,
+                                /* without limits no cgroup: the PID namespace already
+                                   takes every process down with the command */
+                                .no_cgroup = o->no_cgroup || !o->enforce.cgroup};
+    struct pd_created c;
+    int r = pd_container_create(&co, &c, &err);
+    /* the state directory has its own copy of the config now */
+    pd_rm_rf(bundle, NULL);
+    int code = PD_EXIT_RUNTIME;
+    if (r == 0) {
+        pd_sandbox_audit_start(audit, id, o, cwd, prot, NULL);
+        audit_fallbacks(audit, id, o);
+        struct pd_attach_opts ao = {.timeout = o->timeout, .started = status_start, .arg = js};
+        r = pd_container_run_attached_with(&c, &ao, &code, &err);
+        js->wait_status = ao.wait_status;
+        js->timed_out = ao.timed_out;
+        pd_created_release(&c);
+        if (ao.timed_out)
+            pd_log(PD_LOG_ERROR, "sandbox: timeout after %llu s, killed",
+                   (unsigned long long)o->timeout);
+    }
+    return r < 0 ? fail_code(err) : code;
+}
+
+/* Everything before the container: id, limits, config, bundle, audit log. */
+static int run(struct pd_sandbox_opts *o, struct status *js, char **idp)
 {
     _cleanup_error_ pd_error *err = NULL;
     char cwdbuf[PATH_MAX];
@@ -75,14 +318,18 @@ int pd_sandbox_run(const struct pd_sandbox_opts *o)
     uint32_t rnd = 0;
     if (getrandom(&rnd, sizeof(rnd), 0) != sizeof(rnd))
         rnd = (uint32_t)now_ms();
-    _cleanup_free_ char *id = pd_xasprintf("sandbox-%d-%08x", (int)getpid(), rnd);
+    const char *id = js->id = *idp = pd_xasprintf("sandbox-%d-%08x", (int)getpid(), rnd);
+    _cleanup_free_ char *base = bundle_base();
+    sweep_stale(o->root, base);
+    terminal_setup(o);
+    if (pd_sandbox_plan_limits(o, id, &err) < 0)
+        return fail_code(err);
     /* placeholders for protected paths are made now and removed when it ends */
     _cleanup_protect_ struct pd_protect *prot = NULL;
     _cleanup_free_ char *config =
         pd_sandbox_config_with(o, cwd, getuid(), getgid(), environ, id, &prot, &err);
     if (config == NULL)
         return fail_code(err);
-    _cleanup_free_ char *base = bundle_base();
     _cleanup_free_ char *bundle = pd_xasprintf("%s/%s", base, id);
     if (pd_mkdir_p(base, 0700, &err) < 0)
         return fail_code(err);
@@ -90,39 +337,34 @@ int pd_sandbox_run(const struct pd_sandbox_opts *o)
         pd_rm_rf(bundle, NULL);
         return fail_code(err);
     }
-
     /* always audited: --audit-log, or the default (audit.h) */
     struct pd_audit *audit = NULL;
     if (pd_audit_open(o->audit_log, &audit, &err) < 0) {
         pd_rm_rf(bundle, NULL);
         return fail_code(err);
     }
+    int code = run_created(o, id, bundle, cwd, prot, audit, js);
+    pd_sandbox_audit_exit(audit, id, code, now_ms() - js->t0);
+    pd_audit_close(audit);
+    return code;
+}
 
-    struct pd_create_opts co = {.root = o->root, .rootless = o->rootless, .id = id,
-                                .bundle = bundle, .foreground = true,
-                                .systemd_cgroup = o->systemd_cgroup,
-                                .sandbox_root = true,
-                                /* no resource limits yet, so no cgroup: the PID namespace
-                                   already takes every process down with the command */
-                                .no_cgroup = true};
+int pd_sandbox_run(const struct pd_sandbox_opts *opts)
+{
+    struct pd_sandbox_opts o = *opts;
+    struct status js = {.fd = o.json_status_fd, .id = NULL, .o = &o, .t0 = now_ms()};
+    /* the status fd is ours: never passed into the sandbox */
+    if (js.fd >= 0 && fcntl(js.fd, F_SETFD, FD_CLOEXEC) < 0) {
+        pd_log(PD_LOG_ERROR, "sandbox: --json-status-fd %d: %s", js.fd, strerror(errno));
+        return PD_EXIT_RUNTIME;
+    }
     sigset_t set, old;
     pd_supervise_signals(&set);
     sigprocmask(SIG_BLOCK, &set, &old);
-    int64_t t0 = now_ms();
-    struct pd_created c;
-    int r = pd_container_create(&co, &c, &err);
-    /* the state directory has its own copy of the config now */
-    pd_rm_rf(bundle, NULL);
-    int code = PD_EXIT_RUNTIME;
-    if (r == 0) {
-        pd_sandbox_audit_start(audit, id, o, cwd, prot, NULL);
-        r = pd_container_run_attached(&c, &code, &err);
-        pd_created_release(&c);
-    }
-    if (r < 0)
-        code = fail_code(err);
-    pd_sandbox_audit_exit(audit, id, code, now_ms() - t0);
-    pd_audit_close(audit);
+    _cleanup_free_ char *id = NULL;
+    int code = run(&o, &js, &id);
+    status_exit(&js, code);
+    pd_sandbox_enforce_free(&o);
     sigprocmask(SIG_SETMASK, &old, NULL);
     return code;
 }
