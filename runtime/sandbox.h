@@ -45,6 +45,17 @@ struct pd_sandbox_opts {
     uint64_t timeout;            /* wall-clock seconds, 0 = none */
     enum pd_fallback fallback;   /* --fallback auto|refuse */
     int json_status_fd;          /* -1: none */
+
+    /* decided by pd_sandbox_run (sandbox_limits.c) before the config is made */
+    struct pd_sandbox_enforce {
+        bool cgroup;             /* limits in linux.resources, at linux.cgroupsPath */
+        char *cgroups_path;      /* NULL: the default place */
+        bool swap;               /* memory.swap = memory too (the host has swap) */
+        bool rlimit_as;          /* --memory as RLIMIT_AS */
+        bool rlimit_nproc;       /* --pids as RLIMIT_NPROC */
+    } enforce;
+    bool terminal;               /* process.terminal: stdin is a terminal */
+    unsigned short term_rows, term_cols; /* its size (consoleSize); 0: unknown */
 };
 
 /* Is the sandbox's network "none" (its own network namespace with only lo)? */

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "json.h"
+#include "sandbox_limits.h"
 #include "sandbox_protect.h"
 #include "seccomp_profile.h"
 #include "util.h"
@@ -225,7 +226,7 @@ static char *gen_config(const struct pd_sandbox_opts *o, const char *cwd, uid_t 
 
     pd_jgen_key(g, "process");
     pd_jgen_map_open(g);
-    pd_jgen_kv_bool(g, "terminal", false);
+    pd_sandbox_gen_terminal(g, o);
     pd_jgen_key(g, "user");
     pd_jgen_map_open(g);
     pd_jgen_kv_int(g, "uid", uid);
@@ -249,6 +250,7 @@ static char *gen_config(const struct pd_sandbox_opts *o, const char *cwd, uid_t 
     pd_jgen_kv_strv(g, "permitted", none);
     pd_jgen_map_close(g);
     pd_jgen_kv_bool(g, "noNewPrivileges", true);
+    pd_sandbox_gen_rlimits(g, o);
     pd_jgen_map_close(g);
 
     pd_jgen_key(g, "root");
@@ -294,6 +296,7 @@ static char *gen_config(const struct pd_sandbox_opts *o, const char *cwd, uid_t 
     pd_jgen_kv_strv(g, "maskedPaths", masked_paths);
     pd_jgen_kv_strv(g, "readonlyPaths", readonly_paths);
     pd_jgen_kv_string(g, "seccomp", SECCOMP_PLACEHOLDER);
+    pd_sandbox_gen_resources(g, o);
     pd_jgen_map_close(g);
     gen_annotations(g, o, cwd, roots, prot);
     pd_jgen_map_close(g);
