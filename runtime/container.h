@@ -51,7 +51,7 @@ struct pd_create_opts {
     bool no_cgroup;      /* --cgroup-manager disabled */
     bool sandbox_root;   /* `paddock sandbox` only: the rootfs may be the host's "/", and with
                             root.readonly every submount is read-only too (pd_plan.rootfs_clone) */
-    bool init_reaper;    /* `sandbox` with a terminal: see pd_init_args.init_reaper */
+    bool init_reaper;    /* `sandbox`: see pd_init_args.init_reaper */
 };
 
 struct pd_created {

@@ -1,5 +1,4 @@
-/* paddock: a minimal init for pid 1 of a container (`sandbox` with a
- * terminal).
+/* paddock: a minimal init for pid 1 of a container (`sandbox`).
  *
  * The kernel ignores every signal whose action is the default one when it
  * is sent to the init of a PID namespace (only SIGKILL and SIGSTOP from an

@@ -279,7 +279,10 @@ static int run_created(struct pd_sandbox_opts *o, const char *id, const char *bu
     struct pd_create_opts co = {.root = o->root, .rootless = o->rootless, .id = id,
                                 .bundle = bundle, .foreground = true,
                                 .systemd_cgroup = o->systemd_cgroup,
-                                .sandbox_root = true, .init_reaper = o->terminal,
+                                .sandbox_root = true,
+                                /* always: a command as pid 1 would ignore the SIGTERM or
+                                   SIGINT paddock forwards (init_reaper.h) */
+                                .init_reaper = true,
                                 /* without limits no cgroup: the PID namespace already
                                    takes every process down with the command */
                                 .no_cgroup = o->no_cgroup || !o->enforce.cgroup};

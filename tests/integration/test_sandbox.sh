@@ -36,6 +36,26 @@ t_true() {
     sb_no_leaks
 }
 
+# SIGTERM to paddock ends a command that has no handler for it (the
+# command is not pid 1, which would ignore it).
+t_sigterm() {
+    sb_setup
+    "$RUNTIME" --root "$STATE_ROOT" sandbox -- sleep 100 &
+    local pid=$! i
+    track_pid "$pid"
+    for ((i = 0; i < 50; i++)); do
+        pgrep -P "$pid" >/dev/null && break
+        sleep 0.1
+    done
+    sleep 0.3
+    kill -TERM "$pid"
+    local rc=0
+    timeout 10 tail --pid="$pid" -f /dev/null || fail "sandbox still running 10 s after SIGTERM"
+    wait "$pid" || rc=$?
+    assert_eq "$rc" 143 "status after SIGTERM"
+    sb_no_leaks
+}
+
 t_exit_codes() {
     sb_setup
     sb -- sh -c 'exit 7'
@@ -132,8 +152,8 @@ t_network_pid() {
     local pid n
     pid=$(printf '%s\n' "$OUT" | head -n1)
     n=$(printf '%s\n' "$OUT" | tail -n1)
-    assert_eq "$pid" 1 "pid of the command"
-    [ "$n" -le 3 ] || fail "the command sees $n pids"
+    assert_eq "$pid" 2 "pid of the command (pid 1 is paddock's minimal init)"
+    [ "$n" -le 4 ] || fail "the command sees $n pids"
     if [ "$(tail -n +3 /proc/net/dev | wc -l)" -gt 1 ]; then
         sb --network host -- sh -c 'tail -n +3 /proc/net/dev | wc -l'
         assert_ok
@@ -171,7 +191,7 @@ t_danger_full_access() {
     sb --sandbox danger-full-access -- sh -c "echo x > $f; echo \$\$; grep -E '^(CapEff|Seccomp):' /proc/self/status | tr -d '\t'"
     assert_ok
     assert_eq "$(cat "$f" 2>/dev/null)" x "host file written"
-    assert_eq "$OUT" "1
+    assert_eq "$OUT" "2
 CapEff:0000000000000000
 Seccomp:2" "pid, capabilities, seccomp"
     sb_no_leaks
@@ -202,12 +222,13 @@ $WS" "identity, env, cwd"
     urtc sandbox -- sh -c 'tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d " "; echo $$'
     assert_ok
     assert_eq "$OUT" "lo
-1" "network and pid namespaces"
+2" "network and pid namespaces"
     assert_eq "$(as_user ls -A "$ub" 2>/dev/null | sort)" "$before" "temporary bundles left"
     sb_no_leaks
 }
 
 run_case sandbox_true t_true
+run_case sandbox_sigterm t_sigterm
 run_case sandbox_exit_codes t_exit_codes
 run_case sandbox_read_only t_read_only
 run_case sandbox_workspace_write t_workspace_write

@@ -120,9 +120,10 @@ t_pids_root() {
     assert_eq "$OUT" "forked 30" "30 forks without a limit (control)"
     sb --pids 10 -- sh -c "$(cg_file pids pids.max); exec $PY forker.py 30"
     assert_ok
-    # 10 processes: python itself and 9 children; the 10th fork is refused
+    # 10 processes: paddock's init (pid 1), python and 8 children; the next
+    # fork is refused
     assert_eq "$OUT" "10
-forked 9 then EAGAIN" "pids.max, and forks past --pids 10"
+forked 8 then EAGAIN" "pids.max, and forks past --pids 10"
     sl_no_leaks
 }
 
@@ -164,7 +165,7 @@ t_json_status() {
     local st=$T/st.$BASHPID
     sb --json-status-fd 7 -- sh -c 'if [ -e /proc/$$/fd/7 ]; then echo fd7-leaked; fi; echo $$; exit 3' 7>"$st"
     assert_eq "$RC" 3 "exit status"
-    assert_eq "$OUT" 1 "output (the fd is not passed in; CMD is pid 1 without a terminal)"
+    assert_eq "$OUT" 2 "output (the fd is not passed in; CMD is pid 2, after paddock's init)"
     local s e
     s=$(json_line "$st" start)
     e=$(json_line "$st" exit)
@@ -254,7 +255,7 @@ address 67108864 67108864" "rlimits"
         "memory pids cpus " "audit fallback events"
     urtc sandbox --fallback auto --pids 10 -- "$PY" forker.py 30
     assert_ok
-    assert_eq "$OUT" "forked 9 then EAGAIN" "forks past --pids 10 (RLIMIT_NPROC)"
+    assert_eq "$OUT" "forked 8 then EAGAIN" "forks past --pids 10 (RLIMIT_NPROC; pid 1 is paddock's init)"
     urtc sandbox --fallback auto --timeout 1 -- sleep 100
     assert_eq "$RC" 137 "timeout as the test user"
     assert_contains "$ERR" "timeout after 1 s, killed"
