@@ -414,9 +414,9 @@ static void process_layers(const struct pd_report_input *in, const struct pd_hos
         set_layer(r, PD_LAYER_NNP, PD_LAYER_ACTIVE, NULL);
     set_layer(r, PD_LAYER_SETSID, PD_LAYER_ACTIVE, "its own session, no controlling terminal "
               "of the caller's");
-    if (obs && !o->session_leader)
-        set_layer(r, PD_LAYER_SETSID, PD_LAYER_DEGRADED, "pid %d is not a session leader",
-                  (int)o->pid);
+    if (obs && !o->own_session)
+        set_layer(r, PD_LAYER_SETSID, PD_LAYER_DEGRADED, "pid %d is in the session of the "
+                  "paddock that started it", (int)o->pid);
     if (!h->keyring)
         set_layer(r, PD_LAYER_KEYRING, PD_LAYER_ABSENT, "kernel: no keyctl(2)");
     else if (in->keyring_unknown)
@@ -603,6 +603,8 @@ int pd_sandbox_report_compute(const struct pd_report_input *in, const struct pd_
     r->network = pd_xstrdup(p != NULL ? pd_network_mode_name(p->network)
                             : net == NULL ? "host" : net->path ? "joined" : "namespace");
     r->landlock_abi = h->landlock_abi;
+    if (in->observed != NULL && in->observed->valid)
+        r->observed_pid = in->observed->pid, r->observed_init = in->observed->init_pid;
     r->fallback_lost = pd_xcalloc(1, sizeof(char *));
     r->refused = pd_xcalloc(1, sizeof(char *));
     r->n_uid_map = cfg->linux_.n_uid_mappings;

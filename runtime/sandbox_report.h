@@ -55,16 +55,19 @@ struct pd_host_facts {
     bool (*exists)(const char *path);
 };
 
-/* What a running container's process shows (pd_observe). */
+/* What a running container's process shows (pd_observe).  When the
+ * container's pid is paddock's own minimal init (a sandbox with a terminal)
+ * with one child, the child -- the command -- is what is observed. */
 struct pd_observed {
     bool valid;
-    pid_t pid;
+    pid_t pid;                   /* the process observed */
+    pid_t init_pid;              /* paddock's init above it, 0 when pid is the init */
     bool ns_known[PD_NS__COUNT]; /* /proc/PID/ns/X was readable */
     bool ns_own[PD_NS__COUNT];   /* ... and differs from the caller's */
     bool nnp;
     int seccomp;                 /* Seccomp: 0 off, 1 strict, 2 filter */
     uint64_t cap_eff, cap_bnd;
-    bool session_leader;         /* its session id is its pid */
+    bool own_session;            /* not in the session of the paddock that started it */
 };
 
 struct pd_report_input {
@@ -93,6 +96,7 @@ struct pd_sandbox_report {
     char *seccomp;                /* "agent-default", "custom", "none" */
     int landlock_abi;             /* the kernel's */
     int landlock_in_use;          /* the ABI the sandbox's landlock domain uses, 0: none */
+    pid_t observed_pid, observed_init; /* pd_observed's pid and init_pid, 0: not observed */
     uint32_t uid, gid;            /* process.user */
     struct pd_idmap *uid_map, *gid_map;
     size_t n_uid_map, n_gid_map;

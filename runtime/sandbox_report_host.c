@@ -181,42 +181,84 @@ static bool status_u64(const char *status, const char *key, int base, uint64_t *
     return true;
 }
 
+struct proc_info {
+    uint64_t nnp, seccomp, cap_eff, cap_bnd;
+    int ppid, session;
+    char comm[32];
+};
+
+static bool read_proc(pid_t pid, struct proc_info *p)
+{
+    char path[64];
+    memset(p, 0, sizeof(*p));
+    snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+    _cleanup_free_ char *status = NULL;
+    if (pid <= 0 || pd_read_file(path, 1 << 16, &status, NULL, NULL) < 0)
+        return false;
+    if (!status_u64(status, "NoNewPrivs:", 10, &p->nnp) ||
+        !status_u64(status, "Seccomp:", 10, &p->seccomp) ||
+        !status_u64(status, "CapEff:", 16, &p->cap_eff) ||
+        !status_u64(status, "CapBnd:", 16, &p->cap_bnd))
+        return false;
+    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+    _cleanup_free_ char *st = NULL;
+    if (pd_read_file(path, 4096, &st, NULL, NULL) < 0)
+        return false;
+    const char *open_ = strchr(st, '('), *close_ = strrchr(st, ')');
+    int pgrp = 0;
+    char state = 0;
+    if (open_ == NULL || close_ == NULL || close_ < open_ ||
+        sscanf(close_ + 1, " %c %d %d %d", &state, &p->ppid, &pgrp, &p->session) != 4)
+        return false;
+    snprintf(p->comm, sizeof(p->comm), "%.*s", (int)(close_ - open_ - 1), open_ + 1);
+    return true;
+}
+
+/* The one child of pid, 0 when it has none or several. */
+static pid_t only_child(pid_t pid)
+{
+    char path[64];
+    snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)pid, (int)pid);
+    _cleanup_free_ char *buf = NULL;
+    int child = 0, n = 0;
+    if (pd_read_file(path, 4096, &buf, NULL, NULL) < 0 || sscanf(buf, "%d %n", &child, &n) < 1)
+        return 0;
+    return buf[n] == '\0' ? (pid_t)child : 0;
+}
+
 void pd_observe(pid_t pid, struct pd_observed *o)
 {
     memset(o, 0, sizeof(*o));
     o->pid = pid;
-    char path[64];
-    snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-    _cleanup_free_ char *status = NULL;
-    if (pid <= 0 || pd_read_file(path, 1 << 16, &status, NULL, NULL) < 0)
+    struct proc_info init, p;
+    if (!read_proc(pid, &init))
         return;
-    uint64_t nnp = 0, sc = 0;
-    if (!status_u64(status, "NoNewPrivs:", 10, &nnp) || !status_u64(status, "Seccomp:", 10, &sc) ||
-        !status_u64(status, "CapEff:", 16, &o->cap_eff) ||
-        !status_u64(status, "CapBnd:", 16, &o->cap_bnd))
-        return;
-    o->nnp = nnp != 0;
-    o->seccomp = (int)sc;
+    p = init;
+    pid_t child = strcmp(init.comm, "paddock") == 0 ? only_child(pid) : 0;
+    if (child > 0 && read_proc(child, &p)) {
+        o->pid = child;
+        o->init_pid = pid;
+    } else {
+        p = init;
+    }
+    o->nnp = p.nnp != 0;
+    o->seccomp = (int)p.seccomp;
+    o->cap_eff = p.cap_eff;
+    o->cap_bnd = p.cap_bnd;
     for (int t = 0; t < PD_NS__COUNT; t++) {
         char a[64], b[64];
         struct stat sa, sb;
-        snprintf(a, sizeof(a), "/proc/%d/ns/%s", (int)pid, ns_files[t]);
+        snprintf(a, sizeof(a), "/proc/%d/ns/%s", (int)o->pid, ns_files[t]);
         snprintf(b, sizeof(b), "/proc/self/ns/%s", ns_files[t]);
         if (stat(a, &sa) == 0 && stat(b, &sb) == 0) {
             o->ns_known[t] = true;
             o->ns_own[t] = sa.st_ino != sb.st_ino || sa.st_dev != sb.st_dev;
         }
     }
-    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-    _cleanup_free_ char *stat_ = NULL;
-    if (pd_read_file(path, 4096, &stat_, NULL, NULL) < 0)
-        return;
-    const char *p = strrchr(stat_, ')');
-    int ppid = 0, pgrp = 0, session = 0;
-    char state = 0;
-    if (p == NULL || sscanf(p + 1, " %c %d %d %d", &state, &ppid, &pgrp, &session) != 4)
-        return;
-    o->session_leader = session == (int)pid;
+    /* The session of the paddock that started the init (its parent), or ours. */
+    struct proc_info parent;
+    int theirs = init.ppid > 1 && read_proc(init.ppid, &parent) ? parent.session : (int)getsid(0);
+    o->own_session = p.session != theirs;
     o->valid = true;
 }
 

@@ -107,6 +107,19 @@ void pd_sandbox_report_jgen(const struct pd_sandbox_report *r, struct pd_jgen *g
     pd_jgen_kv_int(g, "kernel_abi", r->landlock_abi);
     pd_jgen_kv_int(g, "abi_in_use", r->landlock_in_use);
     pd_jgen_map_close(g);
+    pd_jgen_key(g, "observed");
+    if (r->observed_pid > 0) {
+        pd_jgen_map_open(g);
+        pd_jgen_kv_int(g, "pid", r->observed_pid);
+        pd_jgen_key(g, "init_pid");
+        if (r->observed_init > 0)
+            pd_jgen_int(g, r->observed_init);
+        else
+            pd_jgen_null(g);
+        pd_jgen_map_close(g);
+    } else {
+        pd_jgen_null(g);
+    }
     pd_jgen_key(g, "user");
     pd_jgen_map_open(g);
     pd_jgen_kv_int(g, "uid", r->uid);

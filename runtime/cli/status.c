@@ -47,6 +47,7 @@ static const char help_tail[] =
     "  proc-masking          /proc/sys read-only, /proc/kcore etc. masked\n"
     "  limits                memory/pids/cpus by a cgroup (else rlimits), timeout\n\n"
     "JSON fields: source (\"flags\" or \"container\"), id, status, pid (containers),\n"
+    "observed {pid, init_pid} (the process read from /proc, null when not running),\n"
     "agent_policy (bool), mode (null without a policy), workspace, writable_roots,\n"
     "protected_paths, unprotected_paths, missing_protected_paths (arrays of paths),\n"
     "network (none|host|allow; for a plain container namespace|joined|host),\n"
@@ -127,6 +128,11 @@ static void print_text(const struct pd_sandbox_report *r, const char *title)
         printf("%-16s %zu protected paths are not there (not covered), e.g. %s\n", "not there",
                n, r->missing[0]);
     }
+    if (r->observed_pid > 0 && r->observed_init > 0)
+        printf("%-16s pid %d, the command (pid %d is paddock's init)\n", "observed",
+               (int)r->observed_pid, (int)r->observed_init);
+    else if (r->observed_pid > 0)
+        printf("%-16s pid %d\n", "observed", (int)r->observed_pid);
     printf("%-16s %s\n", "network", r->network);
     printf("%-16s %s\n", "seccomp", r->seccomp);
     printf("%-16s ABI %d in use (kernel: %d)\n", "landlock", r->landlock_in_use, r->landlock_abi);

@@ -147,8 +147,9 @@ t_status_errors() {
 # A running sandbox: its state, config and live process.
 t_status_running_sandbox() {
     s_setup
-    rt sandbox -- sleep 30 >"$T/sb.out" 2>&1 &
-    local sb=$!
+    printf '+ %s --root %s sandbox -- sleep 30 &\n' "$RUNTIME_NAME" "$STATE_ROOT" >>"$CASE_TRACE"
+    timeout -k 5 60 "$RUNTIME" --root "$STATE_ROOT" sandbox -- sleep 30 >"$T/sb.out" 2>&1 &
+    local sb=$! # timeout's pid: it passes SIGTERM on to paddock, which passes it in
     track_pid "$sb"
     local i id=
     for ((i = 0; i < 50; i++)); do
@@ -156,19 +157,26 @@ t_status_running_sandbox() {
         [ -n "$id" ] && [ "$(rt state "$id" 2>/dev/null | jq -r .status)" = running ] && break
         sleep 0.1
     done
-    [ -n "$id" ] || fail "no sandbox state in $STATE_ROOT"
+    [ -n "$id" ] || { kill -TERM "$sb"; fail "no sandbox state in $STATE_ROOT"; }
     rtc status "$id" --json
+    local cmd=
+    [ "$RC" = 0 ] && cmd=$(tr '\0' ' ' <"/proc/$(j .observed.pid)/cmdline" 2>/dev/null)
     kill -TERM "$sb"
     wait "$sb" 2>/dev/null
     assert_ok
     assert_eq "$(j '[.source, .id, .status, .agent_policy, .mode, .network] | @tsv')" \
         "container	$id	running	true	workspace-write	none" "source .. network"
     assert_match "$(j .pid)" '^[1-9][0-9]*$' "pid"
+    # the init, or the command below paddock's own minimal init
+    assert_eq "$(j '.observed.init_pid // .observed.pid')" "$(j .pid)" "observed: init_pid or pid"
+    assert_eq "$cmd" "sleep 30 " "the observed process"
+    track_pid "$(j .observed.pid)"
     local l
     for l in user-ns mount-ns pid-ns ipc-ns uts-ns network-ns capabilities no-new-privs seccomp setsid; do
         assert_eq "$(layer "$l")" active "$l of the running sandbox (from /proc)"
     done
     no_leaks
+    [ -z "$(ls -A "$STATE_ROOT" 2>/dev/null)" ] || fail "state left: $(ls -A "$STATE_ROOT")"
 }
 
 # A plain OCI container: no agent policy; the report says what its config does.

@@ -336,7 +336,7 @@ static void test_observed(void)
     struct pd_config *cfg = make_cfg(&parts);
     struct pd_host_facts h = good_host();
     struct pd_observed o = {.valid = true, .pid = 42, .nnp = true, .seccomp = 2,
-                            .session_leader = true};
+                            .own_session = true};
     for (int t = 0; t < PD_NS__COUNT; t++)
         o.ns_known[t] = o.ns_own[t] = true;
     struct pd_sandbox_report r;
@@ -349,7 +349,7 @@ static void test_observed(void)
     o.nnp = false;
     o.seccomp = 0;
     o.cap_eff = 1;
-    o.session_leader = false;
+    o.own_session = false;
     CHECK(report(cfg, &h, &o, &r));
     static const enum pd_layer bad[] = {PD_LAYER_PID_NS, PD_LAYER_NNP, PD_LAYER_SECCOMP,
                                         PD_LAYER_CAPS, PD_LAYER_SETSID};
@@ -358,6 +358,7 @@ static void test_observed(void)
         CHECK_CONTAINS(REASON(r, bad[i]), "pid 42");
     }
     CHECK(STATE(r, PD_LAYER_MOUNT_NS) == PD_LAYER_ACTIVE);
+    CHECK(r.observed_pid == 42 && r.observed_init == 0);
     pd_sandbox_report_free(&r);
     pd_config_free(cfg);
 }
