@@ -299,8 +299,15 @@ int pd_process_exec(const struct pd_process *proc, const char *exe,
     if (!late_seccomp && opts->seccomp_ctx != NULL &&
         pd_seccomp_load(opts->seccomp_ctx, err) < 0)
         return -1;
+    /* The kernel clears the parent-death signal when the uid changes: keep
+     * it armed (a foreground `run` must die with its runtime). */
+    int pdeathsig = 0;
+    if (prctl(PR_GET_PDEATHSIG, &pdeathsig) < 0)
+        return pd_fail_errno(err, "prctl(PR_GET_PDEATHSIG)");
     if (apply_identity(proc, err) < 0)
         return -1;
+    if (pdeathsig != 0 && prctl(PR_SET_PDEATHSIG, pdeathsig) < 0)
+        return pd_fail_errno(err, "prctl(PR_SET_PDEATHSIG)");
     _cleanup_strv_ char **env = build_env(proc, opts);
     if (proc->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
         return pd_fail_errno(err, "prctl(PR_SET_NO_NEW_PRIVS)");

@@ -463,11 +463,13 @@ t_kill9_user() {
     sl_no_leaks
 }
 
-# `run` in the foreground: kill -9 of paddock kills the container.
+# `run` in the foreground: kill -9 of paddock kills the container, also
+# when process.user changes the uid (which clears the parent-death signal).
 t_kill9_run() {
     is_paddock || { note "paddock's own behaviour"; exit 0; }
     local b=$T/bundle.$BASHPID id tag=6$$$RANDOM
     make_bundle "$b" sh -c "sleep ${tag}1 & exec sleep ${tag}2"
+    [ "${1:-}" != user ] || cfg_set "$b" '.process.user.uid = 1000 | .process.user.gid = 1000'
     id=$(new_id)
     "$RUNTIME" --root "$STATE_ROOT" run --bundle "$b" "$id" </dev/null >/dev/null 2>&1 &
     local pp=$!
@@ -498,6 +500,7 @@ run_case limits_tty_ctrl_c t_tty_ctrl_c
 run_case limits_no_tty_pipes t_no_tty_pipes
 run_case limits_tty_user t_tty_user
 run_case limits_kill9 t_kill9
+run_case limits_kill9_run_uid t_kill9_run user
 run_case limits_kill9_user t_kill9_user
 run_case limits_kill9_run t_kill9_run
 run_case limits_sweep_bundles t_sweep_bundles
