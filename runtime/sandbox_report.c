@@ -569,6 +569,8 @@ static void fallback_state(const struct pd_report_input *in, const struct pd_hos
                                            ? h->userns_reason : "the kernel refuses"));
     if (in->cfg->linux_.seccomp != NULL && !h->seccomp)
         strv_add(&r->refused, pd_xstrdup("the kernel has no seccomp"));
+    if (in->limits_refused != NULL)
+        strv_add(&r->refused, pd_xstrdup(in->limits_refused));
     r->has_fallback = in->policy != NULL;
     if (in->policy != NULL) {
         r->fallback = in->policy->fallback;

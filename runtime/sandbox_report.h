@@ -79,6 +79,7 @@ struct pd_report_input {
     bool keyring_unknown;   /* a container: --no-new-keyring is not recorded */
     int cgroup;             /* -1: use the host probe; else the container's own (0 none, 1, 2) */
     const char *workspace;  /* the workspace (cwd of a sandbox), for the report only */
+    const char *limits_refused; /* why the sandbox's limits planner would refuse, or NULL */
     const struct pd_observed *observed; /* NULL: not running */
 };
 

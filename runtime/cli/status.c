@@ -6,7 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/statfs.h>
 #include <unistd.h>
+#include <linux/magic.h>
 
 #include "cgroups.h"
 #include "cli/cli.h"
@@ -14,6 +16,7 @@
 #include "container.h"
 #include "json.h"
 #include "log.h"
+#include "sandbox_limits.h"
 #include "sandbox_report.h"
 #include "state.h"
 #include "util.h"
@@ -172,6 +175,24 @@ static void print_json(const struct pd_sandbox_report *r, const char *id, const 
     printf("%s\n", s);
 }
 
+/* Decide how the limits would be enforced, as `paddock sandbox` does (rootless,
+ * that makes a cgroup and removes it again).  Returns the cgroup version the
+ * limits go to (0: none) and, when the sandbox would refuse, *refused. */
+static int plan_limits(struct pd_sandbox_opts *o, char **refused)
+{
+    _cleanup_error_ pd_error *e = NULL;
+    _cleanup_free_ char *id = pd_xasprintf("status-%d", (int)getpid());
+    *refused = NULL;
+    if (pd_sandbox_plan_limits(o, id, &e) < 0) {
+        *refused = pd_xstrdup(e->msg);
+        return 0;
+    }
+    struct statfs fs;
+    if (!o->enforce.cgroup || statfs("/sys/fs/cgroup", &fs) < 0)
+        return 0;
+    return fs.f_type == CGROUP2_SUPER_MAGIC ? 2 : 1;
+}
+
 /* The sandbox `paddock sandbox` would run here with these flags. */
 static int status_flags(struct pd_sandbox_flags *f, pd_error **err)
 {
@@ -183,7 +204,10 @@ static int status_flags(struct pd_sandbox_flags *f, pd_error **err)
         cwd = pd_xstrdup(buf);
     static char *const placeholder[] = {"true", NULL};
     f->o.argv = placeholder;
+    _cleanup_free_ char *refused = NULL;
+    int cgroup = plan_limits(&f->o, &refused);
     _cleanup_free_ char *text = pd_sandbox_config(&f->o, cwd, getuid(), getgid(), environ, err);
+    pd_sandbox_enforce_free(&f->o);
     if (text == NULL)
         return -1;
     _cleanup_config_ struct pd_config *cfg = NULL;
@@ -200,8 +224,8 @@ static int status_flags(struct pd_sandbox_flags *f, pd_error **err)
             allow[i] = pd_xstrdup(f->o.allow_unix_socket[i]);
     }
     struct pd_report_input in = {.cfg = cfg, .policy = pol, .policy_in_config = in_cfg->present,
-                                 .allow_unix_socket = (const char *const *)allow, .cgroup = -1,
-                                 .workspace = cwd};
+                                 .allow_unix_socket = (const char *const *)allow,
+                                 .cgroup = cgroup, .workspace = cwd, .limits_refused = refused};
     struct pd_sandbox_report r;
     if (pd_sandbox_report_fill(&in, &r, err) < 0)
         return -1;

@@ -91,7 +91,8 @@ t_status_values() {
     assert_ok
     assert_eq "$(j '[.limits.memory, .limits.pids, .limits.cpus, .limits.timeout] | @tsv')" \
         "536870912	100	1.5	60" "limits"
-    assert_match "$(j .limits.enforced_by)" '^(cgroup v[12]|rlimits|none)$' "limits.enforced_by"
+    assert_match "$(j .limits.enforced_by)" '^cgroup v[12]$' "limits.enforced_by (root)"
+    assert_eq "$(layer limits)" active "limits (root)"
     assert_eq "$(j .fallback.mode)" auto "fallback"
     assert_eq "$(j '.writable_roots | join(" ")')" "$WS $extra" "writable_roots"
     assert_contains "$(j '(.protected_paths + .missing_protected_paths + .unprotected_paths) | join(" ")')" \
@@ -215,6 +216,21 @@ t_status_user() {
         "$USER_UID	$USER_UID	$USER_UID	1" "user and uid map as $TEST_USER"
     assert_eq "$(layer user-ns)" active "user-ns as $TEST_USER"
     assert_eq "$(j .kernel.user_namespaces)" true "kernel.user_namespaces as $TEST_USER"
+    # limits: a delegated cgroup, else rlimits, which --fallback refuse (the default) refuses
+    urtc status --memory 64m --pids 50 --json
+    assert_ok
+    if [ "$(j .kernel.cgroup)" = 0 ]; then
+        assert_eq "$(j '[.fallback.starts, .limits.enforced_by, (.layers.limits.state)] | @tsv')" \
+            "false	rlimits	degraded" "limits without a cgroup, fallback refuse"
+        assert_contains "$(j '.fallback.refused | join(" ")')" "need a cgroup" "fallback.refused"
+        urtc status --memory 64m --pids 50 --fallback auto --json
+        assert_ok
+        assert_eq "$(j '[.fallback.starts, .fallback.mode] | @tsv')" "true	auto" "--fallback auto"
+        assert_contains "$ERR" "RLIMIT_AS" "the sandbox's warning"
+    else
+        assert_eq "$(j '[.fallback.starts, .limits.enforced_by] | @tsv')" "true	cgroup v2" \
+            "limits in a delegated cgroup"
+    fi
 }
 
 run_case status_workspace_write t_status_workspace_write

@@ -398,7 +398,18 @@ static void test_limits(void)
     CHECK_CONTAINS(REASON(r, PD_LAYER_LIMITS), "1 rlimits instead");
     CHECK(r.has_memory && r.memory == 1ULL << 30 && r.has_timeout && r.timeout == 60);
     CHECK_STR(r.limits_by, "rlimits");
+    CHECK(r.starts);
     pd_sandbox_report_free(&r);
+    /* the sandbox's limits planner would refuse (fallback refuse, no cgroup) */
+    struct pd_agent_policy *pol = NULL;
+    CHECK(pd_agent_policy_parse(cfg, &pol, NULL) == 0);
+    struct pd_report_input in = {.cfg = cfg, .policy = pol, .policy_in_config = true,
+                                 .cgroup = 0, .limits_refused = "sandbox: --memory needs a cgroup"};
+    CHECK(pd_sandbox_report_compute(&in, &h, &r, NULL) == 0);
+    CHECK(!r.starts && pd_strv_len(r.refused) == 1);
+    CHECK_STR(r.refused[0], "sandbox: --memory needs a cgroup");
+    pd_sandbox_report_free(&r);
+    pd_agent_policy_free(pol);
     pd_config_free(cfg);
 }
 
