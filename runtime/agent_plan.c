@@ -30,6 +30,7 @@ int pd_agent_plan_build(const struct pd_config *cfg, struct pd_agent_plan **out,
         return 0;
     struct pd_agent_plan *p = pd_xcalloc(1, sizeof(*p));
     p->refuse_degraded = pol->fallback == PD_FALLBACK_REFUSE;
+    p->nested_userns = pol->nested_userns;
     if (pol->sandbox != PD_SANDBOX_DANGER_FULL_ACCESS) {
         size_t n = 0;
         p->landlock = true;
@@ -43,6 +44,9 @@ int pd_agent_plan_build(const struct pd_config *cfg, struct pd_agent_plan **out,
         }
         add(&p->ll_writable, &n, "/tmp");
         add(&p->ll_writable, &n, "/dev");
+        /* Nested sandboxes mount, and a landlock domain with filesystem
+         * rules forbids every mount: the read-only binds stay the wall. */
+        p->ll_skip_fs = pol->nested_userns;
         p->ll_deny_tcp = pol->network == PD_NETWORK_NONE;
         p->ll_scope = true;
     }
@@ -67,7 +71,8 @@ int pd_agent_apply(const struct pd_agent_plan *p, pd_error **err)
     static const char *const readable[] = {"/", NULL};
     struct pd_landlock_req req = {.writable = (const char *const *)p->ll_writable,
                                   .readable = readable, .deny_tcp = p->ll_deny_tcp,
-                                  .scope_signals_and_abstract_unix = p->ll_scope};
+                                  .scope_signals_and_abstract_unix = p->ll_scope,
+                                  .skip_fs = p->ll_skip_fs};
     struct pd_landlock_result res;
     if (pd_landlock_apply(&req, &res, err) < 0) {
         if (p->refuse_degraded || res.abi != 0)

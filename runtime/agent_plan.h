@@ -26,7 +26,9 @@ struct pd_agent_plan {
     char **ll_writable;     /* NULL-terminated, container paths */
     bool ll_deny_tcp;
     bool ll_scope;
+    bool ll_skip_fs;        /* nested-userns=allow: no filesystem rules (they forbid mounts) */
     bool refuse_degraded;   /* fallback=refuse: a layer the kernel lacks is an error */
+    bool nested_userns;     /* seccomp lets new user namespaces and the mount family through */
 };
 
 /* NULL in *out when cfg has no dev.paddock.* annotation (a plain OCI bundle). */

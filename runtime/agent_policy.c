@@ -436,6 +436,16 @@ static int k_deny(const struct ap *c, const char *key, const char *val)
     return parse_hosts(c, key, val, false, &c->p->network_deny, &c->p->n_network_deny);
 }
 
+static int k_nested(const struct ap *c, const char *key, const char *val)
+{
+    static const struct name_val names[] = { { "deny", 0 }, { "allow", 1 }, { NULL, 0 } };
+    int v = 0;
+    if (parse_enum(c, key, val, names, &v) < 0)
+        return -1;
+    c->p->nested_userns = v != 0;
+    return 0;
+}
+
 static int k_fallback(const struct ap *c, const char *key, const char *val)
 {
     int v = 0;
@@ -487,6 +497,7 @@ static const struct {
     { PD_AGENT_PREFIX "network.allow", 1, k_allow },
     { PD_AGENT_PREFIX "network.deny", 1, k_deny },
     { PD_AGENT_PREFIX "fallback", 1, k_fallback },
+    { PD_AGENT_PREFIX "nested-userns", 1, k_nested },
     { PD_AGENT_PREFIX "audit-log", 1, k_audit },
     { PD_AGENT_PREFIX "limits.memory", 1, k_memory },
     { PD_AGENT_PREFIX "limits.pids", 1, k_pids },

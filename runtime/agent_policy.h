@@ -50,6 +50,8 @@ struct pd_agent_policy {
     char **network_deny;
     size_t n_network_deny;
     bool force_wildcards;         /* allow "*" and "*.tld" in network.allow */
+    bool nested_userns;           /* nested-userns=allow: new user namespaces (and the mount
+                                     family, for their own mount namespaces) inside */
     enum pd_fallback fallback;    /* default refuse */
     char *audit_log;              /* absolute; NULL: under $XDG_STATE_HOME/paddock/ */
     bool has_memory;

@@ -127,6 +127,9 @@ static int init_setup(const struct pd_init_args *a, pid_t *host_pid, char **exe,
         return -1;
     if (cfg->linux_.seccomp != NULL && pd_seccomp_build(cfg->linux_.seccomp, sc, err) < 0)
         return -1;
+    if (*sc != NULL && plan->agent != NULL && plan->agent->nested_userns &&
+        pd_seccomp_allow_nested_userns(*sc, err) < 0)
+        return -1;
     return 0;
 }
 

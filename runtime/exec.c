@@ -148,7 +148,12 @@ static int child_setup(struct exec_ctx *x, char **exe, void **sc, struct pd_agen
         return pd_wrap(err, "seccomp (.linux.seccomp of the container)");
     /* The agent policy's landlock domain, as the init got it: a domain is
      * inherited, never joined, so the exec'd process needs its own. */
-    return pd_agent_plan_build(cfg, agent, err);
+    if (pd_agent_plan_build(cfg, agent, err) < 0)
+        return -1;
+    if (*sc != NULL && *agent != NULL && (*agent)->nested_userns &&
+        pd_seccomp_allow_nested_userns(*sc, err) < 0)
+        return -1;
+    return 0;
 }
 
 /* P: inside every namespace of the container. */

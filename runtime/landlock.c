@@ -184,13 +184,13 @@ int pd_landlock_apply(const struct pd_landlock_req *r, struct pd_landlock_result
     int abi = (int)v;
     res->abi = abi;
 
-    struct pd_ll_ruleset_attr attr = {.handled_access_fs = fs_mask_for_abi(abi)};
+    struct pd_ll_ruleset_attr attr = {.handled_access_fs = r->skip_fs ? 0 : fs_mask_for_abi(abi)};
     size_t attr_size = sizeof(attr.handled_access_fs);
     /* ABI 1 has no REFER right: cross-directory renames/links are always
      * denied, which is stricter, not a loss. */
-    if (abi < 3)
+    if (abi < 3 && !r->skip_fs)
         lost_add(res, "truncate not restricted (ABI %d < 3)", abi);
-    if (abi < 5)
+    if (abi < 5 && !r->skip_fs)
         lost_add(res, "device ioctls not restricted (ABI %d < 5)", abi);
 
     if (r->deny_tcp) {
@@ -217,6 +217,8 @@ int pd_landlock_apply(const struct pd_landlock_req *r, struct pd_landlock_result
     else if (r->log_denials)
         lost_add(res, "denials not logged (ABI %d < 7)", abi);
 
+    if (attr.handled_access_fs == 0 && attr.handled_access_net == 0 && attr.scoped == 0)
+        return 0; /* nothing left to restrict: the kernel refuses an empty ruleset */
     _cleanup_close_ int rfd =
         (int)syscall(SYS_landlock_create_ruleset, &attr, attr_size, 0);
     if (rfd < 0)
@@ -243,7 +245,7 @@ int pd_landlock_apply(const struct pd_landlock_req *r, struct pd_landlock_result
     if (syscall(SYS_landlock_restrict_self, rfd, restrict_flags) < 0)
         return pd_fail_errno(err, "landlock: restrict self (ABI %d, flags %#x)", abi,
                              restrict_flags);
-    res->fs = true;
+    res->fs = attr.handled_access_fs != 0;
     res->net = attr.handled_access_net != 0;
     res->scoped = attr.scoped != 0;
     return 0;

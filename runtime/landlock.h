@@ -26,6 +26,8 @@ struct pd_landlock_req {
     bool scope_signals_and_abstract_unix; /* ABI >= 6: no signals / abstract unix
                                            * connects to processes outside the domain */
     bool log_denials;              /* ABI >= 7: log denials to the audit log, also after exec */
+    bool skip_fs;                  /* no filesystem rules at all (a domain that handles
+                                    * filesystem access also forbids every mount) */
 };
 
 struct pd_landlock_result {

@@ -34,6 +34,7 @@ struct pd_sandbox_opts {
     /* protections (sandbox_config.c, sandbox_protect.c) */
     const char *const *protect;  /* --protect PATH: more protected paths */
     size_t n_protect;
+    bool nested_userns;          /* --allow-nested-userns */
     const char *const *allow_unix_socket; /* --allow-unix-socket PATH */
     size_t n_allow_unix_socket;
 

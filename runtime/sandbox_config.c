@@ -213,6 +213,8 @@ static void gen_annotations(pd_jgen *g, const struct pd_sandbox_opts *o, const c
         pd_jgen_kv_string(g, PD_AGENT_PREFIX "writable-roots", v);
     pd_jgen_kv_string(g, PD_AGENT_PREFIX "network", pd_sandbox_network_none(o) ? "none" : "host");
     pd_jgen_kv_string(g, PD_AGENT_PREFIX "fallback", pd_fallback_name(o->fallback));
+    if (o->nested_userns)
+        pd_jgen_kv_string(g, PD_AGENT_PREFIX "nested-userns", "allow");
     pd_jgen_map_close(g);
 }
 

@@ -269,3 +269,19 @@ int pd_seccomp_load(void *ctx, pd_error **err)
         return pd_fail(err, -r, "seccomp: load filter");
     return 0;
 }
+
+int pd_seccomp_allow_nested_userns(void *ctx, pd_error **err)
+{
+    static const char *const names[] = {"clone", "unshare", "mount", "umount2", "pivot_root",
+                                        "move_mount", "open_tree", "fsopen", "fsmount",
+                                        "fsconfig", "fspick", "mount_setattr"};
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        int nr = seccomp_syscall_resolve_name(names[i]);
+        if (nr == __NR_SCMP_ERROR)
+            continue; /* not a syscall of this libseccomp/arch */
+        int r = seccomp_rule_add((scmp_filter_ctx)ctx, SCMP_ACT_ALLOW, nr, 0);
+        if (r < 0 && r != -EEXIST)
+            return pd_fail(err, -r, "seccomp: allow %s (dev.paddock.nested-userns=allow)", names[i]);
+    }
+    return 0;
+}

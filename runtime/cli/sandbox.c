@@ -33,6 +33,8 @@ static const char help[] =
     "  --audit-log FILE      append sandbox.start and sandbox.exit JSON lines to FILE\n"
     "  --protect PATH        another protected path (relative: in every writable\n"
     "                        root; repeatable)\n"
+    "  --allow-nested-userns let the command make user namespaces (and mounts in\n"
+    "                        them), for tools that sandbox themselves (bwrap)\n"
     "  --allow-unix-socket PATH\n"
     "                        keep this host unix socket reachable (repeatable)\n"
     "  --memory SIZE         memory limit: bytes, or with a k, m or g suffix (1024s)\n"
@@ -142,6 +144,7 @@ int pd_cmd_sandbox(struct pd_global *g, int argc, char **argv)
         {"memory", required_argument, 0, 'M'},  {"pids", required_argument, 0, 'p'},
         {"cpus", required_argument, 0, 'c'},    {"timeout", required_argument, 0, 't'},
         {"fallback", required_argument, 0, 'f'}, {"json-status-fd", required_argument, 0, 'j'},
+        {"allow-nested-userns", no_argument, 0, 'N'},
         {"help", no_argument, 0, 'h'},          {0, 0, 0, 0},
     };
     struct pd_sandbox_opts o = {.root = g->root, .rootless = g->rootless,
@@ -175,6 +178,7 @@ int pd_cmd_sandbox(struct pd_global *g, int argc, char **argv)
                                       "(relative: in every writable root), got \"%s\"", optarg);
             protect[o.n_protect++] = optarg;
             break;
+        case 'N': o.nested_userns = true; break;
         case 'U':
             if (optarg[0] != '/')
                 return pd_usage_error("sandbox", "--allow-unix-socket: expected an absolute "

@@ -311,6 +311,34 @@ t_kill9_sweep() {
     sp_clean
 }
 
+# --allow-nested-userns: a nested sandbox (user + mount namespace, a mount in
+# it) works for a user; the protected paths stay read-only from inside it.
+# Root can't map its uid 0 into a nested namespace without CAP_SETFCAP
+# (the kernel's rule), which the sandbox never has.
+t_nested_userns() {
+    sp_setup
+    rootless_setup
+    local nu=$T/bin/nested-userns.py
+    mkdir -p "$T/bin" && chmod 0755 "$T/bin"
+    install -m 0755 "$REPO/tests/integration/helpers/nested-userns.py" "$nu"
+    mkdir -p "$WS/.git/hooks"
+    chown -R "$TEST_USER:" "$WS"
+    urtc sandbox -- python3 "$nu"
+    assert_eq "$OUT" "unshare Operation not permitted" "nested user namespace by default"
+    urtc sandbox --allow-nested-userns -- python3 "$nu" "$WS/.git/hooks"
+    assert_ok
+    assert_eq "$OUT" "nested ok
+umount refused
+remount-rw refused
+write refused" "nested sandbox, and the walls from inside it"
+    [ ! -e "$WS/.git/hooks/pre-commit" ] || fail "hook planted from a nested namespace"
+    sb --allow-nested-userns -- python3 "$nu"
+    assert_eq "$OUT" "map Operation not permitted" "root: uid 0 can't be mapped without CAP_SETFCAP"
+    sb --allow-nested-userns -- sh -c 'echo x > /var/tmp/paddock-nested.$$'
+    assert_ne "$RC" 0 "write outside with nested user namespaces allowed"
+    no_leaks "$WS"
+}
+
 # As the test user: commits work, hooks stay read-only, host sockets are
 # unreachable, placeholders go away.
 t_rootless() {
@@ -334,6 +362,7 @@ t_rootless() {
     no_leaks "$WS"
 }
 
+run_case protect_nested_userns t_nested_userns
 run_case protect_git_commit t_git_commit
 run_case protect_git_init t_git_init
 run_case protect_rename_away t_rename_away

@@ -264,6 +264,14 @@ static void test_fallback_audit(void)
                "\"maybe\" (expected auto or refuse)");
     expect_err("dev.paddock.audit-log", "audit.jsonl", PFX "dev.paddock.audit-log\"]: "
                "\"audit.jsonl\" is not an absolute path");
+    p = OK("dev.paddock.nested-userns", "allow", NULL, NULL);
+    CHECK(p != NULL && p->nested_userns);
+    pd_agent_policy_free(p);
+    p = OK("dev.paddock.sandbox", "read-only", NULL, NULL);
+    CHECK(p != NULL && !p->nested_userns);
+    pd_agent_policy_free(p);
+    expect_err("dev.paddock.nested-userns", "yes", PFX "dev.paddock.nested-userns\"]: unknown "
+               "value \"yes\" (expected deny or allow)");
 }
 
 static void test_limits(void)
