@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "cli/sandbox_flags.h"
 
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,18 +11,27 @@
 #include "util.h"
 
 const char pd_sandbox_flags_help[] =
-    "  --sandbox MODE        read-only, workspace-write (default) or danger-full-access\n"
+    "  --sandbox MODE        read-only: nothing writable but a private /tmp (default\n"
+    "                        workspace-write: also the current directory and each\n"
+    "                        --writable DIR); danger-full-access: no filesystem\n"
+    "                        restriction, host network\n"
     "  -w, --writable DIR    another writable root (workspace-write; repeatable)\n"
     "  --network none|host   default: none (host for danger-full-access)\n"
-    "  --protect PATH        another protected path (repeatable)\n"
-    "  --allow-unix-socket PATH  a host unix socket to leave reachable (repeatable)\n"
-    "  --memory N[k|m|g]     memory limit\n"
-    "  --pids N              process limit\n"
-    "  --cpus N.NNN          CPU limit\n"
-    "  --timeout SECONDS     wall-clock limit\n"
-    "  --fallback auto|refuse  when the kernel lacks a layer: run without it, or refuse\n"
-    "                        (default refuse)\n"
-    "  --audit-log FILE      as for paddock sandbox\n";
+    "  --audit-log FILE      append sandbox.start and sandbox.exit JSON lines to FILE\n"
+    "  --protect PATH        another protected path (relative: in every writable\n"
+    "                        root; repeatable)\n"
+    "  --allow-nested-userns let the command make user namespaces (and mounts in\n"
+    "                        them), for tools that sandbox themselves (bwrap)\n"
+    "  --allow-unix-socket PATH\n"
+    "                        keep this host unix socket reachable (repeatable)\n"
+    "  --memory SIZE         memory limit: bytes, or with a k, m or g suffix (1024s)\n"
+    "  --pids N              at most N processes (threads too), its init included\n"
+    "  --cpus N[.NNN]        CPU time: N CPUs' worth per 100 ms period (at least 0.01)\n"
+    "  --timeout SECONDS     SIGKILL the whole sandbox after SECONDS of wall-clock time\n"
+    "                        (exit status 137, \"timeout after N s, killed\" on stderr)\n"
+    "  --fallback refuse|auto  when a limit can't be enforced by a cgroup: refuse to\n"
+    "                        run (refuse, the default, exit 125) or enforce what\n"
+    "                        rlimits can and say so in one warning line (auto)\n";
 
 /* Validate VAL as the annotation KEY would be, into *out. */
 static int policy_value(const char *cmd, const char *flag, const char *key, const char *val,
@@ -60,6 +70,9 @@ static int limit_flag(const char *cmd, int c, const char *val, struct pd_sandbox
             o->has_memory = true, o->memory = p->memory;
         if (p->has_pids)
             o->has_pids = true, o->pids = p->pids;
+        if (p->has_cpus && p->cpus_milli < 10)
+            return pd_usage_error(cmd, "--cpus: at least 0.01 (a cgroup can't give less), got "
+                                  "\"%s\"", val);
         if (p->has_cpus)
             o->has_cpus = true, o->cpus_milli = p->cpus_milli;
         if (p->has_timeout)
@@ -69,6 +82,22 @@ static int limit_flag(const char *cmd, int c, const char *val, struct pd_sandbox
         return 0;
     }
     return pd_usage_error(cmd, "internal: unknown flag");
+}
+
+/* --json-status-fd N: an open fd past the command's stdio */
+static int status_fd(const char *cmd, const char *arg, struct pd_sandbox_opts *o)
+{
+    unsigned long long v = 0;
+    if (!pd_parse_u64(arg, &v) || v > INT32_MAX)
+        return pd_usage_error(cmd, "--json-status-fd: expected a file descriptor number, got "
+                              "\"%s\"", arg);
+    if (v < 3)
+        return pd_usage_error(cmd, "--json-status-fd %s: 0, 1 and 2 are the command's stdio; "
+                              "use another fd (e.g. 3>&2 --json-status-fd 3)", arg);
+    if (fcntl((int)v, F_GETFD) < 0)
+        return pd_usage_error(cmd, "--json-status-fd %s: not an open file descriptor", arg);
+    o->json_status_fd = (int)v;
+    return 0;
 }
 
 static int one_flag(const char *cmd, int c, struct pd_sandbox_flags *f)
@@ -82,8 +111,20 @@ static int one_flag(const char *cmd, int c, struct pd_sandbox_flags *f)
                                   "danger-full-access, got \"%s\"", optarg);
         return 0;
     case 'w': f->writable[o->n_writable++] = optarg; return 0;
-    case 'P': f->protect[o->n_protect++] = optarg; return 0;
-    case 'U': f->allow[o->n_allow_unix_socket++] = optarg; return 0;
+    case 'P':
+        if (optarg[0] == '\0' || strstr(optarg, "..") != NULL)
+            return pd_usage_error(cmd, "--protect: expected a path without \"..\" (relative: "
+                                  "in every writable root), got \"%s\"", optarg);
+        f->protect[o->n_protect++] = optarg;
+        return 0;
+    case 'U':
+        if (optarg[0] != '/')
+            return pd_usage_error(cmd, "--allow-unix-socket: expected an absolute path, got "
+                                  "\"%s\"", optarg);
+        f->allow[o->n_allow_unix_socket++] = optarg;
+        return 0;
+    case 'N': o->nested_userns = true; return 0;
+    case 'J': return status_fd(cmd, optarg, o);
     case 'a': o->audit_log = optarg; return 0;
     case 'n':
         if (strcmp(optarg, "none") == 0)
@@ -108,9 +149,11 @@ int pd_cli_sandbox_flags(const char *cmd, const char *help, int argc, char **arg
         {"memory", required_argument, 0, 'M'},  {"pids", required_argument, 0, 'p'},
         {"cpus", required_argument, 0, 'c'},    {"timeout", required_argument, 0, 't'},
         {"fallback", required_argument, 0, 'f'}, {"audit-log", required_argument, 0, 'a'},
-        {"json", no_argument, 0, 'j'},          {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0},
+        {"allow-nested-userns", no_argument, 0, 'N'},
+        {"json", no_argument, 0, 'j'},          {"json-status-fd", required_argument, 0, 'J'},
+        {"help", no_argument, 0, 'h'},          {0, 0, 0, 0},
     };
+    bool sandbox = strcmp(cmd, "sandbox") == 0;
     memset(f, 0, sizeof(*f));
     f->o = (struct pd_sandbox_opts){.root = g->root, .rootless = g->rootless,
                                     .systemd_cgroup = g->systemd_cgroup,
@@ -130,11 +173,11 @@ int pd_cli_sandbox_flags(const char *cmd, const char *help, int argc, char **arg
             fputs(help, stdout);
             return -1;
         }
-        if (c == 'j') {
+        if (c == 'j' && !sandbox) {
             f->json = true;
             continue;
         }
-        if (c == '?' || c == ':')
+        if (c == '?' || c == ':' || (c == 'j' && sandbox) || (c == 'J' && !sandbox))
             return pd_usage_error(cmd, "unknown or incomplete option \"%s\"", argv[optind - 1]);
         int r = one_flag(cmd, c, f);
         if (r != 0)
@@ -163,6 +206,7 @@ struct pd_agent_policy *pd_cli_sandbox_policy(const struct pd_sandbox_opts *o, c
     p->workspace = pd_xstrdup(ws);
     p->network = pd_sandbox_network_none(o) ? PD_NETWORK_NONE : PD_NETWORK_HOST;
     p->fallback = o->fallback;
+    p->nested_userns = o->nested_userns;
     for (size_t i = 0; i < o->n_writable; i++) {
         char *r = realpath(o->writable[i], NULL);
         p->writable_roots = pd_xrealloc(p->writable_roots, (p->n_writable_roots + 2) * sizeof(char *));
