@@ -292,7 +292,7 @@ static int run_created(struct pd_sandbox_opts *o, const char *id, const char *bu
     pd_rm_rf(bundle, NULL);
     int code = PD_EXIT_RUNTIME;
     if (r == 0) {
-        pd_sandbox_audit_start(audit, id, o, cwd, prot, NULL);
+        pd_sandbox_audit_start(audit, id, o, cwd, prot, c.cfg);
         audit_fallbacks(audit, id, o);
         struct pd_attach_opts ao = {.timeout = o->timeout, .started = status_start, .arg = js};
         r = pd_container_run_attached_with(&c, &ao, &code, &err);

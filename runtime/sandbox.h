@@ -59,6 +59,10 @@ struct pd_sandbox_opts {
     unsigned short term_rows, term_cols; /* its size (consoleSize); 0: unknown */
 };
 
+/* The agent policy o means, with ws as the workspace (pd_agent_policy
+ * defaults for the rest; --protect adds to the default protected paths). */
+struct pd_agent_policy *pd_sandbox_policy(const struct pd_sandbox_opts *o, const char *ws);
+
 /* Is the sandbox's network "none" (its own network namespace with only lo)? */
 bool pd_sandbox_network_none(const struct pd_sandbox_opts *o);
 

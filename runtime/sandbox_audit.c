@@ -3,9 +3,12 @@
 #include "sandbox_audit.h"
 
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "landlock.h"
 #include "log.h"
+#include "sandbox_report.h"
 #include "util.h"
 
 static void emit(struct pd_audit *a, const char *event, const char *id,
@@ -25,10 +28,57 @@ static void push(const char ***v, size_t *n, const char *s)
     (*v)[*n] = NULL;
 }
 
+static bool exists(const char *path)
+{
+    struct stat st;
+    return lstat(path, &st) == 0;
+}
+
+/* The layer states of the sandbox that has just been created from cfg
+ * (sandbox_report.h), from cheap facts: the sandbox exists, so its
+ * namespaces and seccomp do; landlock's ABI is one syscall away.  Every
+ * layer the kernel can't give is also a `fallback` event. */
+static char *layers(struct pd_audit *a, const char *id, const struct pd_sandbox_opts *o,
+                    const char *cwd, const struct pd_protect *prot, const struct pd_config *cfg)
+{
+    _cleanup_agent_policy_ struct pd_agent_policy *pol = pd_sandbox_policy(o, cwd);
+    _cleanup_strv_ char **masked = pd_xcalloc((prot ? prot->n_mounts : 0) + 1, sizeof(char *));
+    size_t n = 0;
+    for (size_t i = 0; prot && i < prot->n_mounts; i++)
+        if (prot->mounts[i].kind == PD_PROTECT_MASK)
+            masked[n++] = pd_xstrdup(prot->mounts[i].path);
+    int cgroup = o->enforce.cgroup ? (access("/sys/fs/cgroup/cgroup.controllers", F_OK) == 0 ? 2 : 1)
+                                   : 0;
+    struct pd_host_facts h = {.landlock_abi = pd_landlock_abi(), .userns = true, .seccomp = true,
+                              .keyring = true, .cgroup = cgroup, .host_sockets = masked,
+                              .exists = exists};
+    struct pd_report_input in = {.cfg = cfg, .policy = pol, .policy_in_config = true,
+                                 .allow_unix_socket = o->allow_unix_socket, .cgroup = cgroup,
+                                 .workspace = cwd};
+    struct pd_sandbox_report r;
+    pd_error *err = NULL;
+    if (pd_sandbox_report_compute(&in, &h, &r, &err) < 0) {
+        pd_warn("audit log: layers: %s", err->msg);
+        pd_error_free(err);
+        return NULL;
+    }
+    for (size_t i = 0; r.fallback_lost && r.fallback_lost[i]; i++) {
+        const char *reason = "not available on this kernel";
+        for (int l = 0; l < PD_LAYER__COUNT; l++)
+            if (strcmp(pd_layer_name((enum pd_layer)l), r.fallback_lost[i]) == 0 && r.layers[l].reason)
+                reason = r.layers[l].reason;
+        pd_sandbox_audit_fallback(a, id, r.fallback_lost[i], reason);
+    }
+    char *json = pd_sandbox_report_layers_json(&r);
+    pd_sandbox_report_free(&r);
+    return json;
+}
+
 void pd_sandbox_audit_start(struct pd_audit *a, const char *id, const struct pd_sandbox_opts *o,
                             const char *cwd, const struct pd_protect *prot,
-                            const char *layers_json)
+                            const struct pd_config *cfg)
 {
+    _cleanup_free_ char *layers_json = cfg != NULL ? layers(a, id, o, cwd, prot, cfg) : NULL;
     _cleanup_free_ const char **writable = pd_xcalloc(1, sizeof(char *));
     _cleanup_free_ const char **protected = pd_xcalloc(1, sizeof(char *));
     size_t nw = 0, np = 0;

@@ -16,7 +16,7 @@
 
 void pd_sandbox_audit_start(struct pd_audit *a, const char *id, const struct pd_sandbox_opts *o,
                             const char *cwd, const struct pd_protect *prot,
-                            const char *layers_json);
+                            const struct pd_config *cfg);
 void pd_sandbox_audit_exit(struct pd_audit *a, const char *id, int status, int64_t duration_ms);
 void pd_sandbox_audit_fallback(struct pd_audit *a, const char *id, const char *layer,
                                const char *reason);

@@ -14,6 +14,7 @@
 #include "json.h"
 #include "sandbox_limits.h"
 #include "sandbox_protect.h"
+#include "sandbox_report.h"
 #include "seccomp_profile.h"
 #include "util.h"
 
@@ -189,6 +190,37 @@ static void strv_free(char **v)
     free(v);
 }
 
+/* The protected paths and the limits, for `paddock status ID`. */
+static void gen_policy_extras(pd_jgen *g, const struct pd_sandbox_opts *o)
+{
+    size_t len = 1;
+    for (size_t i = 0; pd_agent_default_protected[i]; i++)
+        len += strlen(pd_agent_default_protected[i]) + 1;
+    for (size_t i = 0; i < o->n_protect; i++)
+        len += strlen(o->protect[i]) + 1;
+    _cleanup_free_ char *v = pd_xcalloc(len, 1);
+    for (size_t i = 0; pd_agent_default_protected[i]; i++)
+        strcat(strcat(v, v[0] ? ":" : ""), pd_agent_default_protected[i]);
+    for (size_t i = 0; i < o->n_protect; i++)
+        strcat(strcat(v, v[0] ? ":" : ""), o->protect[i]);
+    pd_jgen_kv_string(g, PD_AGENT_PREFIX "protected-paths", v);
+    char buf[64];
+    if (o->has_memory) {
+        snprintf(buf, sizeof(buf), "%llu", (unsigned long long)o->memory);
+        pd_jgen_kv_string(g, PD_AGENT_PREFIX "limits.memory", buf);
+    }
+    if (o->has_pids) {
+        snprintf(buf, sizeof(buf), "%llu", (unsigned long long)o->pids);
+        pd_jgen_kv_string(g, PD_AGENT_PREFIX "limits.pids", buf);
+    }
+    if (o->has_cpus)
+        pd_jgen_kv_string(g, PD_AGENT_PREFIX "limits.cpus", pd_cpus_string(o->cpus_milli, buf, sizeof(buf)));
+    if (o->timeout > 0) {
+        snprintf(buf, sizeof(buf), "%llu", (unsigned long long)o->timeout);
+        pd_jgen_kv_string(g, PD_AGENT_PREFIX "limits.timeout", buf);
+    }
+}
+
 /* The agent policy, as annotations: the container path applies it (the
  * landlock wall, agent_plan.h) and `paddock status ID` reads it back. */
 static void gen_annotations(pd_jgen *g, const struct pd_sandbox_opts *o, const char *cwd,
@@ -215,6 +247,7 @@ static void gen_annotations(pd_jgen *g, const struct pd_sandbox_opts *o, const c
     pd_jgen_kv_string(g, PD_AGENT_PREFIX "fallback", pd_fallback_name(o->fallback));
     if (o->nested_userns)
         pd_jgen_kv_string(g, PD_AGENT_PREFIX "nested-userns", "allow");
+    gen_policy_extras(g, o);
     pd_jgen_map_close(g);
 }
 
@@ -338,3 +371,32 @@ char *pd_sandbox_config_with(const struct pd_sandbox_opts *o, const char *cwd, u
                         at + strlen("\"" SECCOMP_PLACEHOLDER "\""));
 }
 
+struct pd_agent_policy *pd_sandbox_policy(const struct pd_sandbox_opts *o, const char *ws)
+{
+    struct pd_agent_policy *p = NULL;
+    if (pd_agent_policy_parse(NULL, &p, NULL) < 0)
+        abort(); /* the defaults always parse */
+    p->present = true;
+    p->sandbox = o->mode;
+    p->workspace = pd_xstrdup(ws);
+    p->network = pd_sandbox_network_none(o) ? PD_NETWORK_NONE : PD_NETWORK_HOST;
+    p->fallback = o->fallback;
+    p->nested_userns = o->nested_userns;
+    for (size_t i = 0; i < o->n_writable; i++) {
+        char *r = realpath(o->writable[i], NULL);
+        p->writable_roots = pd_xrealloc(p->writable_roots, (p->n_writable_roots + 2) * sizeof(char *));
+        p->writable_roots[p->n_writable_roots++] = r != NULL ? r : pd_xstrdup(o->writable[i]);
+        p->writable_roots[p->n_writable_roots] = NULL;
+    }
+    for (size_t i = 0; i < o->n_protect; i++) {
+        p->protected_paths = pd_xrealloc(p->protected_paths,
+                                         (p->n_protected_paths + 2) * sizeof(char *));
+        p->protected_paths[p->n_protected_paths++] = pd_xstrdup(o->protect[i]);
+        p->protected_paths[p->n_protected_paths] = NULL;
+    }
+    p->has_memory = o->has_memory, p->memory = o->memory;
+    p->has_pids = o->has_pids, p->pids = o->pids;
+    p->has_cpus = o->has_cpus, p->cpus_milli = o->cpus_milli;
+    p->has_timeout = o->timeout > 0, p->timeout = o->timeout;
+    return p;
+}

@@ -360,6 +360,9 @@ static int seccomp_layer(const struct pd_report_input *in, const struct pd_host_
     r->seccomp = pd_xstrdup(agent_default ? PD_SECCOMP_PROFILE_DEFAULT : "custom");
     if (!h->seccomp)
         set_layer(r, PD_LAYER_SECCOMP, PD_LAYER_ABSENT, "kernel: no seccomp");
+    else if (agent_default && in->policy != NULL && in->policy->nested_userns)
+        set_layer(r, PD_LAYER_SECCOMP, PD_LAYER_ACTIVE, "%s, but new user namespaces and the "
+                  "mount family allowed (nested-userns=allow)", PD_SECCOMP_PROFILE_DEFAULT);
     else if (agent_default)
         set_layer(r, PD_LAYER_SECCOMP, PD_LAYER_ACTIVE, "%s", PD_SECCOMP_PROFILE_DEFAULT);
     else if (in->policy != NULL)
@@ -460,8 +463,13 @@ static void landlock_layers(const struct pd_report_input *in, const struct pd_ho
         return;
     }
     r->landlock_in_use = abi;
-    set_layer(r, PD_LAYER_LANDLOCK_FS, PD_LAYER_ACTIVE, "ABI %d: writes only under the "
-              "writable roots, /tmp and /dev", abi);
+    if (p->nested_userns)
+        set_layer(r, PD_LAYER_LANDLOCK_FS, PD_LAYER_ABSENT, "nested-userns=allow: a domain with "
+                  "filesystem rules forbids the mounts nested sandboxes make (the read-only "
+                  "binds stay)");
+    else
+        set_layer(r, PD_LAYER_LANDLOCK_FS, PD_LAYER_ACTIVE, "ABI %d: writes only under the "
+                  "writable roots, /tmp and /dev", abi);
     if (p->network != PD_NETWORK_NONE) {
         set_layer(r, PD_LAYER_LANDLOCK_NET, PD_LAYER_ABSENT, "network %s: TCP is not restricted",
                   pd_network_mode_name(p->network));

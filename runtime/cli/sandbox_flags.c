@@ -195,33 +195,3 @@ void pd_cli_sandbox_flags_free(struct pd_sandbox_flags *f)
     free(f->allow);
     f->writable = f->protect = f->allow = NULL;
 }
-
-struct pd_agent_policy *pd_cli_sandbox_policy(const struct pd_sandbox_opts *o, const char *ws)
-{
-    struct pd_agent_policy *p = NULL;
-    if (pd_agent_policy_parse(NULL, &p, NULL) < 0)
-        abort(); /* the defaults always parse */
-    p->present = true;
-    p->sandbox = o->mode;
-    p->workspace = pd_xstrdup(ws);
-    p->network = pd_sandbox_network_none(o) ? PD_NETWORK_NONE : PD_NETWORK_HOST;
-    p->fallback = o->fallback;
-    p->nested_userns = o->nested_userns;
-    for (size_t i = 0; i < o->n_writable; i++) {
-        char *r = realpath(o->writable[i], NULL);
-        p->writable_roots = pd_xrealloc(p->writable_roots, (p->n_writable_roots + 2) * sizeof(char *));
-        p->writable_roots[p->n_writable_roots++] = r != NULL ? r : pd_xstrdup(o->writable[i]);
-        p->writable_roots[p->n_writable_roots] = NULL;
-    }
-    for (size_t i = 0; i < o->n_protect; i++) {
-        p->protected_paths = pd_xrealloc(p->protected_paths,
-                                         (p->n_protected_paths + 2) * sizeof(char *));
-        p->protected_paths[p->n_protected_paths++] = pd_xstrdup(o->protect[i]);
-        p->protected_paths[p->n_protected_paths] = NULL;
-    }
-    p->has_memory = o->has_memory, p->memory = o->memory;
-    p->has_pids = o->has_pids, p->pids = o->pids;
-    p->has_cpus = o->has_cpus, p->cpus_milli = o->cpus_milli;
-    p->has_timeout = o->timeout > 0, p->timeout = o->timeout;
-    return p;
-}

@@ -25,7 +25,4 @@ int pd_cli_sandbox_flags(const char *cmd, const char *help, int argc, char **arg
                          const struct pd_global *g, struct pd_sandbox_flags *f);
 void pd_cli_sandbox_flags_free(struct pd_sandbox_flags *f);
 
-/* The agent policy the flags mean, with ws as the workspace (pd_agent_policy
- * defaults for the rest; --protect adds to the default protected paths). */
-struct pd_agent_policy *pd_cli_sandbox_policy(const struct pd_sandbox_opts *o, const char *ws);
 #endif

@@ -216,7 +216,7 @@ static int status_flags(struct pd_sandbox_flags *f, pd_error **err)
     _cleanup_agent_policy_ struct pd_agent_policy *in_cfg = NULL;
     if (pd_agent_policy_parse(cfg, &in_cfg, err) < 0)
         return -1;
-    _cleanup_agent_policy_ struct pd_agent_policy *pol = pd_cli_sandbox_policy(&f->o, cwd);
+    _cleanup_agent_policy_ struct pd_agent_policy *pol = pd_sandbox_policy(&f->o, cwd);
     _cleanup_strv_ char **allow = pd_xcalloc(f->o.n_allow_unix_socket + 1, sizeof(char *));
     for (size_t i = 0; i < f->o.n_allow_unix_socket; i++) {
         allow[i] = realpath(f->o.allow_unix_socket[i], NULL);

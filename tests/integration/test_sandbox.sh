@@ -180,6 +180,15 @@ t_audit() {
     assert_eq "$(jq -r .event "$log" | tr '\n' ' ')" "sandbox.start sandbox.exit " "events"
     assert_eq "$(jq -r 'select(.event == "sandbox.exit") | .status' "$log")" 3 "status"
     assert_eq "$(jq -r 'select(.event == "sandbox.start") | .mode' "$log")" workspace-write "mode"
+    local start
+    start=$(jq -c 'select(.event == "sandbox.start")' "$log")
+    assert_eq "$(jq -r '.writable[0], .network, .id | tostring' <<<"$start" | tr '\n' ' ')" \
+        "$WS none $(jq -r 'select(.event == "sandbox.exit") | .id' "$log") " "writable, network, id"
+    assert_eq "$(jq -r '[.layers[] | .state] | length' <<<"$start")" 19 "layers reported"
+    assert_eq "$(jq -r '[.layers["user-ns", "seccomp", "landlock-fs", "landlock-net", "protected-paths", "unix-sockets"].state] | join(",")' <<<"$start")" \
+        "active,active,active,active,active,active" "layer states"
+    assert_match "$(jq -r .time <<<"$start")" '^20[0-9-]+T[0-9:.]+Z$' "timestamp"
+    assert_eq "$(jq -r '.command | join(" ")' <<<"$start")" "sh -c exit 3" "command"
     sb_no_leaks
 }
 
