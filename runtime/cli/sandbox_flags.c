@@ -16,7 +16,8 @@ const char pd_sandbox_flags_help[] =
     "                        --writable DIR); danger-full-access: no filesystem\n"
     "                        restriction, host network\n"
     "  -w, --writable DIR    another writable root (workspace-write; repeatable)\n"
-    "  --network none|host   default: none (host for danger-full-access)\n"
+    "  --network none|host   default: none (host for danger-full-access); allow:LIST\n"
+    "                        is checked but refused until the egress proxy exists\n"
     "  --audit-log FILE      append sandbox.start and sandbox.exit JSON lines to FILE\n"
     "  --protect PATH        another protected path (relative: in every writable\n"
     "                        root; repeatable)\n"
@@ -84,6 +85,26 @@ static int limit_flag(const char *cmd, int c, const char *val, struct pd_sandbox
     return pd_usage_error(cmd, "internal: unknown flag");
 }
 
+/* --network allow:LIST: the list is checked as dev.paddock.network.allow
+ * is, but the egress proxy that would enforce it is issue #5's. */
+static int network_allow(const char *cmd, const char *list)
+{
+    struct pd_kv kv[] = {{.key = PD_AGENT_PREFIX "network", .value = "allow"},
+                         {.key = PD_AGENT_PREFIX "network.allow", .value = (char *)list}};
+    struct pd_config cfg = {.file = "--network allow:LIST", .annotations = kv, .n_annotations = 2};
+    _cleanup_agent_policy_ struct pd_agent_policy *p = NULL;
+    pd_error *err = NULL;
+    if (pd_agent_policy_parse(&cfg, &p, &err) < 0) {
+        const char *m = strstr(err->msg, "]: ");
+        int r = pd_usage_error(cmd, "--network allow:%s: %s", list, m != NULL ? m + 3 : err->msg);
+        pd_error_free(err);
+        return r;
+    }
+    return pd_usage_error(cmd, "--network allow:%s: the list is valid, but the egress proxy "
+                          "that enforces it is not built yet (issue #5); use --network none, "
+                          "or host", list);
+}
+
 /* --json-status-fd N: an open fd past the command's stdio */
 static int status_fd(const char *cmd, const char *arg, struct pd_sandbox_opts *o)
 {
@@ -131,8 +152,11 @@ static int one_flag(const char *cmd, int c, struct pd_sandbox_flags *f)
             o->network = PD_NETWORK_NONE;
         else if (strcmp(optarg, "host") == 0)
             o->network = PD_NETWORK_HOST;
+        else if (strncmp(optarg, "allow:", 6) == 0)
+            return network_allow(cmd, optarg + 6);
         else
-            return pd_usage_error(cmd, "--network: expected none or host, got \"%s\"", optarg);
+            return pd_usage_error(cmd, "--network: expected none, host or allow:LIST, got \"%s\"",
+                                  optarg);
         return 0;
     default:
         return limit_flag(cmd, c, optarg, o);

@@ -66,6 +66,17 @@ t_exit_codes() {
     assert_eq "$RC" 126 "not executable"
     sb --sandbox bogus -- true
     assert_eq "$RC" 2 "bad --sandbox"
+    assert_contains "$ERR" "expected read-only, workspace-write or danger-full-access"
+    sb --network 'allow:*' -- true
+    assert_eq "$RC" 2 "--network allow:*"
+    assert_contains "$ERR" "matches every host"
+    sb --network allow:pypi.org -- true
+    assert_eq "$RC" 2 "--network allow: before the proxy exists"
+    assert_contains "$ERR" "issue #5"
+    sb --protect ../x -- true
+    assert_eq "$RC" 2 "--protect with .."
+    sb --allow-unix-socket rel.sock -- true
+    assert_eq "$RC" 2 "--allow-unix-socket relative"
     sb
     assert_eq "$RC" 2 "no command"
     sb_no_leaks
