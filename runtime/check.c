@@ -302,6 +302,9 @@ static void runner_main(const struct pd_sandbox_opts *o0, const struct host_env 
                     NULL};
     struct pd_sandbox_opts o = *o0;
     o.argv = argv;
+    /* paddock itself may live where the sandbox has its own (/tmp) */
+    const char *ro[] = {exe, NULL};
+    o.ro_binds = ro;
     if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0 || chdir(e->ws) < 0 ||
         dup2(e->pty_slave, STDIN_FILENO) < 0 || dup2(out, STDOUT_FILENO) < 0) {
         perror("paddock check: set up the sandbox's stdio");

@@ -309,6 +309,8 @@ static char *gen_config(const struct pd_sandbox_opts *o, const char *cwd, uid_t 
     for (size_t i = 0; roots[i]; i++)
         gen_mount(g, roots[i], "bind", roots[i], (const char *const[]){"rbind", "rw", NULL});
     gen_protect_mounts(g, prot);
+    for (size_t i = 0; o->ro_binds && o->ro_binds[i]; i++)
+        gen_mount(g, o->ro_binds[i], "bind", o->ro_binds[i], (const char *const[]){"bind", "ro", NULL});
     /* read-only: cwd still bound (read-only), so that it exists even under
      * the private /tmp */
     if (o->mode == PD_SANDBOX_READ_ONLY)

@@ -125,7 +125,7 @@ t_status_errors() {
     assert_err_contains "--sandbox: expected read-only, workspace-write or danger-full-access"
     rtc status --network wifi
     assert_rc 2
-    assert_err_contains "--network: expected none or host"
+    assert_err_contains "--network: expected none, host or allow:LIST"
     rtc status --pids 0
     assert_rc 2
     assert_err_contains '--pids: invalid value "0"'
