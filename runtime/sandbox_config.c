@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "json.h"
+#include "oci_defaults.h"
 #include "sandbox_limits.h"
 #include "sandbox_protect.h"
 #include "sandbox_report.h"
@@ -47,14 +48,6 @@ bool pd_sandbox_env_denied(const char *name, size_t len)
 
 /* ---- config ---- */
 
-static const char *const masked_paths[] = {
-    "/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys", "/proc/latency_stats",
-    "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/sys/firmware",
-    "/proc/scsi", "/sys/devices/virtual/tpm", NULL,
-};
-static const char *const readonly_paths[] = {
-    "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger", NULL,
-};
 /* Replaced by the built-in seccomp profile's text (pd_jgen has no raw values). */
 #define SECCOMP_PLACEHOLDER "@@paddock-seccomp-profile@@"
 
@@ -330,8 +323,8 @@ static char *gen_config(const struct pd_sandbox_opts *o, const char *cwd, uid_t 
         pd_jgen_map_close(g);
     }
     pd_jgen_array_close(g);
-    pd_jgen_kv_strv(g, "maskedPaths", masked_paths);
-    pd_jgen_kv_strv(g, "readonlyPaths", readonly_paths);
+    pd_jgen_kv_strv(g, "maskedPaths", pd_oci_masked_paths);
+    pd_jgen_kv_strv(g, "readonlyPaths", pd_oci_readonly_paths);
     pd_jgen_kv_string(g, "seccomp", SECCOMP_PLACEHOLDER);
     pd_sandbox_gen_resources(g, o);
     pd_jgen_map_close(g);

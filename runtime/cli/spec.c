@@ -19,6 +19,7 @@
 #include "cli.h"
 #include "config.h"
 #include "json.h"
+#include "oci_defaults.h"
 #include "log.h"
 #include "util.h"
 
@@ -47,15 +48,7 @@ static const struct spec_mount rootless_sys = {
 
 static const char *const default_caps[] = { "CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE", NULL };
 
-static const char *const masked_paths[] = {
-    "/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys", "/proc/latency_stats",
-    "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/sys/firmware",
-    "/proc/scsi", "/sys/devices/virtual/tpm", NULL,
-};
 
-static const char *const readonly_paths[] = {
-    "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger", NULL,
-};
 
 static void gen_process(pd_jgen *g)
 {
@@ -168,8 +161,8 @@ static void gen_linux(pd_jgen *g, bool rootless)
         pd_jgen_map_close(g);
     }
     gen_namespaces(g, rootless);
-    pd_jgen_kv_strv(g, "maskedPaths", masked_paths);
-    pd_jgen_kv_strv(g, "readonlyPaths", readonly_paths);
+    pd_jgen_kv_strv(g, "maskedPaths", pd_oci_masked_paths);
+    pd_jgen_kv_strv(g, "readonlyPaths", pd_oci_readonly_paths);
     pd_jgen_map_close(g);
 }
 
