@@ -38,23 +38,16 @@ static bool exists(const char *path)
  * (sandbox_report.h), from cheap facts: the sandbox exists, so its
  * namespaces and seccomp do; landlock's ABI is one syscall away.  Every
  * layer the kernel can't give is also a `fallback` event. */
-static char *layers(struct pd_audit *a, const char *id, const struct pd_sandbox_opts *o,
-                    const char *cwd, const struct pd_protect *prot, const struct pd_config *cfg)
+static char *layers(struct pd_audit *a, const char *id, const struct pd_agent_policy *pol,
+                    const char *const *allow, bool cgroup_limits, const char *cwd,
+                    char **masked, const struct pd_config *cfg)
 {
-    _cleanup_agent_policy_ struct pd_agent_policy *pol = pd_sandbox_policy(o, cwd);
-    _cleanup_strv_ char **masked = pd_xcalloc((prot ? prot->n_mounts : 0) + 1, sizeof(char *));
-    size_t n = 0;
-    for (size_t i = 0; prot && i < prot->n_mounts; i++)
-        if (prot->mounts[i].kind == PD_PROTECT_MASK)
-            masked[n++] = pd_xstrdup(prot->mounts[i].path);
-    int cgroup = o->enforce.cgroup ? (access("/sys/fs/cgroup/cgroup.controllers", F_OK) == 0 ? 2 : 1)
-                                   : 0;
+    int cgroup = cgroup_limits ? (access("/sys/fs/cgroup/cgroup.controllers", F_OK) == 0 ? 2 : 1) : 0;
     struct pd_host_facts h = {.landlock_abi = pd_landlock_abi(), .userns = true, .seccomp = true,
                               .keyring = true, .cgroup = cgroup, .host_sockets = masked,
                               .exists = exists};
     struct pd_report_input in = {.cfg = cfg, .policy = pol, .policy_in_config = true,
-                                 .allow_unix_socket = o->allow_unix_socket, .cgroup = cgroup,
-                                 .workspace = cwd};
+                                 .allow_unix_socket = allow, .cgroup = cgroup, .workspace = cwd};
     struct pd_sandbox_report r;
     pd_error *err = NULL;
     if (pd_sandbox_report_compute(&in, &h, &r, &err) < 0) {
@@ -78,7 +71,16 @@ void pd_sandbox_audit_start(struct pd_audit *a, const char *id, const struct pd_
                             const char *cwd, const struct pd_protect *prot,
                             const struct pd_config *cfg)
 {
-    _cleanup_free_ char *layers_json = cfg != NULL ? layers(a, id, o, cwd, prot, cfg) : NULL;
+    _cleanup_free_ char *layers_json = NULL;
+    if (cfg != NULL) {
+        _cleanup_agent_policy_ struct pd_agent_policy *pol = pd_sandbox_policy(o, cwd);
+        _cleanup_strv_ char **masked = pd_xcalloc((prot ? prot->n_mounts : 0) + 1, sizeof(char *));
+        size_t n = 0;
+        for (size_t i = 0; prot && i < prot->n_mounts; i++)
+            if (prot->mounts[i].kind == PD_PROTECT_MASK)
+                masked[n++] = pd_xstrdup(prot->mounts[i].path);
+        layers_json = layers(a, id, pol, o->allow_unix_socket, o->enforce.cgroup, cwd, masked, cfg);
+    }
     _cleanup_free_ const char **writable = pd_xcalloc(1, sizeof(char *));
     _cleanup_free_ const char **protected = pd_xcalloc(1, sizeof(char *));
     size_t nw = 0, np = 0;
@@ -128,4 +130,49 @@ void pd_sandbox_audit_fallback(struct pd_audit *a, const char *id, const char *l
         {.key = "reason", .type = PD_AF_STR, .s = reason},
     };
     emit(a, "fallback", id, f, PD_ARRAY_SIZE(f));
+}
+
+/* An agent bundle under create/start/run/delete (not `paddock sandbox`,
+ * which writes its own richer events): the policy's audit log, or the
+ * default one. */
+void pd_agent_audit(const struct pd_config *cfg, const char *id, const char *event, pid_t pid,
+                    int status)
+{
+    _cleanup_agent_policy_ struct pd_agent_policy *pol = NULL;
+    if (cfg == NULL || pd_agent_policy_parse(cfg, &pol, NULL) < 0 || !pol->present)
+        return;
+    struct pd_audit *a = NULL;
+    pd_error *err = NULL;
+    if (pd_audit_open(pol->audit_log, &a, &err) < 0) {
+        pd_warn("audit log: %s", err->msg);
+        pd_error_free(err);
+        return;
+    }
+    if (strcmp(event, "sandbox.exit") == 0) {
+        struct pd_audit_field f[] = {{.key = "status", .type = status >= 0 ? PD_AF_INT : PD_AF_STR,
+                                      .i = status, .s = NULL}};
+        emit(a, event, id, f, PD_ARRAY_SIZE(f));
+        pd_audit_close(a);
+        return;
+    }
+    const char *ws = pol->workspace ? pol->workspace : cfg->process.cwd;
+    _cleanup_free_ const char **writable = pd_xcalloc(pol->n_writable_roots + 2, sizeof(char *));
+    size_t nw = 0;
+    if (pol->sandbox == PD_SANDBOX_WORKSPACE_WRITE && ws != NULL)
+        writable[nw++] = ws;
+    for (size_t i = 0; i < pol->n_writable_roots; i++)
+        writable[nw++] = pol->writable_roots[i];
+    _cleanup_free_ char *lj = layers(a, id, pol, NULL, cfg->linux_.cgroups_path != NULL, ws, NULL, cfg);
+    struct pd_audit_field f[] = {
+        {.key = "mode", .type = PD_AF_STR, .s = pd_sandbox_mode_name(pol->sandbox)},
+        {.key = "command", .type = PD_AF_STRV, .v = (const char *const *)cfg->process.args},
+        {.key = "bundle", .type = PD_AF_STR, .s = cfg->bundle},
+        {.key = "cwd", .type = PD_AF_STR, .s = cfg->process.cwd},
+        {.key = "writable", .type = PD_AF_STRV, .v = writable},
+        {.key = "network", .type = PD_AF_STR, .s = pd_network_mode_name(pol->network)},
+        {.key = "pid", .type = PD_AF_INT, .i = pid},
+        {.key = "layers", .type = PD_AF_RAW_JSON, .s = lj ? lj : "{}"},
+    };
+    emit(a, event, id, f, PD_ARRAY_SIZE(f));
+    pd_audit_close(a);
 }

@@ -18,6 +18,12 @@ void pd_sandbox_audit_start(struct pd_audit *a, const char *id, const struct pd_
                             const char *cwd, const struct pd_protect *prot,
                             const struct pd_config *cfg);
 void pd_sandbox_audit_exit(struct pd_audit *a, const char *id, int status, int64_t duration_ms);
+/* Agent bundles under create/start/run/delete: event "sandbox.start" (with
+ * mode, command, bundle, cwd, writable, network, pid, layers) or
+ * "sandbox.exit" (status, or null when unknown, e.g. at delete of a
+ * detached container); nothing for a plain OCI config. */
+void pd_agent_audit(const struct pd_config *cfg, const char *id, const char *event, pid_t pid,
+                    int status);
 void pd_sandbox_audit_fallback(struct pd_audit *a, const char *id, const char *layer,
                                const char *reason);
 #endif

@@ -7,6 +7,7 @@
 #include "cli/cli.h"
 #include "container.h"
 #include "log.h"
+#include "sandbox_audit.h"
 #include "util.h"
 
 int pd_cmd_delete(struct pd_global *g, int argc, char **argv)
@@ -63,5 +64,7 @@ int pd_cmd_delete(struct pd_global *g, int argc, char **argv)
         pd_state_dir_close(&d);
         return pd_report(err);
     }
+    /* the status of a detached container is not known here */
+    pd_agent_audit(cfg, id, "sandbox.exit", 0, -1);
     return 0;
 }

@@ -7,8 +7,14 @@
 #include "cli/cli.h"
 #include "container.h"
 #include "log.h"
+#include "sandbox_audit.h"
 #include "supervise.h"
 #include "util.h"
+
+static void audit_started(void *arg, const struct pd_created *c)
+{
+    pd_agent_audit(c->cfg, (const char *)arg, "sandbox.start", c->pid, -1);
+}
 
 int pd_cmd_run(struct pd_global *g, int argc, char **argv)
 {
@@ -33,9 +39,14 @@ int pd_cmd_run(struct pd_global *g, int argc, char **argv)
         r = pd_container_start(&c.dir, c.state, c.cfg, &err) < 0 ? -1 : 0;
         if (r < 0)
             pd_container_delete(&c.dir, c.state, c.cfg, true, NULL);
+        else
+            pd_agent_audit(c.cfg, o.id, "sandbox.start", c.pid, -1);
     } else {
         int code = 0;
-        r = pd_container_run_attached(&c, &code, &err) < 0 ? -1 : code;
+        struct pd_attach_opts ao = {.started = audit_started, .arg = (void *)o.id};
+        r = pd_container_run_attached_with(&c, &ao, &code, &err) < 0 ? -1 : code;
+        if (r >= 0)
+            pd_agent_audit(c.cfg, o.id, "sandbox.exit", 0, code);
     }
     pd_created_release(&c);
     return r < 0 ? pd_report(err) : r;

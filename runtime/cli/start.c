@@ -5,6 +5,7 @@
 #include "cli/cli.h"
 #include "container.h"
 #include "log.h"
+#include "sandbox_audit.h"
 #include "util.h"
 
 int pd_cmd_start(struct pd_global *g, int argc, char **argv)
@@ -25,6 +26,7 @@ int pd_cmd_start(struct pd_global *g, int argc, char **argv)
         pd_state_dir_close(&d);
         return pd_report(err);
     }
+    pd_agent_audit(cfg, id, "sandbox.start", st->pid, -1);
     pd_state_dir_close(&d);
     return 0;
 }

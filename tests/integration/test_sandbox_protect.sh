@@ -235,12 +235,18 @@ t_agent_bundle_landlock() {
     is_paddock || { note "agent bundles are paddock's own"; exit 0; }
     local b=$T/agent.$BASHPID id
     make_bundle "$b" sh -c 'echo x > /tmp/ok && echo tmp-ok; echo x > /root/f && echo root-written'
-    cfg_set "$b" '.annotations["dev.paddock.sandbox"] = "read-only"'
+    local log=$T/agent-audit.$BASHPID.log
+    cfg_set "$b" '.annotations["dev.paddock.sandbox"] = "read-only" | .annotations["dev.paddock.audit-log"] = $l' --arg l "$log"
     id=$(new_id agent)
     rtc run --bundle "$b" "$id"
     assert_eq "$OUT" tmp-ok "writes under landlock"
     assert_contains "$ERR" "Permission denied"
     [ ! -e "$b/rootfs/root/f" ] || fail "the rootfs was written"
+    need_cmd jq
+    assert_eq "$(jq -r '[.event, .id, .mode // (.status|tostring)] | join(" ")' "$log" | tr '\n' ';')" \
+        "sandbox.start $id read-only;sandbox.exit $id 1;" "audit events of an agent bundle under run"
+    assert_eq "$(jq -r 'select(.event == "sandbox.start") | .layers["landlock-fs"].state' "$log")" active \
+        "landlock layer in the bundle's start event"
     cfg_set "$b" '.process.args = ["sleep", "60"]'
     id=$(new_id agent)
     rt_ok run --detach --bundle "$b" "$id"
