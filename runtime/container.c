@@ -75,15 +75,29 @@ static int listen_start_socket(const struct pd_container_dir *d, int *out, pd_er
     return 0;
 }
 
-static int copy_config(const struct pd_config *cfg, const struct pd_container_dir *d, pd_error **err)
+/* pd_config_load, keeping the text for the state directory's copy (read once). */
+static int load_config(const char *bundle, struct pd_config **cfg, char **text, size_t *len,
+                       pd_error **err)
 {
-    _cleanup_free_ char *src = pd_xasprintf("%s/config.json", cfg->bundle);
+    _cleanup_free_ char *abs = realpath(bundle, NULL);
+    if (abs == NULL)
+        return pd_fail_errno(err, "bundle %s", bundle);
+    _cleanup_free_ char *path = pd_xasprintf("%s/config.json", abs);
+    _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) < 0)
+        return pd_fail_errno(err, "bundle %s: config.json", abs);
+    if (!S_ISREG(st.st_mode))
+        return pd_failx(err, "bundle %s: config.json: not a regular file", abs);
+    if (pd_read_fd(fd, 16u << 20, text, len, err) < 0)
+        return pd_wrap(err, "bundle %s: config.json", abs);
+    return pd_config_parse(*text, *len, abs, "config.json", cfg, err);
+}
+
+static int copy_config(const char *text, size_t len, const struct pd_container_dir *d, pd_error **err)
+{
     _cleanup_free_ char *dst = pd_xasprintf("%s/config.json", d->path);
-    _cleanup_free_ char *text = NULL;
-    size_t len;
-    if (pd_read_file(src, 64u << 20, &text, &len, err) < 0)
-        return -1;
-    return pd_write_file_atomic(dst, text, len, 0600, err);
+    return pd_state_write_atomic(d->fd, "config.json", dst, text, len, 0600, err);
 }
 
 static struct pd_state *state_new(const struct pd_config *cfg, const char *id, bool rootless)
@@ -112,7 +126,8 @@ static int write_pid_file(const char *path, pid_t pid, pd_error **err)
         return 0;
     char buf[32];
     int n = snprintf(buf, sizeof(buf), "%d", (int)pid);
-    if (pd_write_file_atomic(path, buf, (size_t)n, 0644, err) < 0)
+    /* atomic, but no fsync (as runc): it names a process that a reboot ends */
+    if (pd_state_write_atomic(AT_FDCWD, path, path, buf, (size_t)n, 0644, err) < 0)
         return pd_wrap(err, "--pid-file");
     return 0;
 }
@@ -125,6 +140,12 @@ struct handshake {
     pid_t c1;
     bool hooks_started;
 };
+
+static bool has_create_hooks(const struct pd_config *cfg)
+{
+    return cfg->hooks[PD_HOOK_PRESTART].n > 0 || cfg->hooks[PD_HOOK_CREATE_RUNTIME].n > 0 ||
+           cfg->hooks[PD_HOOK_CREATE_CONTAINER].n > 0;
+}
 
 static int wait_stage1(pid_t c1, pd_error **err)
 {
@@ -162,8 +183,13 @@ static int handshake(struct handshake *h, pd_error **err)
     pid_t c1 = h->c1;
     h->c1 = -1;
     if (wait_stage1(c1, err) < 0 || pd_sync_send(h->sync, PD_SYNC_GO, 0, NULL, -1, err) < 0 ||
-        pd_sync_expect(h->sync, PD_SYNC_HOOKS, &m, NULL, err) < 0 ||
-        pd_state_write(&out->dir, out->state, err) < 0)
+        pd_sync_expect(h->sync, PD_SYNC_HOOKS, &m, NULL, err) < 0)
+        return -1;
+    /* The pid, for hooks that ask `state`.  Without such hooks the next
+     * write (created) is soon enough: until COMMIT the init has the
+     * parent-death signal, so if we are killed here it dies with us, and a
+     * state without a pid is simply stopped for `delete --force`. */
+    if (has_create_hooks(cfg) && pd_state_write(&out->dir, out->state, err) < 0)
         return -1;
     h->hooks_started = true;
     if (pd_container_run_hooks(cfg, h->o->id, PD_HOOK_PRESTART, PD_STATUS_CREATING, out->pid, err) < 0 ||
@@ -274,11 +300,14 @@ int pd_container_create(const struct pd_create_opts *o, struct pd_created *out, 
     out->dir.fd = -1;
     _cleanup_plan_ struct pd_plan *plan = NULL;
     _cleanup_close_ int start_fd = -1, console_fd = -1;
+    _cleanup_free_ char *text = NULL;
+    size_t text_len = 0;
     struct pd_plan_opts po = {.no_pivot = o->no_pivot, .no_new_keyring = o->no_new_keyring,
                               .rootless = o->rootless, .euid = geteuid(), .egid = getegid(),
                               .in_userns = !pd_in_initial_userns(),
                               .sandbox_root = o->sandbox_root};
-    if (pd_state_check_id(o->id, err) < 0 || pd_config_load(o->bundle, &out->cfg, err) < 0 ||
+    if (pd_state_check_id(o->id, err) < 0 ||
+        load_config(o->bundle, &out->cfg, &text, &text_len, err) < 0 ||
         check_terminal_opts(o, out->cfg, err) < 0 ||
         pd_plan_build(out->cfg, &po, &plan, err) < 0)
         goto fail_early;
@@ -292,7 +321,8 @@ int pd_container_create(const struct pd_create_opts *o, struct pd_created *out, 
     if (pd_cgroup_locate(out->cfg, o->id, &co, &out->cgroup, err) < 0)
         goto fail;
     out->state->cgroup = pd_cgroup_serialize(out->cgroup);
-    if (copy_config(out->cfg, &out->dir, err) < 0 || pd_state_write(&out->dir, out->state, err) < 0 ||
+    if (copy_config(text, text_len, &out->dir, err) < 0 ||
+        pd_state_write(&out->dir, out->state, err) < 0 ||
         pd_cgroup_make(out->cgroup, out->cfg, err) < 0)
         goto fail;
     /* A rootless fallback turned it into "no cgroup": the next write says so. */
@@ -357,9 +387,9 @@ int pd_container_start(struct pd_container_dir *d, struct pd_state *st,
         (*err)->exit_code = m.value2;
         return -1;
     }
+    /* Not written: once start.sock is gone the live status is "running"
+     * (pd_state_status); only "creating" is taken from state.json. */
     st->status = PD_STATUS_RUNNING;
-    if (pd_state_write(d, st, err) < 0)
-        return -1;
     pd_container_run_hooks_warn(cfg, st->id, PD_HOOK_POSTSTART, PD_STATUS_RUNNING, st->pid);
     return 0;
 }

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
@@ -164,7 +165,35 @@ int pd_state_write(const struct pd_container_dir *d, const struct pd_state *st, 
     size_t len;
     _cleanup_free_ char *doc = pd_jgen_finish(g, &len);
     _cleanup_free_ char *path = pd_xasprintf("%s/state.json", d->path);
-    return pd_write_file_atomic(path, doc, len, 0600, err);
+    return pd_state_write_atomic(d->fd, "state.json", path, doc, len, 0600, err);
+}
+
+/* No fsync, as runc and crun: the state directory is under /run (tmpfs on
+ * most systems, and every container is gone after a reboot anyway), and an
+ * fsync on a disk-backed /run costs a journal commit, ~0.4 ms here, on
+ * every write.  The rename alone keeps readers (`state`, `list`, which
+ * don't lock) from seeing a partial file; writers hold the lock. */
+int pd_state_write_atomic(int dirfd, const char *name, const char *shown, const char *data,
+                          size_t len, int mode, pd_error **err)
+{
+    char tmp[PATH_MAX];
+    if (snprintf(tmp, sizeof(tmp), "%s.tmp.%d", name, (int)getpid()) >= (int)sizeof(tmp))
+        return pd_fail(err, ENAMETOOLONG, "write %s", shown);
+    _cleanup_close_ int fd =
+        openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
+    if (fd < 0)
+        return pd_fail_errno(err, "create %s.tmp.%d", shown, (int)getpid());
+    if (pd_write_all(fd, data, len) < 0) {
+        pd_fail_errno(err, "write %s.tmp.%d", shown, (int)getpid());
+        unlinkat(dirfd, tmp, 0);
+        return -1;
+    }
+    if (renameat(dirfd, tmp, dirfd, name) < 0) {
+        pd_fail_errno(err, "rename %s.tmp.%d to %s", shown, (int)getpid(), shown);
+        unlinkat(dirfd, tmp, 0);
+        return -1;
+    }
+    return 0;
 }
 
 static char *get_str(const pd_json *o, const char *key)

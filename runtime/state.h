@@ -56,6 +56,10 @@ void pd_state_dir_close(struct pd_container_dir *d);
 int pd_state_dir_remove(struct pd_container_dir *d, pd_error **err);
 
 int pd_state_write(const struct pd_container_dir *d, const struct pd_state *st, pd_error **err);
+/* Write name (relative to dirfd, or AT_FDCWD) atomically: a temp file and a
+ * rename, without fsync (see state.c).  shown names it in errors. */
+int pd_state_write_atomic(int dirfd, const char *name, const char *shown, const char *data,
+                          size_t len, int mode, pd_error **err);
 int pd_state_read(const char *dir, struct pd_state **out, pd_error **err);
 void pd_state_free(struct pd_state *st);
 /* The live status: stopped when the pid is gone (or reused), created while
