@@ -17,6 +17,7 @@
 #include "hooks.h"
 #include "idmap.h"
 #include "log.h"
+#include "seccomp_cache.h"
 #include "sync.h"
 #include "util.h"
 
@@ -249,7 +250,7 @@ static int listen_fds_count(void)
 
 /* Fork stage 1 and run the handshake; on failure kill what was started. */
 static int spawn(const struct pd_create_opts *o, const struct pd_plan *plan, struct pd_created *out,
-                 int start_fd, int console_fd, pd_error **err)
+                 int start_fd, int console_fd, const struct pd_seccomp_bpf *bpf, pd_error **err)
 {
     int sv[2];
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
@@ -260,7 +261,7 @@ static int spawn(const struct pd_create_opts *o, const struct pd_plan *plan, str
         .start_fd = start_fd, .console_fd = console_fd, .state_dir_fd = out->dir.fd,
         .console_to_runtime = plan->cfg->process.terminal && console_fd < 0,
         .preserve_fds = o->preserve_fds + lfds, .listen_fds = lfds,
-        .foreground = o->foreground, .init_reaper = o->init_reaper,
+        .foreground = o->foreground, .init_reaper = o->init_reaper, .seccomp = bpf,
     };
     pid_t c1 = fork();
     if (c1 < 0) {
@@ -299,6 +300,7 @@ int pd_container_create(const struct pd_create_opts *o, struct pd_created *out, 
     out->console_master = -1;
     out->dir.fd = -1;
     _cleanup_plan_ struct pd_plan *plan = NULL;
+    _cleanup_seccomp_bpf_ struct pd_seccomp_bpf *bpf = NULL;
     _cleanup_close_ int start_fd = -1, console_fd = -1;
     _cleanup_free_ char *text = NULL;
     size_t text_len = 0;
@@ -310,6 +312,11 @@ int pd_container_create(const struct pd_create_opts *o, struct pd_created *out, 
         load_config(o->bundle, &out->cfg, &text, &text_len, err) < 0 ||
         check_terminal_opts(o, out->cfg, err) < 0 ||
         pd_plan_build(out->cfg, &po, &plan, err) < 0)
+        goto fail_early;
+    /* Before the fork: the init can't reach the cache after pivot_root. */
+    if (out->cfg->linux_.seccomp != NULL &&
+        pd_seccomp_prepare(out->cfg->linux_.seccomp, plan->agent != NULL && plan->agent->nested_userns,
+                           &bpf, err) < 0)
         goto fail_early;
     if (check_rootfs(out->cfg, plan, err) < 0 || pd_state_dir_create(o->root, o->id, &out->dir, err) < 0)
         goto fail_early;
@@ -332,7 +339,7 @@ int pd_container_create(const struct pd_create_opts *o, struct pd_created *out, 
         goto fail;
     if (o->console_socket && pd_console_connect(o->console_socket, &console_fd, err) < 0)
         goto fail;
-    if (spawn(o, plan, out, start_fd, console_fd, err) < 0)
+    if (spawn(o, plan, out, start_fd, console_fd, bpf, err) < 0)
         goto fail;
     return 0;
 fail:

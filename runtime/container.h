@@ -16,7 +16,9 @@
  *   C2  setsid, session keyring, rootfs: propagation, rootfs bind, mounts,
  *       devices; hostname; asks R to run prestart + createRuntime hooks
  *   C2  createContainer hooks; pivot_root; sysctl, masked/readonly paths;
- *       terminal; finds the executable; builds the seccomp filter; READY
+ *       terminal; finds the executable; READY.  (The seccomp filter was
+ *       compiled by R before the fork, through seccomp_cache.h: C2 only
+ *       loads it right before execve.)
  *   R   state "created", pid file; COMMIT; C2 drops its parent-death
  *       signal (kept when R stays attached: `run` in the foreground and
  *       `sandbox`, so that R's death takes the container down); R exits
@@ -34,6 +36,7 @@
 #include <sys/types.h>
 #include "cgroups.h"
 #include "plan.h"
+#include "seccomp.h"
 #include "state.h"
 
 struct pd_create_opts {
@@ -115,6 +118,8 @@ struct pd_init_args {
     int listen_fds;      /* socket-activation fds, the first of preserve_fds */
     bool foreground;     /* `run`/`sandbox` attached: keep PR_SET_PDEATHSIG after COMMIT, so
                             that the runtime's death (kill -9) takes the container down */
+    const struct pd_seccomp_bpf *seccomp; /* compiled by the runtime before the fork (the
+                                           init can't reach the cache after pivot_root); NULL: none */
     bool init_reaper;    /* pid 1 stays a minimal init (reaps, forwards signals) and the
                             process runs as its child: the kernel ignores default-action
                             signals to a PID namespace's init, so Ctrl-C on a terminal

@@ -20,7 +20,6 @@
 #include "namespaces.h"
 #include "process.h"
 #include "rootfs.h"
-#include "seccomp.h"
 #include "sync.h"
 #include "util.h"
 
@@ -101,8 +100,7 @@ static int setup_terminal(const struct pd_init_args *a, pd_error **err)
 }
 
 /* Everything up to READY: runs with the runtime waiting on the socket. */
-static int init_setup(const struct pd_init_args *a, pid_t *host_pid, char **exe, void **sc,
-                      pd_error **err)
+static int init_setup(const struct pd_init_args *a, pid_t *host_pid, char **exe, pd_error **err)
 {
     const struct pd_plan *plan = a->plan;
     const struct pd_config *cfg = plan->cfg;
@@ -123,19 +121,12 @@ static int init_setup(const struct pd_init_args *a, pid_t *host_pid, char **exe,
         return -1;
     if (pd_rootfs_enter(plan, rootfd, err) < 0 || setup_terminal(a, err) < 0)
         return -1;
-    if (pd_process_find_exe(&cfg->process, exe, err) < 0)
-        return -1;
-    if (cfg->linux_.seccomp != NULL && pd_seccomp_build(cfg->linux_.seccomp, sc, err) < 0)
-        return -1;
-    if (*sc != NULL && plan->agent != NULL && plan->agent->nested_userns &&
-        pd_seccomp_allow_nested_userns(*sc, err) < 0)
-        return -1;
-    return 0;
+    return pd_process_find_exe(&cfg->process, exe, err);
 }
 
 /* Wait for `start`, run startContainer hooks, exec.  Errors go to `start`. */
 static _Noreturn void init_wait_and_exec(const struct pd_init_args *a, pid_t host_pid,
-                                         const char *exe, void *sc)
+                                         const char *exe)
 {
     const struct pd_config *cfg = a->plan->cfg;
     _cleanup_error_ pd_error *err = NULL;
@@ -157,7 +148,7 @@ static _Noreturn void init_wait_and_exec(const struct pd_init_args *a, pid_t hos
     if (a->init_reaper && pd_init_reaper_split(conn, &err) < 0)
         die(conn, err);
     pd_reset_signals();
-    struct pd_exec_opts eo = {.preserve_fds = a->preserve_fds, .seccomp_ctx = sc,
+    struct pd_exec_opts eo = {.preserve_fds = a->preserve_fds, .seccomp = a->seccomp,
                               .listen_fds = a->listen_fds,
                               .agent = a->plan->agent};
     pd_process_exec(&cfg->process, exe, &eo, &err);
@@ -170,7 +161,6 @@ static _Noreturn void init_stage2(const struct pd_init_args *a)
     struct pd_sync_msg m;
     pid_t host_pid = 0;
     char *exe = NULL;
-    void *sc = NULL;
     if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || prctl(PR_SET_DUMPABLE, 0) < 0) {
         pd_fail_errno(&err, "prctl");
         die(a->sync_fd, err);
@@ -178,7 +168,7 @@ static _Noreturn void init_stage2(const struct pd_init_args *a)
     /* Stage 1 shares the socket: say nothing before the runtime has its
      * INIT_PID message and says go, or the two could arrive out of order. */
     if (pd_sync_expect(a->sync_fd, PD_SYNC_GO, &m, NULL, &err) < 0 ||
-        init_setup(a, &host_pid, &exe, &sc, &err) < 0)
+        init_setup(a, &host_pid, &exe, &err) < 0)
         die(a->sync_fd, err);
     if (pd_sync_send(a->sync_fd, PD_SYNC_READY, 0, NULL, -1, &err) < 0 ||
         pd_sync_expect(a->sync_fd, PD_SYNC_COMMIT, &m, NULL, &err) < 0)
@@ -194,7 +184,7 @@ static _Noreturn void init_stage2(const struct pd_init_args *a)
         pd_sync_send(a->sync_fd, PD_SYNC_COMMITTED, 0, NULL, -1, &err) < 0)
         die(a->sync_fd, err);
     close(a->sync_fd);
-    init_wait_and_exec(a, host_pid, exe, sc);
+    init_wait_and_exec(a, host_pid, exe);
 }
 
 _Noreturn void pd_init_stage1(const struct pd_init_args *a)

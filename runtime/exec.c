@@ -2,7 +2,8 @@
  *
  * runtime R, joiner J, the new process P (see exec.h):
  *
- *   R  checks that the init still is the container's (start time) and opens
+ *   R  compiles the container's seccomp filter (through seccomp_cache.h);
+ *      checks that the init still is the container's (start time) and opens
  *      /proc/PID/ns/X of every namespace X that differs from its own -- all
  *      before the first setns(), since joining the mount namespace changes
  *      what /proc is; connects the console socket; socketpair; forks J
@@ -16,7 +17,7 @@
  *   R  reaps J, says GO to P (P waits so that its messages come after J's)
  *   P  terminal (a pty of the container's /dev/ptmx: the master goes to the
  *      console socket, or to R as CONSOLE), new session keyring, finds the
- *      executable, builds the container's seccomp filter, READY, then
+ *      executable, READY, then
  *      pd_process_exec().  The close-on-exec socket reaches EOF at execve,
  *      or P sends the exec error instead.
  *   R  pid file; with detach returns, else supervises P (signals, terminal
@@ -43,7 +44,7 @@
 #include "console.h"
 #include "log.h"
 #include "process.h"
-#include "seccomp.h"
+#include "seccomp_cache.h"
 #include "supervise.h"
 #include "sync.h"
 #include "util.h"
@@ -76,6 +77,7 @@ struct exec_ctx {
     int sync;               /* R: its end; J and P: theirs */
     int console_fd;         /* connected --console-socket, or -1 */
     pid_t runtime_pid;
+    const struct pd_seccomp_bpf *seccomp; /* compiled by R, or NULL */
 };
 
 /* What R started: killed on failure. */
@@ -132,7 +134,7 @@ static int setup_terminal(struct exec_ctx *x, pd_error **err)
     return pd_sync_send(x->sync, PD_SYNC_CONSOLE, 0, NULL, master, err);
 }
 
-static int child_setup(struct exec_ctx *x, char **exe, void **sc, struct pd_agent_plan **agent,
+static int child_setup(struct exec_ctx *x, char **exe, struct pd_agent_plan **agent,
                        pd_error **err)
 {
     const struct pd_config *cfg = x->req->cfg;
@@ -143,17 +145,9 @@ static int child_setup(struct exec_ctx *x, char **exe, void **sc, struct pd_agen
         return -1;
     if (pd_process_find_exe(&x->proc, exe, err) < 0)
         return -1;
-    if (cfg->has_linux && cfg->linux_.seccomp != NULL &&
-        pd_seccomp_build(cfg->linux_.seccomp, sc, err) < 0)
-        return pd_wrap(err, "seccomp (.linux.seccomp of the container)");
     /* The agent policy's landlock domain, as the init got it: a domain is
      * inherited, never joined, so the exec'd process needs its own. */
-    if (pd_agent_plan_build(cfg, agent, err) < 0)
-        return -1;
-    if (*sc != NULL && *agent != NULL && (*agent)->nested_userns &&
-        pd_seccomp_allow_nested_userns(*sc, err) < 0)
-        return -1;
-    return 0;
+    return pd_agent_plan_build(cfg, agent, err);
 }
 
 /* P: inside every namespace of the container. */
@@ -162,7 +156,6 @@ static _Noreturn void exec_child(struct exec_ctx *x)
     _cleanup_error_ pd_error *err = NULL;
     struct pd_sync_msg m;
     char *exe = NULL;
-    void *sc = NULL;
     struct pd_agent_plan *agent = NULL;
     if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) {
         pd_fail_errno(&err, "exec: prctl(PR_SET_PDEATHSIG)");
@@ -170,7 +163,7 @@ static _Noreturn void exec_child(struct exec_ctx *x)
     }
     if (pd_sync_expect(x->sync, PD_SYNC_GO, &m, NULL, &err) < 0)
         _exit(1);
-    if (child_setup(x, &exe, &sc, &agent, &err) < 0) {
+    if (child_setup(x, &exe, &agent, &err) < 0) {
         pd_wrap(&err, "exec in container \"%s\"", x->id);
         die(x, err);
     }
@@ -182,7 +175,7 @@ static _Noreturn void exec_child(struct exec_ctx *x)
     if (pd_sync_send(x->sync, PD_SYNC_READY, 0, NULL, -1, &err) < 0)
         _exit(1);
     pd_reset_signals();
-    struct pd_exec_opts eo = {.preserve_fds = x->req->preserve_fds, .seccomp_ctx = sc,
+    struct pd_exec_opts eo = {.preserve_fds = x->req->preserve_fds, .seccomp = x->seccomp,
                               .agent = agent};
     pd_process_exec(&x->proc, exe, &eo, &err);
     pd_wrap(&err, "exec in container \"%s\"", x->id);
@@ -443,6 +436,20 @@ static void apply_defaults(struct exec_ctx *x)
     }
 }
 
+/* In R, before the fork, so that the cache (seccomp_cache.h) is in reach;
+ * the nested-userns rules as the agent policy says, as for the init. */
+static int prepare_seccomp(const struct pd_config *cfg, struct pd_seccomp_bpf **out, pd_error **err)
+{
+    if (!cfg->has_linux || cfg->linux_.seccomp == NULL)
+        return 0;
+    _cleanup_agent_plan_ struct pd_agent_plan *agent = NULL;
+    if (pd_agent_plan_build(cfg, &agent, err) < 0)
+        return -1;
+    if (pd_seccomp_prepare(cfg->linux_.seccomp, agent != NULL && agent->nested_userns, out, err) < 0)
+        return pd_wrap(err, "seccomp (.linux.seccomp of the container)");
+    return 0;
+}
+
 static int write_pid_file(const char *path, pid_t pid, pd_error **err)
 {
     char buf[32];
@@ -457,6 +464,7 @@ int pd_exec(const struct pd_exec_request *req, int *exit_code, pd_error **err)
     struct exec_ctx x = {.req = req, .id = req->st->id, .sync = -1, .console_fd = -1,
                          .runtime_pid = getpid()};
     struct spawned s = {.joiner = -1, .pid = -1, .master = -1};
+    _cleanup_seccomp_bpf_ struct pd_seccomp_bpf *bpf = NULL;
     for (size_t i = 0; i < N_NS; i++)
         x.ns_fd[i] = -1;
     *exit_code = 0;
@@ -468,8 +476,10 @@ int pd_exec(const struct pd_exec_request *req, int *exit_code, pd_error **err)
     if (!req->detach && sigprocmask(SIG_BLOCK, &set, NULL) < 0)
         return pd_fail_errno(err, "exec: sigprocmask");
     int r = -1;
-    if (check_request(req, err) < 0 || open_namespaces(&x, err) < 0)
+    if (check_request(req, err) < 0 || prepare_seccomp(req->cfg, &bpf, err) < 0 ||
+        open_namespaces(&x, err) < 0)
         goto out;
+    x.seccomp = bpf;
     if (req->console_socket != NULL && pd_console_connect(req->console_socket, &x.console_fd, err) < 0) {
         pd_wrap(err, "exec in container \"%s\"", x.id);
         goto out;

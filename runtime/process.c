@@ -296,8 +296,7 @@ int pd_process_exec(const struct pd_process *proc, const char *exe,
         pd_agent_apply(opts->agent, err) < 0)
         return -1;
     bool late_seccomp = proc->no_new_privileges;
-    if (!late_seccomp && opts->seccomp_ctx != NULL &&
-        pd_seccomp_load(opts->seccomp_ctx, err) < 0)
+    if (!late_seccomp && opts->seccomp != NULL && pd_seccomp_bpf_load(opts->seccomp, err) < 0)
         return -1;
     /* The kernel clears the parent-death signal when the uid changes: keep
      * it armed (a foreground `run` must die with its runtime). */
@@ -311,8 +310,7 @@ int pd_process_exec(const struct pd_process *proc, const char *exe,
     _cleanup_strv_ char **env = build_env(proc, opts);
     if (proc->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
         return pd_fail_errno(err, "prctl(PR_SET_NO_NEW_PRIVS)");
-    if (late_seccomp && opts->seccomp_ctx != NULL &&
-        pd_seccomp_load(opts->seccomp_ctx, err) < 0)
+    if (late_seccomp && opts->seccomp != NULL && pd_seccomp_bpf_load(opts->seccomp, err) < 0)
         return -1;
     execve(exe, proc->args, env);
     return fail_exec_errno(err, errno, exe);

@@ -6,10 +6,11 @@
 #include <stdbool.h>
 #include "agent_plan.h"
 #include "config.h"
+#include "seccomp.h"
 
 struct pd_exec_opts {
     int preserve_fds;   /* fds 3 .. 3+N-1 are passed on */
-    void *seccomp_ctx;  /* built filter (pd_seccomp_build) or NULL */
+    const struct pd_seccomp_bpf *seccomp; /* compiled filter (pd_seccomp_prepare) or NULL */
     const struct pd_agent_plan *agent; /* landlock etc., applied first (NULL: none) */
     int listen_fds;      /* > 0: fds 3..3+N-1 are socket-activation fds: export
                             LISTEN_FDS=N and LISTEN_PID=<our pid> (preserve_fds includes them) */

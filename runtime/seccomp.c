@@ -28,8 +28,15 @@
  * Reach libseccomp's header through a path that only matches inside an
  * include directory literally named "include" (/usr/include, ...). */
 #include <seccomp.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "util.h"
 
@@ -128,24 +135,38 @@ static int add_arch(scmp_filter_ctx ctx, const char *name, pd_error **err)
     return 0;
 }
 
-static int set_flag(scmp_filter_ctx ctx, const char *flag, pd_error **err)
+/* The profile's flags: libseccomp's attribute, and the seccomp(2) flag that
+ * seccomp_load() passes for it (which pd_seccomp_bpf_load passes too). */
+static int flag_attr(const char *flag, enum scmp_filter_attr *attr, unsigned *kflag, pd_error **err)
 {
-    enum scmp_filter_attr attr;
-    if (strcmp(flag, "SECCOMP_FILTER_FLAG_TSYNC") == 0)
-        attr = SCMP_FLTATR_CTL_TSYNC;
-    else if (strcmp(flag, "SECCOMP_FILTER_FLAG_LOG") == 0)
-        attr = SCMP_FLTATR_CTL_LOG;
-    else if (strcmp(flag, "SECCOMP_FILTER_FLAG_SPEC_ALLOW") == 0)
-        attr = SCMP_FLTATR_CTL_SSB;
-    else if (strcmp(flag, "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV") == 0) {
+    if (strcmp(flag, "SECCOMP_FILTER_FLAG_TSYNC") == 0) {
+        *attr = SCMP_FLTATR_CTL_TSYNC;
+        *kflag = SECCOMP_FILTER_FLAG_TSYNC;
+    } else if (strcmp(flag, "SECCOMP_FILTER_FLAG_LOG") == 0) {
+        *attr = SCMP_FLTATR_CTL_LOG;
+        *kflag = SECCOMP_FILTER_FLAG_LOG;
+    } else if (strcmp(flag, "SECCOMP_FILTER_FLAG_SPEC_ALLOW") == 0) {
+        *attr = SCMP_FLTATR_CTL_SSB;
+        *kflag = SECCOMP_FILTER_FLAG_SPEC_ALLOW;
+    } else if (strcmp(flag, "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV") == 0) {
 #if SCMP_VER_MAJOR > 2 || (SCMP_VER_MAJOR == 2 && SCMP_VER_MINOR >= 6)
-        attr = SCMP_FLTATR_CTL_WAITKILL;
+        *attr = SCMP_FLTATR_CTL_WAITKILL;
+        *kflag = 1U << 5; /* SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV */
 #else
         return pd_failx(err, "seccomp: flag \"%s\" is not supported by libseccomp %d.%d.%d",
                         flag, SCMP_VER_MAJOR, SCMP_VER_MINOR, SCMP_VER_MICRO);
 #endif
     } else
         return pd_failx(err, "seccomp: unknown flag \"%s\"", flag);
+    return 0;
+}
+
+static int set_flag(scmp_filter_ctx ctx, const char *flag, pd_error **err)
+{
+    enum scmp_filter_attr attr;
+    unsigned kflag;
+    if (flag_attr(flag, &attr, &kflag, err) < 0)
+        return -1;
     int r = seccomp_attr_set(ctx, attr, 1);
     if (r < 0)
         return pd_fail(err, -r, "seccomp: flag \"%s\"", flag);
@@ -283,5 +304,91 @@ int pd_seccomp_allow_nested_userns(void *ctx, pd_error **err)
         if (r < 0 && r != -EEXIST)
             return pd_fail(err, -r, "seccomp: allow %s (dev.paddock.nested-userns=allow)", names[i]);
     }
+    return 0;
+}
+
+/* ---- BPF: compiled once, loaded with seccomp(2) (see seccomp.h) ---- */
+
+unsigned pd_seccomp_kernel_flags(const struct pd_seccomp *sc)
+{
+    unsigned flags = 0;
+    for (size_t i = 0; i < sc->n_flags; i++) {
+        enum scmp_filter_attr attr;
+        unsigned kflag = 0;
+        if (flag_attr(sc->flags[i], &attr, &kflag, NULL) == 0)
+            flags |= kflag;
+    }
+    return flags;
+}
+
+/* libseccomp 2.5 exports only to an fd: a memfd, read back whole. */
+static int export_bpf(scmp_filter_ctx ctx, struct pd_seccomp_bpf *b, pd_error **err)
+{
+    _cleanup_close_ int fd = memfd_create("paddock-seccomp", MFD_CLOEXEC);
+    if (fd < 0)
+        return pd_fail_errno(err, "seccomp: memfd_create");
+    int r = seccomp_export_bpf(ctx, fd);
+    if (r < 0)
+        return pd_fail(err, -r, "seccomp: export the filter");
+    struct stat st;
+    if (fstat(fd, &st) < 0)
+        return pd_fail_errno(err, "seccomp: fstat the exported filter");
+    size_t n = (size_t)st.st_size / sizeof(struct sock_filter);
+    if (st.st_size <= 0 || (size_t)st.st_size % sizeof(struct sock_filter) != 0 ||
+        n > BPF_MAXINSNS)
+        return pd_failx(err, "seccomp: exported filter has a bad size (%lld bytes)",
+                        (long long)st.st_size);
+    b->insns = pd_xcalloc(n, sizeof(struct sock_filter));
+    b->len = n;
+    if (pread(fd, b->insns, (size_t)st.st_size, 0) != st.st_size)
+        return pd_fail_errno(err, "seccomp: read the exported filter");
+    return 0;
+}
+
+int pd_seccomp_compile(const struct pd_seccomp *sc, bool nested_userns,
+                       struct pd_seccomp_bpf **out, pd_error **err)
+{
+    *out = NULL;
+    void *ctx = NULL;
+    if (pd_seccomp_build(sc, &ctx, err) < 0)
+        return -1;
+    struct pd_seccomp_bpf *b = pd_xcalloc(1, sizeof(*b));
+    b->flags = pd_seccomp_kernel_flags(sc);
+    int r = nested_userns ? pd_seccomp_allow_nested_userns(ctx, err) : 0;
+    if (r == 0)
+        r = export_bpf(ctx, b, err);
+    seccomp_release(ctx);
+    if (r < 0) {
+        pd_seccomp_bpf_free(b);
+        return -1;
+    }
+    *out = b;
+    return 0;
+}
+
+void pd_seccomp_bpf_free(struct pd_seccomp_bpf *b)
+{
+    if (b == NULL)
+        return;
+    free(b->insns);
+    free(b);
+}
+
+/* What seccomp_load() does with a filter whose no_new_privs attribute is
+ * off (pd_seccomp_build): no prctl(PR_SET_NO_NEW_PRIVS) here (process.c
+ * decides), seccomp(2) with the profile's flags, prctl(PR_SET_SECCOMP) on a
+ * kernel without seccomp(2), and a TSYNC that names a thread is ESRCH. */
+int pd_seccomp_bpf_load(const struct pd_seccomp_bpf *b, pd_error **err)
+{
+    if (b == NULL || b->len == 0)
+        return pd_failx(err, "seccomp: load: no filter");
+    struct sock_fprog prog = {.len = (unsigned short)b->len, .filter = b->insns};
+    long r = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, b->flags, &prog);
+    if (r < 0 && errno == ENOSYS && b->flags == 0)
+        r = prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog);
+    if (r < 0)
+        return pd_fail_errno(err, "seccomp: load filter");
+    if (r > 0) /* TSYNC: thread r could not be synchronised */
+        return pd_fail(err, ESRCH, "seccomp: load filter (TSYNC failed for thread %ld)", r);
     return 0;
 }

@@ -214,19 +214,19 @@ static bool exited(const struct run *r, int code)
     return false;
 }
 
-static void *build_filter(void)
+static struct pd_seccomp_bpf *build_filter(void)
 {
     struct pd_seccomp_syscall rules[] = {
         {.names = ARGS("acct"), .n_names = 1, .action = PD_SECCOMP_ERRNO}};
     struct pd_seccomp sc = {.default_action = PD_SECCOMP_ALLOW, .syscalls = rules,
                             .n_syscalls = 1};
-    void *ctx = NULL;
+    struct pd_seccomp_bpf *b = NULL;
     pd_error *err = NULL;
-    if (pd_seccomp_build(&sc, &ctx, &err) < 0) {
+    if (pd_seccomp_compile(&sc, false, &b, &err) < 0) {
         printf("    seccomp: %s\n", err->msg);
         pd_error_free(err);
     }
-    return ctx;
+    return b;
 }
 
 /* "Max open files  123  456  files" in /proc/self/limits output */
@@ -252,10 +252,10 @@ static void test_exec_as_user_nnp(void)
         .caps = {.present = true, .bounding = nbs | BIT(CAP_CHOWN), .effective = nbs,
                  .permitted = nbs, .inheritable = nbs, .ambient = nbs},
         .rlimits = rl, .n_rlimits = 1, .no_new_privileges = true};
-    struct run r = {.proc = &p, .opts = {.seccomp_ctx = build_filter()}};
-    CHECK(r.opts.seccomp_ctx != NULL);
+    struct run r = {.proc = &p, .opts = {.seccomp = build_filter()}};
+    CHECK(r.opts.seccomp != NULL);
     run(&r);
-    pd_seccomp_release(r.opts.seccomp_ctx);
+    pd_seccomp_bpf_free((struct pd_seccomp_bpf *)r.opts.seccomp);
     CHECK(exited(&r, 0));
     CHECK_CONTAINS(r.out, "\nUid:\t65534\t65534\t65534\t65534\n");
     CHECK_CONTAINS(r.out, "\nGid:\t65534\t65534\t65534\t65534\n");
@@ -280,9 +280,9 @@ static void test_exec_early_seccomp_defaults(void)
         .n_args = 3, .env = ARGS("PATH=/usr/bin:/bin"), .n_env = 1, .cwd = "/",
         .user = {.uid = 65534, .gid = 65534}, .has_oom_score_adj = true,
         .oom_score_adj = 500};
-    struct run r = {.proc = &p, .opts = {.seccomp_ctx = build_filter()}};
+    struct run r = {.proc = &p, .opts = {.seccomp = build_filter()}};
     run(&r);
-    pd_seccomp_release(r.opts.seccomp_ctx);
+    pd_seccomp_bpf_free((struct pd_seccomp_bpf *)r.opts.seccomp);
     CHECK(exited(&r, 0));
     CHECK_CONTAINS(r.out, "\nUid:\t65534\t65534\t65534\t65534\n");
     const char *g = r.out != NULL ? strstr(r.out, "\nGroups:\t") : NULL;

@@ -1,0 +1,347 @@
+/* paddock: the seccomp filter cache (see seccomp_cache.h). */
+#define _GNU_SOURCE
+#include "seccomp_cache.h"
+
+#include <dirent.h>
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <link.h>
+#include <linux/filter.h>
+/* libseccomp's header, not runtime/seccomp.h (see seccomp.c) */
+#include <seccomp.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "sandbox_protect.h"
+#include "sha256.h"
+#include "util.h"
+
+#define FORMAT "paddock seccomp cache 1"
+#define MAGIC "PDSCBPF2"
+#define MAX_ENTRIES 64          /* more, and a store clears the rest */
+#define MAX_KEY (8u << 20)
+
+/* An entry: this header, the key material, the instructions.  digest is
+ * SHA-256 of flags, n_insns and the instructions: a bit flipped on disk is
+ * a miss, not a different filter (the key is compared whole anyway). */
+struct entry_hdr {
+    char magic[8];
+    uint32_t key_len;
+    uint32_t flags;
+    uint32_t n_insns;
+    uint32_t reserved;
+    unsigned char digest[PD_SHA256_LEN];
+};
+
+static void bpf_digest(uint32_t flags, uint32_t n, const void *insns,
+                       unsigned char out[PD_SHA256_LEN])
+{
+    struct pd_sha256 s;
+    pd_sha256_init(&s);
+    pd_sha256_update(&s, &flags, sizeof(flags));
+    pd_sha256_update(&s, &n, sizeof(n));
+    pd_sha256_update(&s, insns, n * sizeof(struct sock_filter));
+    pd_sha256_final(&s, out);
+}
+
+/* ---- key material ---- */
+
+struct kbuf {
+    char *p;
+    size_t n, cap;
+};
+
+static void kb_add(struct kbuf *k, const void *data, size_t len)
+{
+    if (k->n + len + 1 > k->cap) {
+        while (k->n + len + 1 > k->cap)
+            k->cap = k->cap ? 2 * k->cap : 4096;
+        k->p = pd_xrealloc(k->p, k->cap);
+    }
+    memcpy(k->p + k->n, data, len);
+    k->n += len;
+    k->p[k->n] = '\0';
+}
+
+static void kb_fmt(struct kbuf *k, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void kb_fmt(struct kbuf *k, const char *fmt, ...)
+{
+    char tmp[128];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+    va_end(ap);
+    if (n > 0)
+        kb_add(k, tmp, (size_t)n < sizeof(tmp) ? (size_t)n : sizeof(tmp) - 1);
+}
+
+/* Length-prefixed, so no string can pass for another field. */
+static void kb_str(struct kbuf *k, const char *s)
+{
+    if (s == NULL) {
+        kb_add(k, "-;", 2);
+        return;
+    }
+    size_t n = strlen(s);
+    kb_fmt(k, "%zu:", n);
+    kb_add(k, s, n);
+    kb_add(k, ";", 1);
+}
+
+static void kb_strv(struct kbuf *k, char *const *v, size_t n)
+{
+    kb_fmt(k, "[%zu]", n);
+    for (size_t i = 0; i < n; i++)
+        kb_str(k, v[i]);
+}
+
+struct build_id {
+    unsigned char id[64];
+    size_t len;
+};
+
+/* The NT_GNU_BUILD_ID note of the main program (the first object). */
+static int find_build_id(struct dl_phdr_info *info, size_t size, void *arg)
+{
+    struct build_id *b = arg;
+    (void)size;
+    for (size_t i = 0; i < info->dlpi_phnum && b->len == 0; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        if (ph->p_type != PT_NOTE)
+            continue;
+        size_t align = ph->p_align == 8 ? 8 : 4, off = 0;
+        const unsigned char *base = (const unsigned char *)(info->dlpi_addr + ph->p_vaddr);
+        while (off + sizeof(ElfW(Nhdr)) <= ph->p_memsz) {
+            const ElfW(Nhdr) *nh = (const ElfW(Nhdr) *)(base + off);
+            size_t name_off = off + sizeof(*nh);
+            size_t desc_off = name_off + ((nh->n_namesz + align - 1) & ~(align - 1));
+            size_t next = desc_off + ((nh->n_descsz + align - 1) & ~(align - 1));
+            if (next > ph->p_memsz)
+                break;
+            if (nh->n_type == NT_GNU_BUILD_ID && nh->n_namesz == 4 &&
+                memcmp(base + name_off, "GNU", 4) == 0 && nh->n_descsz > 0 &&
+                nh->n_descsz <= sizeof(b->id)) {
+                memcpy(b->id, base + desc_off, nh->n_descsz);
+                b->len = nh->n_descsz;
+                break;
+            }
+            off = next;
+        }
+    }
+    return 1; /* only the first object: the executable */
+}
+
+static void key_profile(struct kbuf *k, const struct pd_seccomp *sc)
+{
+    kb_fmt(k, "default=%d,%d,%u;", (int)sc->default_action, (int)sc->has_default_errno_ret,
+           (unsigned)sc->default_errno_ret);
+    kb_strv(k, sc->architectures, sc->n_architectures);
+    kb_strv(k, sc->flags, sc->n_flags);
+    kb_str(k, sc->listener_path);
+    kb_str(k, sc->listener_metadata);
+    kb_fmt(k, "syscalls[%zu]", sc->n_syscalls);
+    for (size_t i = 0; i < sc->n_syscalls; i++) {
+        const struct pd_seccomp_syscall *s = &sc->syscalls[i];
+        kb_strv(k, s->names, s->n_names);
+        kb_fmt(k, "a=%d,%d,%u;args[%zu]", (int)s->action, (int)s->has_errno_ret,
+               (unsigned)s->errno_ret, s->n_args);
+        for (size_t j = 0; j < s->n_args; j++)
+            kb_fmt(k, "%u,%d,%llu,%llu;", s->args[j].index, (int)s->args[j].op,
+                   (unsigned long long)s->args[j].value, (unsigned long long)s->args[j].value_two);
+    }
+}
+
+char *pd_seccomp_cache_key(const struct pd_seccomp *sc, bool nested_userns, size_t *len)
+{
+    struct build_id b = {.len = 0};
+    dl_iterate_phdr(find_build_id, &b);
+    if (b.len == 0)
+        return NULL;
+    struct kbuf k = {0};
+    kb_str(&k, FORMAT);
+    char hex[2 * sizeof(b.id) + 1];
+    for (size_t i = 0; i < b.len; i++)
+        snprintf(hex + 2 * i, 3, "%02x", b.id[i]);
+    kb_str(&k, hex);
+    const struct scmp_version *v = seccomp_version();
+    kb_fmt(&k, "libseccomp=%u.%u.%u;native=%u;", v->major, v->minor, v->micro,
+           (unsigned)seccomp_arch_native());
+    struct utsname u;
+    if (uname(&u) == 0) {
+        kb_str(&k, u.release);
+        kb_str(&k, u.machine);
+    }
+    kb_fmt(&k, "nested=%d;", (int)nested_userns);
+    key_profile(&k, sc);
+    *len = k.n;
+    return k.p;
+}
+
+/* ---- the directory and its entries ---- */
+
+char *pd_seccomp_cache_dir(void)
+{
+    const char *off = getenv("PADDOCK_SECCOMP_CACHE");
+    if (off != NULL && strcmp(off, "off") == 0)
+        return NULL;
+    _cleanup_free_ char *home = pd_state_home();
+    return pd_xasprintf("%s/seccomp", home);
+}
+
+/* The directory, made if missing; -1 (errno) when it is not the caller's 0700 own. */
+static int open_dir(const char *dir)
+{
+    if (mkdir(dir, 0700) < 0 && errno == ENOENT && pd_mkdir_p(dir, 0700, NULL) < 0)
+        return -1;
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0)
+        return -1;
+    if (fstat(fd, &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != geteuid() ||
+        (st.st_mode & 077) != 0) {
+        close(fd);
+        errno = EPERM;
+        return -1;
+    }
+    return fd;
+}
+
+/* 1: a good entry for key in *out; 0: none; -1: one that failed a check. */
+static int read_entry(int dfd, const char *name, const char *key, size_t key_len,
+                      struct pd_seccomp_bpf **out)
+{
+    _cleanup_close_ int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0)
+        return errno == ENOENT ? 0 : -1;
+    struct stat st;
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
+        (st.st_mode & 07777) != 0600 || st.st_nlink != 1)
+        return -1;
+    struct entry_hdr h;
+    size_t want = sizeof(h) + key_len;
+    if ((size_t)st.st_size < want || (size_t)st.st_size > want + BPF_MAXINSNS * 8)
+        return -1;
+    _cleanup_free_ char *buf = pd_xmalloc((size_t)st.st_size);
+    if (pread(fd, buf, (size_t)st.st_size, 0) != st.st_size)
+        return -1;
+    memcpy(&h, buf, sizeof(h));
+    size_t n = h.n_insns;
+    unsigned char digest[PD_SHA256_LEN];
+    if (memcmp(h.magic, MAGIC, sizeof(h.magic)) != 0 || h.key_len != key_len || n == 0 ||
+        n > BPF_MAXINSNS || (size_t)st.st_size != want + n * sizeof(struct sock_filter) ||
+        memcmp(buf + sizeof(h), key, key_len) != 0)
+        return -1;
+    bpf_digest(h.flags, h.n_insns, buf + want, digest);
+    if (memcmp(digest, h.digest, sizeof(digest)) != 0)
+        return -1;
+    struct pd_seccomp_bpf *b = pd_xcalloc(1, sizeof(*b));
+    b->flags = h.flags;
+    b->len = n;
+    b->insns = pd_xcalloc(n, sizeof(struct sock_filter));
+    memcpy(b->insns, buf + want, n * sizeof(struct sock_filter));
+    *out = b;
+    return 1;
+}
+
+/* Too many entries (profiles change, binaries are rebuilt): clear the rest. */
+static void prune(int dfd, const char *keep)
+{
+    int fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+    if (d == NULL) {
+        if (fd >= 0)
+            close(fd);
+        return;
+    }
+    size_t n = 0;
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL)
+        n += de->d_name[0] != '.';
+    if (n > MAX_ENTRIES) {
+        rewinddir(d);
+        while ((de = readdir(d)) != NULL)
+            if (de->d_name[0] != '.' && strcmp(de->d_name, keep) != 0)
+                unlinkat(dfd, de->d_name, 0);
+    }
+    closedir(d);
+}
+
+static int write_entry(int dfd, const char *name, const char *key, size_t key_len,
+                       const struct pd_seccomp_bpf *b)
+{
+    uint32_t rnd = 0;
+    if (getrandom(&rnd, sizeof(rnd), GRND_NONBLOCK) != sizeof(rnd))
+        rnd = (uint32_t)getpid();
+    char tmp[64];
+    snprintf(tmp, sizeof(tmp), ".tmp-%d-%08x", (int)getpid(), rnd);
+    int fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return -1;
+    struct entry_hdr h = {.key_len = (uint32_t)key_len, .flags = b->flags,
+                          .n_insns = (uint32_t)b->len};
+    memcpy(h.magic, MAGIC, sizeof(h.magic));
+    bpf_digest(h.flags, h.n_insns, b->insns, h.digest);
+    int r = fchmod(fd, 0600) < 0 || pd_write_all(fd, &h, sizeof(h)) < 0 ||
+            pd_write_all(fd, key, key_len) < 0 ||
+            pd_write_all(fd, b->insns, b->len * sizeof(struct sock_filter)) < 0 ? -1 : 0;
+    if (close(fd) < 0)
+        r = -1;
+    if (r == 0 && renameat(dfd, tmp, dfd, name) == 0)
+        return 0;
+    unlinkat(dfd, tmp, 0);
+    return -1;
+}
+
+int pd_seccomp_cache_get(const char *dir, const struct pd_seccomp *sc, bool nested_userns,
+                         struct pd_seccomp_bpf **out, enum pd_seccomp_cache_result *res,
+                         pd_error **err)
+{
+    enum pd_seccomp_cache_result dummy;
+    res = res ? res : &dummy;
+    *res = PD_SECCOMP_CACHE_OFF;
+    *out = NULL;
+    size_t key_len = 0;
+    _cleanup_free_ char *key = dir ? pd_seccomp_cache_key(sc, nested_userns, &key_len) : NULL;
+    _cleanup_close_ int dfd = key && key_len <= MAX_KEY ? open_dir(dir) : -1;
+    if (dfd < 0) {
+        if (dir != NULL)
+            pd_debug("seccomp cache %s not used: %s", dir,
+                     key == NULL ? "no build id" : strerror(errno));
+        return pd_seccomp_compile(sc, nested_userns, out, err);
+    }
+    unsigned char digest[PD_SHA256_LEN];
+    char name[2 * PD_SHA256_LEN + 8];
+    pd_sha256(key, key_len, digest);
+    pd_sha256_hex(digest, name);
+    strcat(name, ".bpf");
+    int r = read_entry(dfd, name, key, key_len, out);
+    if (r == 1) {
+        *res = PD_SECCOMP_CACHE_HIT;
+        return 0;
+    }
+    *res = r == 0 ? PD_SECCOMP_CACHE_MISS : PD_SECCOMP_CACHE_REJECTED;
+    if (r < 0)
+        pd_debug("seccomp cache: entry %s/%s rejected, compiling again", dir, name);
+    if (pd_seccomp_compile(sc, nested_userns, out, err) < 0)
+        return -1;
+    if (write_entry(dfd, name, key, key_len, *out) < 0)
+        pd_debug("seccomp cache: store %s/%s: %s", dir, name, strerror(errno));
+    else
+        prune(dfd, name);
+    return 0;
+}
+
+int pd_seccomp_prepare(const struct pd_seccomp *sc, bool nested_userns,
+                       struct pd_seccomp_bpf **out, pd_error **err)
+{
+    _cleanup_free_ char *dir = pd_seccomp_cache_dir();
+    return pd_seccomp_cache_get(dir, sc, nested_userns, out, NULL, err);
+}
