@@ -467,6 +467,20 @@ as_user() {
         env XDG_RUNTIME_DIR="$TEST_USER_RUN_DIR" HOME="$home" "$@"
 }
 
+# stale_entries DIR: the entries of DIR named after a paddock process
+# ("sandbox-PID-RAND" bundles and states, "PID-START" placeholder journals)
+# whose process is gone: what a run left behind.  Entries of live
+# processes (other sandboxes running at the same time) are not listed.
+stale_entries() {
+    local e pid
+    for e in $(ls -A "$1" 2>/dev/null); do
+        pid=${e#sandbox-}
+        pid=${pid%%-*}
+        case $pid in '' | *[!0-9]*) echo "$e"; continue ;; esac
+        [ -d "/proc/$pid" ] || echo "$e"
+    done | sort
+}
+
 # ---------------------------------------------------------------- rootless
 # The unprivileged test user running the runtime (test_rootless.sh, and the
 # rootless cases of test_exec.sh and test_cgroups.sh).

@@ -16,15 +16,15 @@ sb_setup() {
     mkdir -p "$WS"
     chmod 0755 "$WS"
     cd "$WS" || fail "cd $WS"
-    BUNDLES_BEFORE=$(ls -A "$SB_BUNDLES" 2>/dev/null | sort)
+    BUNDLES_BEFORE=$(stale_entries "$SB_BUNDLES")
 }
 
 # sb_no_leaks: no_leaks, no state dir and no temporary bundle left.
 sb_no_leaks() {
     no_leaks "$WS"
     [ -z "$(ls -A "$STATE_ROOT" 2>/dev/null)" ] || fail "state left: $(ls -A "$STATE_ROOT")"
-    [ "$(ls -A "$SB_BUNDLES" 2>/dev/null | sort)" = "$BUNDLES_BEFORE" ] ||
-        fail "temporary bundle left in $SB_BUNDLES: $(ls -A "$SB_BUNDLES")"
+    [ "$(stale_entries "$SB_BUNDLES")" = "$BUNDLES_BEFORE" ] ||
+        fail "temporary bundle left in $SB_BUNDLES: $(stale_entries "$SB_BUNDLES")"
 }
 
 sb() { rtc sandbox "$@"; }

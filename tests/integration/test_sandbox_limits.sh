@@ -51,15 +51,15 @@ try:
 except OSError as e:
     print("forked", n, "then", errno.errorcode[e.errno])
 EOF
-    BUNDLES_BEFORE=$(ls -A "$SB_BUNDLES" 2>/dev/null | sort)
+    BUNDLES_BEFORE=$(stale_entries "$SB_BUNDLES")
 }
 
 # sl_no_leaks: no_leaks, no state dir, no temporary bundle, no cgroup.
 sl_no_leaks() {
     no_leaks "$WS"
     [ -z "$(ls -A "$STATE_ROOT" 2>/dev/null)" ] || fail "state left: $(ls -A "$STATE_ROOT")"
-    [ "$(ls -A "$SB_BUNDLES" 2>/dev/null | sort)" = "$BUNDLES_BEFORE" ] ||
-        fail "temporary bundle left in $SB_BUNDLES: $(ls -A "$SB_BUNDLES")"
+    [ "$(stale_entries "$SB_BUNDLES")" = "$BUNDLES_BEFORE" ] ||
+        fail "temporary bundle left in $SB_BUNDLES: $(stale_entries "$SB_BUNDLES")"
     local cg
     cg=$(find /sys/fs/cgroup -maxdepth 3 -type d -name 'sandbox-*' 2>/dev/null | head -3)
     [ -z "$cg" ] || fail "sandbox cgroup left: $(oneline "$cg")"

@@ -37,8 +37,8 @@ sp_clean() {
     for p in .paddock .codex .claude .agents .git/commondir; do
         [ ! -e "$WS/$p" ] || fail "placeholder $WS/$p left on the host"
     done
-    [ -z "$(ls -A "$STATE_HOME_ROOT/placeholders" 2>/dev/null)" ] ||
-        fail "journal left: $(ls -A "$STATE_HOME_ROOT/placeholders")"
+    [ -z "$(stale_entries "$STATE_HOME_ROOT/placeholders")" ] ||
+        fail "journal left: $(stale_entries "$STATE_HOME_ROOT/placeholders")"
     no_leaks "$WS"
 }
 
@@ -364,7 +364,7 @@ t_rootless() {
     assert_eq "$OUT" 2 "own uid and the subuid range mapped"
     local home
     home=$(getent passwd "$TEST_USER" | cut -d: -f6)
-    [ -z "$(ls -A "$home/.local/state/paddock/placeholders" 2>/dev/null)" ] || fail "user journal left"
+    [ -z "$(stale_entries "$home/.local/state/paddock/placeholders")" ] || fail "user journal left"
     no_leaks "$WS"
 }
 
