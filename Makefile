@@ -41,8 +41,19 @@ SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sa
 SAN_LIB_OBJS := $(LIB_SRCS:%.c=$(SAN)/%.o)
 SAN_UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(SAN)/tests/%)
 
+# libFuzzer targets (issue #9): tests/fuzz/fuzz_*.c against the library,
+# built with clang under ASan and UBSan.  `make fuzz FUZZ_SECONDS=N` runs
+# each for N seconds (tests/fuzz/run); `make check` runs them briefly.
+FUZZ_CC ?= clang
+FUZZ := $(B)/fuzz
+FUZZ_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(FUZZ)/%)
+FUZZ_LIB_OBJS := $(LIB_SRCS:%.c=$(FUZZ)/%.o)
+FUZZ_SECONDS ?= 60
+
 .SECONDARY:
-.PHONY: build-deps demo all deps check check-unit check-unit-asan check-integration install uninstall clean unit bench
+.PHONY: fuzz fuzz-bins build-deps demo all deps check check-unit check-unit-asan check-integration install uninstall clean unit bench
 all: runtime/paddock
 
 # Every compile waits for this check: a missing library is named by its
@@ -66,6 +77,24 @@ $(SAN)/%.o: %.c $(wildcard runtime/*.h runtime/cli/*.h tests/unit/*.h) | build-d
 
 # The built-in seccomp profiles are embedded with .incbin (seccomp_profile.c).
 $(B)/runtime/seccomp_profile.o $(SAN)/runtime/seccomp_profile.o: spec/profiles/agent-default.json
+
+$(FUZZ)/%.o: %.c $(wildcard runtime/*.h) | build-deps
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(CFLAGS) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -U_FORTIFY_SOURCE -c -o $@ $<
+
+$(FUZZ)/runtime/seccomp_profile.o: spec/profiles/agent-default.json
+
+$(FUZZ)/libpaddock.a: $(FUZZ_LIB_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(FUZZ)/fuzz_%: $(FUZZ)/tests/fuzz/fuzz_%.o $(FUZZ)/libpaddock.a
+	$(FUZZ_CC) $(CFLAGS) $(FUZZ_FLAGS) -fsanitize=fuzzer $(LDFLAGS) -o $@ $< $(FUZZ)/libpaddock.a $(LDLIBS)
+
+fuzz-bins: $(FUZZ_BINS)
+
+fuzz: fuzz-bins
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run
 
 $(B)/libpaddock.a: $(LIB_OBJS)
 	@rm -f $@

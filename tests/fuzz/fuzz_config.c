@@ -1,13 +1,7 @@
 /* libFuzzer target for the config parser (runtime/json.c, runtime/config*.c).
  *
- * Build and run from the repo root:
- *   clang -g -O1 -fsanitize=fuzzer,address,undefined -Iruntime \
- *     $(pkg-config --cflags libcap yajl) -o build/fuzz_config tests/fuzz/fuzz_config.c \
- *     runtime/config*.c runtime/json.c runtime/error.c runtime/util.c \
- *     $(pkg-config --libs libcap yajl)
- *   mkdir -p build/fuzz-corpus && build/fuzz_config -max_total_time=20 \
- *     -dict=tests/fuzz/config.dict build/fuzz-corpus tests/fuzz/corpus/config
- * (the first corpus directory receives new inputs; the seeds stay untouched).
+ * `make fuzz` builds and runs it (tests/fuzz/run); seeds in
+ * tests/fuzz/corpus/config, dictionary tests/fuzz/config.dict.
  *
  * Each input is parsed as a whole config.json, as a process.json and as a
  * resources.json; everything must be freed (LeakSanitizer) and nothing may
@@ -17,6 +11,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
+#include "agent_policy.h"
 #include "config.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -32,6 +27,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort();
     } else if (cfg == NULL || cfg->root.path == NULL || cfg->oci_version == NULL) {
         abort();
+    } else {
+        /* the dev.paddock.* annotations, as create reads them */
+        struct pd_agent_policy *pol = NULL;
+        pd_error *perr = NULL;
+        if (pd_agent_policy_parse(cfg, &pol, &perr) < 0) {
+            if (perr == NULL || perr->msg == NULL || pol != NULL)
+                abort();
+        } else if (pol == NULL) {
+            abort();
+        }
+        pd_agent_policy_free(pol);
+        pd_error_free(perr);
     }
     pd_config_free(cfg);
     pd_error_free(err);
