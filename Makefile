@@ -129,7 +129,7 @@ demo: runtime/paddock
 		$(DEMO)/config.json > $(DEMO)/config.json.tmp && mv $(DEMO)/config.json.tmp $(DEMO)/config.json
 	runtime/paddock run --bundle $(DEMO) demo-$$$$
 
-check: runtime/paddock unit
+check: runtime/paddock unit fuzz-bins
 	@tests/run-all
 
 # paddock vs crun vs runc (issue #8); not part of check.  Never fails on time.
