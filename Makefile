@@ -123,7 +123,7 @@ deps:
 # A busybox bundle in build/demo, run once: what README's first command ends with.
 DEMO := $(B)/demo
 demo: runtime/paddock
-	@test -d $(DEMO)/rootfs || rootfs-tools/paddock-mkrootfs busybox $(DEMO)/rootfs
+	@test -d $(DEMO)/rootfs || rootfs-tools/paddock-mkrootfs --rootfs-only busybox $(DEMO)/rootfs
 	@rm -f $(DEMO)/config.json && runtime/paddock spec --bundle $(DEMO)
 	@jq '.process.terminal = false | .process.args = ["sh", "-c", "echo hello from a paddock container; id; hostname; ls /"]' \
 		$(DEMO)/config.json > $(DEMO)/config.json.tmp && mv $(DEMO)/config.json.tmp $(DEMO)/config.json

@@ -225,8 +225,10 @@ static int plan_rootfs(const struct pd_config *cfg, const struct pd_plan_opts *o
 {
     p->rootfs = mount_source(cfg, cfg->root.path);
     p->rootfs_readonly = cfg->root.readonly;
-    p->rootfs_clone = o->sandbox_root;
-    p->rootfs_rro = cfg->root.readonly && o->sandbox_root;
+    /* The host's own "/" (`paddock spec --rootfs host`) can only be entered
+     * as a clone, as `paddock sandbox` does; read-only means every submount. */
+    p->rootfs_clone = o->sandbox_root || (p->rootfs != NULL && strcmp(p->rootfs, "/") == 0);
+    p->rootfs_rro = cfg->root.readonly && p->rootfs_clone;
     p->no_pivot = o->no_pivot;
     p->rootfs_propagation = MS_SLAVE | MS_REC;
     const char *prop = cfg->linux_.rootfs_propagation;

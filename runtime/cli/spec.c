@@ -190,7 +190,7 @@ static void gen_agent_annotations(pd_jgen *g, const struct spec_opts *o)
 
 static char *spec_document(const struct spec_opts *o, size_t *len)
 {
-    bool host = o->agent && o->rootfs != NULL && strcmp(o->rootfs, "host") == 0;
+    bool host = o->rootfs != NULL && strcmp(o->rootfs, "host") == 0;
     pd_jgen *g = pd_jgen_new(true);
     pd_jgen_map_open(g);
     pd_jgen_kv_string(g, "ociVersion", "1.0.2");
@@ -224,7 +224,7 @@ static int check_document(const char *doc, size_t len, const char *path, pd_erro
 
 static void spec_usage(void)
 {
-    fputs("Usage: paddock spec [--rootless] [--bundle DIR]\n"
+    fputs("Usage: paddock spec [--rootless] [--rootfs host|DIR] [--bundle DIR]\n"
           "       paddock spec --agent [--sandbox MODE] [--workspace DIR] [--rootfs host|DIR]\n"
           "                    [--rootless] [--bundle DIR]\n"
           "\n"
@@ -242,8 +242,8 @@ static void spec_usage(void)
           "      --workspace DIR  with --agent: the workspace (default: the current\n"
           "                       directory); made absolute\n"
           "      --rootfs host|DIR\n"
-          "                       with --agent: root.path DIR (default \"rootfs\"), or\n"
-          "                       \"host\" for the host's own / (read-only)\n"
+          "                       root.path DIR (default \"rootfs\"), or \"host\" for\n"
+          "                       the host's own / (read-only)\n"
           "  -h, --help           show this help\n",
           stdout);
 }
@@ -312,16 +312,17 @@ static int opt_value(int argc, char **argv, int *i, const char *opt, const char 
 static int agent_opts(const char *cmd, const char *sandbox, const char *ws, const char *rootfs,
                       struct spec_opts *o, char **ws_abs)
 {
-    if (!o->agent && (sandbox != NULL || ws != NULL || rootfs != NULL))
-        return pd_usage_error(cmd, "--sandbox, --workspace and --rootfs need --agent");
+    if (!o->agent && (sandbox != NULL || ws != NULL))
+        return pd_usage_error(cmd, "--sandbox and --workspace need --agent");
+    if (rootfs != NULL && rootfs[0] == '\0')
+        return pd_usage_error(cmd, "--rootfs needs \"host\" or a non-empty directory");
+    o->rootfs = rootfs;
     if (!o->agent)
         return 0;
     o->sandbox = PD_SANDBOX_WORKSPACE_WRITE;
     if (sandbox != NULL && !pd_sandbox_mode_from_name(sandbox, &o->sandbox))
         return pd_usage_error(cmd, "--sandbox: unknown mode \"%s\" (expected read-only, "
                               "workspace-write or danger-full-access)", sandbox);
-    if (rootfs != NULL && rootfs[0] == '\0')
-        return pd_usage_error(cmd, "--rootfs needs \"host\" or a non-empty directory");
     if (ws != NULL && ws[0] == '\0')
         return pd_usage_error(cmd, "--workspace needs a non-empty directory");
     if (ws != NULL && ws[0] == '/') {
@@ -335,7 +336,6 @@ static int agent_opts(const char *cmd, const char *sandbox, const char *ws, cons
         }
     }
     o->workspace = *ws_abs;
-    o->rootfs = rootfs;
     return 0;
 }
 
