@@ -53,8 +53,8 @@ FUZZ_LIB_OBJS := $(LIB_SRCS:%.c=$(FUZZ)/%.o)
 FUZZ_SECONDS ?= 60
 
 .SECONDARY:
-.PHONY: fuzz fuzz-bins build-deps demo all deps check check-unit check-unit-asan check-integration install uninstall clean unit bench
-all: runtime/paddock
+.PHONY: hooks man fuzz fuzz-bins build-deps demo all deps check check-unit check-unit-asan check-integration install uninstall clean unit bench
+all: runtime/paddock hooks
 
 # Every compile waits for this check: a missing library is named by its
 # Debian package, not by a compiler error.
@@ -107,6 +107,19 @@ $(SAN)/libpaddock.a: $(SAN_LIB_OBJS)
 runtime/paddock: $(CLI_OBJS) $(B)/libpaddock.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJS) $(B)/libpaddock.a $(LDLIBS)
 
+# The OCI hooks paddock ships (hooks/README.md): hooks/NAME.c is the program
+# build/hooks/paddock-hook-NAME, linked with hooks/hook_common.c and the library.
+HOOK_NAMES := audit
+HOOK_BINS := $(HOOK_NAMES:%=$(B)/hooks/paddock-hook-%)
+hooks: $(HOOK_BINS)
+
+$(B)/hooks/%.o: hooks/%.c hooks/hook_common.h $(wildcard runtime/*.h) | build-deps
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -iquote hooks -c -o $@ $<
+
+$(B)/hooks/paddock-hook-%: $(B)/hooks/%.o $(B)/hooks/hook_common.o $(B)/libpaddock.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/hooks/hook_common.o $(B)/libpaddock.a $(LDLIBS)
+
 $(B)/tests/%: $(B)/tests/unit/%.o $(B)/libpaddock.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libpaddock.a $(LDLIBS)
@@ -129,14 +142,14 @@ demo: runtime/paddock
 		$(DEMO)/config.json > $(DEMO)/config.json.tmp && mv $(DEMO)/config.json.tmp $(DEMO)/config.json
 	runtime/paddock run --bundle $(DEMO) demo-$$$$
 
-check: runtime/paddock unit fuzz-bins
+check: runtime/paddock unit fuzz-bins hooks
 	@tests/run-all
 
 # paddock vs crun vs runc (issue #8); not part of check.  Never fails on time.
 bench: runtime/paddock
 	@tests/bench/run
 
-install: runtime/paddock
+install: runtime/paddock hooks
 	install -d $(DESTDIR)$(BINDIR)
 	install -m 0755 runtime/paddock $(DESTDIR)$(BINDIR)/paddock
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Static analysis of runtime/ with cppcheck: one test case, "ok cppcheck" when
+# Static analysis of runtime/ and hooks/ with cppcheck: one test case, "ok cppcheck" when
 # it reports nothing.  A finding that is a false positive is suppressed inline
 # (// cppcheck-suppress ID) with a comment that explains why.
 set -uo pipefail
@@ -9,7 +9,7 @@ if ! command -v cppcheck >/dev/null; then
     exit 1
 fi
 out=$(cppcheck --quiet --error-exitcode=1 --enable=warning,portability,performance \
-    --std=c11 -D_GNU_SOURCE -DPADDOCK_VERSION='"0"' --inline-suppr -I runtime runtime/ 2>&1)
+    --std=c11 -D_GNU_SOURCE -DPADDOCK_VERSION='"0"' --inline-suppr -I runtime -I hooks runtime/ hooks/ 2>&1)
 rc=$?
 if [ $rc -eq 0 ] && [ -z "$out" ]; then
     echo "ok cppcheck"
