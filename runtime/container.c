@@ -3,12 +3,14 @@
 #include "container.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 
@@ -159,12 +161,18 @@ static int wait_stage1(pid_t c1, pd_error **err)
     return 0;
 }
 
-/* The runtime's half of the handshake described in container.h. */
-static int handshake(struct handshake *h, pd_error **err)
+static void set_init_pid(struct pd_created *out, pid_t pid)
+{
+    out->pid = pid;
+    out->state->pid = pid;
+    out->state->pid_start = pd_pid_start_time(pid);
+}
+
+/* Two stages: C1 joins and creates the namespaces and reports C2's pid. */
+static int handshake_stage1(struct handshake *h, pd_error **err)
 {
     struct pd_sync_msg m;
     struct pd_created *out = h->out;
-    const struct pd_config *cfg = h->plan->cfg;
     /* Into the cgroup before any namespace exists: the cgroup namespace
      * that stage 1 creates is rooted at it. */
     if (pd_cgroup_enter(out->cgroup, h->c1, err) < 0 ||
@@ -178,12 +186,33 @@ static int handshake(struct handshake *h, pd_error **err)
     }
     if (pd_sync_expect(h->sync, PD_SYNC_INIT_PID, &m, NULL, err) < 0)
         return -1;
-    out->pid = m.value;
-    out->state->pid = m.value;
-    out->state->pid_start = pd_pid_start_time(m.value);
+    set_init_pid(out, m.value);
     pid_t c1 = h->c1;
     h->c1 = -1;
-    if (wait_stage1(c1, err) < 0 || pd_sync_send(h->sync, PD_SYNC_GO, 0, NULL, -1, err) < 0 ||
+    return wait_stage1(c1, err) < 0 ? -1 : pd_sync_send(h->sync, PD_SYNC_GO, 0, NULL, -1, err);
+}
+
+/* Direct: C2 was cloned with its namespaces (its cgroup namespace comes
+ * after GO, so the cgroup placed here is its root). */
+static int handshake_direct(struct handshake *h, pd_error **err)
+{
+    struct pd_sync_msg m;
+    struct pd_created *out = h->out;
+    if (h->plan->ns.new_user && pd_sync_expect(h->sync, PD_SYNC_USERMAP, &m, NULL, err) < 0)
+        return -1;
+    if (pd_cgroup_enter(out->cgroup, out->pid, err) < 0 ||
+        (h->plan->ns.new_user && pd_idmap_write(out->pid, &h->plan->ns, err) < 0))
+        return -1;
+    return pd_sync_send(h->sync, PD_SYNC_GO, 0, NULL, -1, err);
+}
+
+/* The runtime's half of the handshake described in container.h. */
+static int handshake(struct handshake *h, pd_error **err)
+{
+    struct pd_sync_msg m;
+    struct pd_created *out = h->out;
+    const struct pd_config *cfg = h->plan->cfg;
+    if ((h->c1 > 0 ? handshake_stage1(h, err) : handshake_direct(h, err)) < 0 ||
         pd_sync_expect(h->sync, PD_SYNC_HOOKS, &m, NULL, err) < 0)
         return -1;
     /* The pid, for hooks that ask `state`.  Without such hooks the next
@@ -248,7 +277,23 @@ static int listen_fds_count(void)
     return (pd_parse_u64(s, &n) && n < 1024) ? (int)n : 0;
 }
 
-/* Fork stage 1 and run the handshake; on failure kill what was started. */
+/* The init cloned with its namespaces at once (container.h, "direct"), or
+ * -1 when that is not possible here: namespaces joined by path, a time
+ * namespace (its offsets must be written before anyone is in it), or a
+ * clone the kernel refused (the two stages then name the namespace). */
+static pid_t clone_direct(const struct pd_plan *plan)
+{
+    if (plan->ns.n_join > 0 || plan->ns.new_time)
+        return -1;
+    int flags = (plan->ns.new_user ? CLONE_NEWUSER : 0) | (plan->ns.unshare_flags & ~CLONE_NEWCGROUP);
+    pid_t pid = (pid_t)syscall(SYS_clone, flags | SIGCHLD, 0, 0, 0, 0);
+    if (pid < 0)
+        pd_debug("clone with the namespaces: %s; in two stages", strerror(errno));
+    return pid;
+}
+
+/* Clone the init (or fork stage 1) and run the handshake; on failure kill
+ * what was started. */
 static int spawn(const struct pd_create_opts *o, const struct pd_plan *plan, struct pd_created *out,
                  int start_fd, int console_fd, const struct pd_seccomp_bpf *bpf, pd_error **err)
 {
@@ -263,8 +308,12 @@ static int spawn(const struct pd_create_opts *o, const struct pd_plan *plan, str
         .preserve_fds = o->preserve_fds + lfds, .listen_fds = lfds,
         .foreground = o->foreground, .init_reaper = o->init_reaper, .seccomp = bpf,
     };
-    pid_t c1 = fork();
-    if (c1 < 0) {
+    pid_t c1 = -1, init = clone_direct(plan);
+    if (init == 0) {
+        close(sv[0]);
+        pd_init_direct(&a);
+    }
+    if (init < 0 && (c1 = fork()) < 0) {
         close(sv[0]);
         close(sv[1]);
         return pd_fail_errno(err, "fork");
@@ -274,9 +323,14 @@ static int spawn(const struct pd_create_opts *o, const struct pd_plan *plan, str
         pd_init_stage1(&a);
     }
     close(sv[1]);
+    if (init > 0)
+        set_init_pid(out, init);
     struct handshake h = {.o = o, .plan = plan, .out = out, .sync = sv[0], .c1 = c1};
     int r = handshake(&h, err);
-    close(sv[0]);
+    if (r == 0 && start_fd < 0)
+        out->sync = sv[0]; /* attached: the init is started over it */
+    else
+        close(sv[0]);
     if (r < 0) {
         if (h.c1 > 0) {
             kill(h.c1, SIGKILL);
@@ -298,6 +352,7 @@ int pd_container_create(const struct pd_create_opts *o, struct pd_created *out, 
 {
     memset(out, 0, sizeof(*out));
     out->console_master = -1;
+    out->sync = -1;
     out->dir.fd = -1;
     _cleanup_plan_ struct pd_plan *plan = NULL;
     _cleanup_seccomp_bpf_ struct pd_seccomp_bpf *bpf = NULL;
@@ -335,7 +390,8 @@ int pd_container_create(const struct pd_create_opts *o, struct pd_created *out, 
     /* A rootless fallback turned it into "no cgroup": the next write says so. */
     free(out->state->cgroup);
     out->state->cgroup = pd_cgroup_serialize(out->cgroup);
-    if (listen_start_socket(&out->dir, &start_fd, err) < 0)
+    /* attached, we start it ourselves (over the handshake socket) */
+    if (!o->foreground && listen_start_socket(&out->dir, &start_fd, err) < 0)
         goto fail;
     if (o->console_socket && pd_console_connect(o->console_socket, &console_fd, err) < 0)
         goto fail;
@@ -356,6 +412,9 @@ void pd_created_release(struct pd_created *c)
     if (c->console_master >= 0)
         close(c->console_master);
     c->console_master = -1;
+    if (c->sync >= 0)
+        close(c->sync);
+    c->sync = -1;
     pd_state_dir_close(&c->dir);
     pd_config_free(c->cfg);
     c->cfg = NULL;
@@ -365,19 +424,11 @@ void pd_created_release(struct pd_created *c)
     c->cgroup = NULL;
 }
 
-/* Connect to start.sock, ask the init to go, and wait for the exec. */
-int pd_container_start(struct pd_container_dir *d, struct pd_state *st,
-                       const struct pd_config *cfg, pd_error **err)
+/* Ask the init to go over fd (a start.sock connection, or the handshake
+ * socket of an attached container) and wait for the exec. */
+static int start_over(int fd, struct pd_container_dir *d, struct pd_state *st,
+                      const struct pd_config *cfg, pd_error **err)
 {
-    enum pd_status s = pd_state_status(st, d->path);
-    if (s != PD_STATUS_CREATED)
-        return pd_failx(err, "cannot start container \"%s\": it is %s, not created", st->id,
-                        pd_status_name(s));
-    struct sockaddr_un addr = {.sun_family = AF_UNIX};
-    snprintf(addr.sun_path, sizeof(addr.sun_path), "/proc/self/fd/%d/start.sock", d->fd);
-    _cleanup_close_ int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-    if (fd < 0 || connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0)
-        return pd_fail_errno(err, "start container \"%s\": the init is not waiting", st->id);
     struct pd_sync_msg m;
     if (pd_sync_send(fd, PD_SYNC_GO, 0, NULL, -1, err) < 0 ||
         pd_sync_expect(fd, PD_SYNC_READY, &m, NULL, err) < 0)
@@ -399,4 +450,29 @@ int pd_container_start(struct pd_container_dir *d, struct pd_state *st,
     st->status = PD_STATUS_RUNNING;
     pd_container_run_hooks_warn(cfg, st->id, PD_HOOK_POSTSTART, PD_STATUS_RUNNING, st->pid);
     return 0;
+}
+
+/* Connect to start.sock, ask the init to go, and wait for the exec. */
+int pd_container_start(struct pd_container_dir *d, struct pd_state *st,
+                       const struct pd_config *cfg, pd_error **err)
+{
+    enum pd_status s = pd_state_status(st, d->path);
+    if (s != PD_STATUS_CREATED)
+        return pd_failx(err, "cannot start container \"%s\": it is %s, not created", st->id,
+                        pd_status_name(s));
+    struct sockaddr_un addr = {.sun_family = AF_UNIX};
+    snprintf(addr.sun_path, sizeof(addr.sun_path), "/proc/self/fd/%d/start.sock", d->fd);
+    _cleanup_close_ int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+    if (fd < 0 || connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0)
+        return pd_fail_errno(err, "start container \"%s\": the init is not waiting", st->id);
+    return start_over(fd, d, st, cfg, err);
+}
+
+int pd_container_start_created(struct pd_created *c, pd_error **err)
+{
+    if (c->sync < 0)
+        return pd_container_start(&c->dir, c->state, c->cfg, err);
+    _cleanup_close_ int fd = c->sync;
+    c->sync = -1;
+    return start_over(fd, &c->dir, c->state, c->cfg, err);
 }

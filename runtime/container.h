@@ -4,6 +4,8 @@
  *
  *   R   state dir ROOT/ID (locked), config.json copy, state "creating",
  *       start.sock listening, console socket connected, socketpair; fork C1
+ *       (or, when no namespace is joined by path and there is no time
+ *       namespace, clone C2 directly with all its namespaces: see "direct")
  *   C1  waits for GO (R may first place it in a cgroup)
  *   C1  setns() into every namespace given by path (user first)
  *   C1  unshare(CLONE_NEWUSER), asks R for the id maps; R writes them
@@ -27,6 +29,20 @@
  *       startContainer hooks, says EXEC, and execs.  The CLOEXEC connection
  *       then closes, so `start` knows the exec happened (poststart next),
  *       or C2 sends the exec error instead.
+ *
+ * direct: R clones C2 with CLONE_NEWUSER and the other new namespaces at
+ * once (the kernel makes the user namespace first and the others owned by
+ * it), but not the cgroup namespace.  C2 makes itself dumpable and says
+ * USERMAP; R puts it in the cgroup, writes the id maps and says GO; C2
+ * becomes root, non-dumpable, unshares the cgroup namespace (rooted at the
+ * cgroup it is in now, as in two stages) and goes on as above from setsid.
+ * One fork, one exit and two round trips fewer.  If that clone fails, the
+ * two stages run instead (they name the namespace that failed).
+ *
+ * Attached (`run` in the foreground, `sandbox`): R starts the init itself,
+ * so there is no start.sock: after COMMITTED the init waits for GO on the
+ * handshake socket, which R keeps (pd_created.sync) for
+ * pd_container_start_created.
  *
  * Any failure kills C1/C2 and removes the state directory: every mount was
  * made in the container's own mount namespace, so nothing remains. */
@@ -60,6 +76,7 @@ struct pd_create_opts {
 struct pd_created {
     pid_t pid;
     int console_master; /* foreground terminal without a console socket, else -1 */
+    int sync;           /* foreground: the handshake socket the init is started over, else -1 */
     struct pd_container_dir dir; /* still locked */
     struct pd_config *cfg;
     struct pd_state *state;
@@ -72,6 +89,8 @@ void pd_created_release(struct pd_created *c);
 /* Start a created container; runs the poststart hooks (failures warn). */
 int pd_container_start(struct pd_container_dir *d, struct pd_state *st,
                        const struct pd_config *cfg, pd_error **err);
+/* The same for a container this process just created (over c->sync when attached). */
+int pd_container_start_created(struct pd_created *c, pd_error **err);
 /* Signal the init, or with `all` every process in the container. */
 int pd_container_kill(const struct pd_state *st, int sig, bool all, pd_error **err);
 /* Stop (with force), run poststop hooks, remove the state. Closes d. */
@@ -110,7 +129,7 @@ struct pd_init_args {
     const char *id;
     pid_t runtime_pid;
     int sync_fd;
-    int start_fd;
+    int start_fd;        /* listening start.sock; -1: attached, started over sync_fd */
     int console_fd;      /* connected console socket, or -1 */
     int state_dir_fd;    /* the runtime's locked state dir: closed first, so the lock dies with the runtime */
     bool console_to_runtime;
@@ -126,4 +145,6 @@ struct pd_init_args {
                             would not reach a process that is pid 1 itself */
 };
 _Noreturn void pd_init_stage1(const struct pd_init_args *a);
+/* The child of the direct clone (see "direct" above). */
+_Noreturn void pd_init_direct(const struct pd_init_args *a);
 #endif

@@ -131,13 +131,15 @@ static _Noreturn void init_wait_and_exec(const struct pd_init_args *a, pid_t hos
     const struct pd_config *cfg = a->plan->cfg;
     _cleanup_error_ pd_error *err = NULL;
     struct pd_sync_msg m;
-    int conn;
-    do
-        conn = accept4(a->start_fd, NULL, NULL, SOCK_CLOEXEC);
-    while (conn < 0 && errno == EINTR);
-    if (conn < 0)
-        _exit(1);
-    close(a->start_fd);
+    int conn = a->sync_fd; /* attached: the runtime starts us over the handshake socket */
+    if (a->start_fd >= 0) {
+        do
+            conn = accept4(a->start_fd, NULL, NULL, SOCK_CLOEXEC);
+        while (conn < 0 && errno == EINTR);
+        if (conn < 0)
+            _exit(1);
+        close(a->start_fd);
+    }
     if (pd_sync_recv(conn, &m, NULL, &err) < 0)
         _exit(1);
     if (pd_container_run_hooks(cfg, a->id, PD_HOOK_START_CONTAINER, PD_STATUS_CREATED, host_pid,
@@ -155,7 +157,8 @@ static _Noreturn void init_wait_and_exec(const struct pd_init_args *a, pid_t hos
     die(conn, err);
 }
 
-static _Noreturn void init_stage2(const struct pd_init_args *a)
+/* From GO on (both ways of starting): set up, READY, COMMIT, wait, exec. */
+static _Noreturn void init_stage2(const struct pd_init_args *a, bool wait_go)
 {
     _cleanup_error_ pd_error *err = NULL;
     struct pd_sync_msg m;
@@ -167,7 +170,7 @@ static _Noreturn void init_stage2(const struct pd_init_args *a)
     }
     /* Stage 1 shares the socket: say nothing before the runtime has its
      * INIT_PID message and says go, or the two could arrive out of order. */
-    if (pd_sync_expect(a->sync_fd, PD_SYNC_GO, &m, NULL, &err) < 0 ||
+    if ((wait_go && pd_sync_expect(a->sync_fd, PD_SYNC_GO, &m, NULL, &err) < 0) ||
         init_setup(a, &host_pid, &exe, &err) < 0)
         die(a->sync_fd, err);
     if (pd_sync_send(a->sync_fd, PD_SYNC_READY, 0, NULL, -1, &err) < 0 ||
@@ -183,8 +186,47 @@ static _Noreturn void init_stage2(const struct pd_init_args *a)
     if ((!a->foreground && prctl(PR_SET_PDEATHSIG, 0) < 0) ||
         pd_sync_send(a->sync_fd, PD_SYNC_COMMITTED, 0, NULL, -1, &err) < 0)
         die(a->sync_fd, err);
-    close(a->sync_fd);
+    if (a->start_fd >= 0)
+        close(a->sync_fd);
     init_wait_and_exec(a, host_pid, exe);
+}
+
+/* The user namespace exists (clone made it): have the runtime write its
+ * maps.  Writing /proc/OURPID/uid_map needs us dumpable (no container
+ * process exists yet to abuse it; become_root's caller turns it off). */
+static int ask_usermap(int sync, pd_error **err)
+{
+    if (prctl(PR_SET_DUMPABLE, 1) < 0)
+        return pd_fail_errno(err, "prctl(PR_SET_DUMPABLE)");
+    return pd_sync_send(sync, PD_SYNC_USERMAP, 0, NULL, -1, err);
+}
+
+_Noreturn void pd_init_direct(const struct pd_init_args *a)
+{
+    const struct pd_plan *plan = a->plan;
+    _cleanup_error_ pd_error *err = NULL;
+    struct pd_sync_msg m;
+    int sync = a->sync_fd;
+    /* flock() belongs to the open file: our copy would hold the lock forever. */
+    close(a->state_dir_fd);
+    /* getppid() is 0 in a new PID namespace; if the runtime is already
+     * gone, the socket says so (EOF) before anything happens. */
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+        _exit(1);
+    if (plan->ns.new_user && ask_usermap(sync, &err) < 0)
+        die(sync, err);
+    if (pd_sync_expect(sync, PD_SYNC_GO, &m, NULL, &err) < 0 || become_root(&plan->ns, &err) < 0)
+        die(sync, err);
+    if (prctl(PR_SET_DUMPABLE, 0) < 0) {
+        pd_fail_errno(&err, "prctl(PR_SET_DUMPABLE)");
+        die(sync, err);
+    }
+    /* Now that the runtime has put us in the cgroup. */
+    if ((plan->ns.unshare_flags & CLONE_NEWCGROUP) && unshare(CLONE_NEWCGROUP) < 0) {
+        pd_fail_errno(&err, "create cgroup namespace");
+        die(sync, err);
+    }
+    init_stage2(a, false);
 }
 
 _Noreturn void pd_init_stage1(const struct pd_init_args *a)
@@ -204,13 +246,7 @@ _Noreturn void pd_init_stage1(const struct pd_init_args *a)
             pd_fail_errno(&err, "create user namespace");
             die(sync, err);
         }
-        /* The runtime writes /proc/OURPID/uid_map: that needs us dumpable (no
-         * container process exists yet to abuse it; we turn it off below). */
-        if (prctl(PR_SET_DUMPABLE, 1) < 0) {
-            pd_fail_errno(&err, "prctl(PR_SET_DUMPABLE)");
-            die(sync, err);
-        }
-        if (pd_sync_send(sync, PD_SYNC_USERMAP, 0, NULL, -1, &err) < 0 ||
+        if (ask_usermap(sync, &err) < 0 ||
             pd_sync_expect(sync, PD_SYNC_USERMAP_DONE, &m, NULL, &err) < 0)
             die(sync, err);
     }
@@ -229,7 +265,7 @@ _Noreturn void pd_init_stage1(const struct pd_init_args *a)
         die(sync, err);
     }
     if (pid == 0)
-        init_stage2(a);
+        init_stage2(a, true);
     if (pd_sync_send(sync, PD_SYNC_INIT_PID, pid, NULL, -1, &err) < 0)
         _exit(1);
     _exit(0);

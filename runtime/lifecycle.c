@@ -165,7 +165,7 @@ int pd_container_delete(struct pd_container_dir *d, struct pd_state *st,
 int pd_container_run_attached_with(struct pd_created *c, struct pd_attach_opts *ao, int *exit_code,
                                    pd_error **err)
 {
-    if (pd_container_start(&c->dir, c->state, c->cfg, err) < 0) {
+    if (pd_container_start_created(c, err) < 0) {
         pd_container_delete(&c->dir, c->state, c->cfg, true, NULL);
         return -1;
     }
