@@ -3,11 +3,14 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
 
 #include "util.h"
+
+extern char **environ;
 
 static char *format_map(const struct pd_idmap *m, size_t n)
 {
@@ -31,9 +34,10 @@ static int write_direct(pid_t pid, const char *file, const struct pd_idmap *m, s
     return 0;
 }
 
-/* Run newuidmap/newgidmap PID ID HOST SIZE... directly (execvp, no shell). */
-static int run_helper(const char *helper, pid_t pid, const struct pd_idmap *m, size_t n,
-                      pd_error **err)
+/* Start newuidmap/newgidmap PID ID HOST SIZE... directly (no shell), with
+ * posix_spawn (vfork: no copy of our page tables) and an empty signal mask. */
+static int spawn_helper(const char *helper, pid_t pid, const struct pd_idmap *m, size_t n,
+                        pid_t *child, pd_error **err)
 {
     char **argv = pd_xcalloc(3 + 3 * n, sizeof(char *));
     size_t a = 0;
@@ -45,17 +49,23 @@ static int run_helper(const char *helper, pid_t pid, const struct pd_idmap *m, s
         argv[a++] = pd_xasprintf("%u", m[i].size);
     }
     _cleanup_strv_ char **args = argv;
-    pid_t child = fork();
-    if (child < 0)
-        return pd_fail_errno(err, "fork %s", helper);
-    if (child == 0) {
-        sigset_t all;
-        sigemptyset(&all);
-        sigprocmask(SIG_SETMASK, &all, NULL);
-        execvp(helper, args);
-        fprintf(stderr, "paddock: exec %s: %s\n", helper, strerror(errno));
-        _exit(127);
-    }
+    posix_spawnattr_t attr;
+    sigset_t none;
+    sigemptyset(&none);
+    int r = posix_spawnattr_init(&attr);
+    if (r == 0 && (r = posix_spawnattr_setsigmask(&attr, &none)) == 0 &&
+        (r = posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK)) == 0)
+        r = posix_spawnp(child, helper, NULL, &attr, args, environ);
+    posix_spawnattr_destroy(&attr);
+    if (r == ENOENT)
+        return pd_failx(err, "%s not found: install the Debian package uidmap", helper);
+    if (r != 0)
+        return pd_fail(err, r, "start %s", helper);
+    return 0;
+}
+
+static int wait_helper(const char *helper, pid_t child, pd_error **err)
+{
     int status;
     while (waitpid(child, &status, 0) < 0)
         if (errno != EINTR)
@@ -69,11 +79,27 @@ static int run_helper(const char *helper, pid_t pid, const struct pd_idmap *m, s
                     helper[3] == 'u' ? 'u' : 'g');
 }
 
+/* Both helpers at once (they write different files): a setuid exec each,
+ * ~1.3 ms, so running them side by side halves what rootless start waits. */
+static int run_helpers(pid_t pid, const struct pd_ns_plan *ns, pd_error **err)
+{
+    pid_t g = -1, u = -1;
+    if (spawn_helper("newgidmap", pid, ns->gid_map, ns->n_gid_map, &g, err) < 0)
+        return -1;
+    int r = spawn_helper("newuidmap", pid, ns->uid_map, ns->n_uid_map, &u, err);
+    _cleanup_error_ pd_error *e = NULL;
+    /* both are reaped whatever happens; the first error wins */
+    if (wait_helper("newgidmap", g, r < 0 ? &e : err) < 0)
+        r = -1;
+    if (u > 0 && wait_helper("newuidmap", u, r < 0 ? &e : err) < 0)
+        r = -1;
+    return r;
+}
+
 int pd_idmap_write(pid_t pid, const struct pd_ns_plan *ns, pd_error **err)
 {
     if (ns->idmap == PD_IDMAP_HELPER) {
-        if (run_helper("newgidmap", pid, ns->gid_map, ns->n_gid_map, err) < 0 ||
-            run_helper("newuidmap", pid, ns->uid_map, ns->n_uid_map, err) < 0)
+        if (run_helpers(pid, ns, err) < 0)
             return pd_wrap(err, "user namespace");
         return 0;
     }
