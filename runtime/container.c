@@ -379,12 +379,16 @@ int pd_container_create(const struct pd_create_opts *o, struct pd_created *out, 
     struct pd_cgroup_opts co = {.rootless = plan->rootless, .systemd = o->systemd_cgroup,
                                 .disabled = o->no_cgroup};
     /* Write-ahead: state.json names the cgroup before it exists, so that
-     * `delete --force` after a kill -9 anywhere from here on removes it. */
+     * `delete --force` after a kill -9 anywhere from here on removes it.
+     * A sandbox without a cgroup skips it (one file fewer): killed before
+     * READY, it leaves a directory without state.json, and the next
+     * sandbox sweeps that (sandbox.c). */
     if (pd_cgroup_locate(out->cfg, o->id, &co, &out->cgroup, err) < 0)
         goto fail;
     out->state->cgroup = pd_cgroup_serialize(out->cgroup);
+    bool write_ahead = !o->sandbox_root || pd_cgroup_mode(out->cgroup) != PD_CGROUP_NONE;
     if (copy_config(text, text_len, &out->dir, err) < 0 ||
-        pd_state_write(&out->dir, out->state, err) < 0 ||
+        (write_ahead && pd_state_write(&out->dir, out->state, err) < 0) ||
         pd_cgroup_make(out->cgroup, out->cfg, err) < 0)
         goto fail;
     /* A rootless fallback turned it into "no cgroup": the next write says so. */
