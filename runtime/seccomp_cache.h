@@ -1,7 +1,9 @@
 /* paddock: a cache of compiled seccomp filters (issue #8).
  *
- * libseccomp takes most of a sandbox's start to turn a profile into BPF
- * (the agent-default profile: ~5 ms of ~18 ms).  The BPF depends only on
+ * libseccomp took almost half the CPU of a sandbox's start to turn the
+ * agent-default profile into BPF (building the rules in the init, then
+ * generating the program in seccomp_load: sandbox start ~20 ms, ~10 ms
+ * with this cache, tests/bench/README.md).  The BPF depends only on
  * what the key below holds, so it is compiled once, exported, and kept in
  * a file; later starts read the file and load it with seccomp(2).
  *
