@@ -2,10 +2,22 @@
 #   make            build runtime/paddock
 #   make deps       install the Debian packages the build and tests need
 #   make check      run every test (unit, unit under ASan/UBSan, integration)
-#   make install    PREFIX=/usr/local DESTDIR=
+#   make install    PREFIX=/usr/local DESTDIR=   (make uninstall: the same variables)
+#   make man        man pages in build/man (help2man, from each --help)
 
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
+# Where `make install` puts the rest (each can be overridden):
+LIBEXECDIR ?= $(PREFIX)/libexec
+HOOKDIR ?= $(LIBEXECDIR)/paddock
+DATADIR ?= $(PREFIX)/share
+PKGDATADIR ?= $(DATADIR)/paddock
+MANDIR ?= $(DATADIR)/man
+# podman reads /usr/share/containers/oci/hooks.d and /etc/containers/oci/hooks.d
+# (hooks/README.md: with PREFIX=/usr/local, add this one to its hooks_dir).
+HOOKSDIR ?= $(DATADIR)/containers/oci/hooks.d
+BASHCOMPDIR ?= $(DATADIR)/bash-completion/completions
+ZSHCOMPDIR ?= $(DATADIR)/zsh/site-functions
 CC ?= cc
 PKG_CONFIG ?= pkg-config
 VERSION := 0.1.0
@@ -149,12 +161,61 @@ check: runtime/paddock unit fuzz-bins hooks
 bench: runtime/paddock
 	@tests/bench/run
 
-install: runtime/paddock hooks
-	install -d $(DESTDIR)$(BINDIR)
+# Man pages: contrib/man/mkman runs help2man on each program's --help (the one
+# source of their text), with the install paths for FILES.  Always rebuilt (<1 s).
+MAN_DIR := $(B)/man
+MAN_PROGS := rootfs-tools/paddock-mkrootfs contrib/agents/paddock-shell contrib/agents/paddock-agent-bundle $(HOOK_BINS)
+man: runtime/paddock hooks
+	@contrib/man/mkman --datadir $(DATADIR) --hookdir $(HOOKDIR) runtime/paddock $(MAN_DIR) $(MAN_PROGS)
+
+# What install puts where (uninstall removes exactly these, then the
+# directories that are paddock's own, then, under a DESTDIR, the empty ones).
+BIN_PROGS := rootfs-tools/paddock-mkrootfs contrib/agents/paddock-shell contrib/agents/paddock-agent-bundle
+SPEC_FILES := spec/README.md spec/agent-bundle.md spec/agent-bundle.schema.json
+PROFILE_FILES := $(wildcard spec/profiles/*.json) spec/profiles/README.md
+CONTRIB_FILES := contrib/README.md contrib/podman/containers.conf contrib/docker/daemon.json \
+	contrib/containerd/config.toml contrib/crio/99-paddock.conf \
+	contrib/kubernetes/runtimeclass.yaml contrib/kubernetes/pod-agent.yaml \
+	contrib/agents/README.md contrib/agents/agent-bundle/config.json
+INSTALL_DIRS := $(BINDIR) $(HOOKDIR) $(HOOKSDIR) $(MANDIR)/man1 $(BASHCOMPDIR) $(ZSHCOMPDIR) \
+	$(PKGDATADIR)/spec $(PKGDATADIR)/profiles $(sort $(dir $(CONTRIB_FILES:%=$(PKGDATADIR)/%)))
+
+install: runtime/paddock hooks man
+	install -d $(addprefix $(DESTDIR),$(INSTALL_DIRS))
 	install -m 0755 runtime/paddock $(DESTDIR)$(BINDIR)/paddock
+	install -m 0755 $(BIN_PROGS) $(DESTDIR)$(BINDIR)/
+	install -m 0755 $(HOOK_BINS) $(DESTDIR)$(HOOKDIR)/
+	@for t in hooks/hooks.d/*.json.in; do \
+		d=$(DESTDIR)$(HOOKSDIR)/$$(basename $$t .in); \
+		echo "sed s|@HOOKDIR@|$(HOOKDIR)| $$t > $$d"; \
+		sed 's|@HOOKDIR@|$(HOOKDIR)|g' $$t > $$d && chmod 0644 $$d || exit 1; \
+	done
+	install -m 0644 $(MAN_DIR)/*.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 0644 contrib/completion/paddock.bash $(DESTDIR)$(BASHCOMPDIR)/paddock
+	install -m 0644 contrib/completion/_paddock $(DESTDIR)$(ZSHCOMPDIR)/_paddock
+	install -m 0644 $(SPEC_FILES) $(DESTDIR)$(PKGDATADIR)/spec/
+	install -m 0644 $(PROFILE_FILES) $(DESTDIR)$(PKGDATADIR)/profiles/
+	@for f in $(CONTRIB_FILES); do \
+		install -m 0644 $$f $(DESTDIR)$(PKGDATADIR)/$$f || exit 1; \
+	done
+	@echo "installed paddock under $(DESTDIR)$(PREFIX)"
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/paddock
+	rm -f $(DESTDIR)$(BINDIR)/paddock $(addprefix $(DESTDIR)$(BINDIR)/,$(notdir $(BIN_PROGS)))
+	rm -f $(DESTDIR)$(HOOKSDIR)/paddock-*.json
+	rm -f $(DESTDIR)$(MANDIR)/man1/paddock.1 $(DESTDIR)$(MANDIR)/man1/paddock-*.1
+	rm -f $(DESTDIR)$(BASHCOMPDIR)/paddock $(DESTDIR)$(ZSHCOMPDIR)/_paddock
+	rm -rf $(DESTDIR)$(HOOKDIR) $(DESTDIR)$(PKGDATADIR)
+	@dest='$(patsubst %/,%,$(DESTDIR))'; if [ -n "$$dest" ]; then \
+		for d in $(INSTALL_DIRS); do \
+			d=$$dest$$d; \
+			while [ "$$d" != "$$dest" ] && [ "$$d" != / ]; do \
+				if [ -e "$$d" ]; then rmdir "$$d" 2>/dev/null || break; fi; \
+				d=$$(dirname "$$d"); \
+			done; \
+		done; \
+		rmdir "$$dest" 2>/dev/null || true; \
+	fi
 
 clean:
 	rm -rf $(B) runtime/paddock

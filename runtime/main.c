@@ -44,7 +44,7 @@ static void usage(FILE *f)
             "Commands:\n");
     for (size_t i = 0; i < PD_ARRAY_SIZE(commands); i++)
         if (commands[i].name[0] != '_') /* internal commands */
-            fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+            fprintf(f, "  %-11s %s\n", commands[i].name, commands[i].summary);
     fprintf(f,
             "\nGlobal options:\n"
             "  --root DIR               state directory (default /run/paddock as root,\n"
