@@ -19,6 +19,7 @@ static const struct pd_command commands[] = {
     {"sandbox", pd_cmd_sandbox, "run one command contained on the host root (agent sandbox)"},
     {"status", pd_cmd_status, "say which protection layers a sandbox or container gets"},
     {"check", pd_cmd_check, "probe from inside a sandbox that its walls hold"},
+    {"probe", pd_cmd_envprobe, "report what this environment lets a sandbox have"},
     {"__probe", pd_cmd_probe, "internal: the probes `check` runs inside the sandbox"},
     {"exec", pd_cmd_exec, "run a new process inside a running container"},
     {"state", pd_cmd_state, "print the state of a container as JSON"},

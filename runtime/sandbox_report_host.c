@@ -18,6 +18,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "envprobe.h"
 #include "landlock.h"
 #include "util.h"
 
@@ -56,6 +57,13 @@ static int try_userns(void)
 
 static void probe_userns(struct pd_host_facts *h)
 {
+    struct pd_envprobe p; /* the environment probe (cached), as `paddock probe` says */
+    if (pd_envprobe_get(&p, false, NULL) == 0) {
+        h->userns = pd_env_ok(&p, PD_ENV_USERNS);
+        h->userns_reason = h->userns ? NULL : pd_envprobe_describe(&p, PD_ENV_USERNS);
+        pd_envprobe_free(&p);
+        return;
+    }
     int e = try_userns();
     h->userns = e == 0;
     if (h->userns)

@@ -47,6 +47,7 @@ int pd_cmd_status(struct pd_global *g, int argc, char **argv);
 int pd_cmd_check(struct pd_global *g, int argc, char **argv);
 int pd_cmd_probe(struct pd_global *g, int argc, char **argv); /* __probe: inside `check` */
 
+int pd_cmd_envprobe(struct pd_global *g, int argc, char **argv); /* probe (cli/envprobe.c) */
 /* Usage error: print "paddock CMD: msg" and "Try 'paddock CMD --help'"; returns PD_EXIT_USAGE. */
 int pd_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
