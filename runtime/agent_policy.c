@@ -404,6 +404,15 @@ static int k_kind(const struct ap *c, const char *key, const char *val)
     return 0;
 }
 
+static int k_rootfs_kind(const struct ap *c, const char *key, const char *val)
+{
+    int v = 0;
+    if (parse_enum(c, key, val, kind_names, &v) < 0)
+        return -1;
+    c->p->rootfs_kind = (enum pd_workspace_kind)v;
+    return 0;
+}
+
 static int k_writable(const struct ap *c, const char *key, const char *val)
 {
     if (c->p->sandbox == PD_SANDBOX_READ_ONLY && val[0] != '\0')
@@ -491,6 +500,7 @@ static const struct {
     { PD_AGENT_PREFIX "network.force-wildcards", 0, k_force },
     { PD_AGENT_PREFIX "workspace", 1, k_workspace },
     { PD_AGENT_PREFIX "workspace.kind", 1, k_kind },
+    { PD_AGENT_PREFIX "rootfs.kind", 1, k_rootfs_kind },
     { PD_AGENT_PREFIX "writable-roots", 1, k_writable },
     { PD_AGENT_PREFIX "protected-paths", 1, k_protected },
     { PD_AGENT_PREFIX "network", 1, k_network },
@@ -580,6 +590,7 @@ static void set_defaults(struct pd_agent_policy *p)
     p->sandbox = PD_SANDBOX_WORKSPACE_WRITE;
     p->network = pd_sandbox_default_network(p->sandbox);
     p->workspace_kind = PD_WORKSPACE_BIND;
+    p->rootfs_kind = PD_WORKSPACE_BIND;
     p->fallback = PD_FALLBACK_REFUSE;
     p->writable_roots = pd_xcalloc(1, sizeof(char *));
     p->network_allow = pd_xcalloc(1, sizeof(char *));

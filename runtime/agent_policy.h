@@ -39,6 +39,8 @@ struct pd_agent_policy {
     enum pd_sandbox_mode sandbox; /* default workspace-write */
     char *workspace;              /* absolute; NULL: the caller's cwd */
     enum pd_workspace_kind workspace_kind; /* default bind */
+    enum pd_workspace_kind rootfs_kind;    /* default bind; overlay: root.path as the lower
+                                              layer of an overlay whose upper is in the store */
     /* String vectors are NULL-terminated, with their count alongside. */
     char **writable_roots;        /* absolute paths; default none */
     size_t n_writable_roots;

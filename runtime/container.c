@@ -16,6 +16,7 @@
 
 #include "agent_policy.h"
 #include "console.h"
+#include "container_overlay.h"
 #include "hooks.h"
 #include "idmap.h"
 #include "log.h"
@@ -355,6 +356,8 @@ int pd_container_create(const struct pd_create_opts *o, struct pd_created *out, 
     out->sync = -1;
     out->dir.fd = -1;
     _cleanup_plan_ struct pd_plan *plan = NULL;
+    /* released when create returns (after a failed one removed the state) */
+    _cleanup_container_overlays_ struct pd_container_overlays ov = {0};
     _cleanup_seccomp_bpf_ struct pd_seccomp_bpf *bpf = NULL;
     _cleanup_close_ int start_fd = -1, console_fd = -1;
     _cleanup_free_ char *text = NULL;
@@ -398,6 +401,8 @@ int pd_container_create(const struct pd_create_opts *o, struct pd_created *out, 
     if (!o->foreground && listen_start_socket(&out->dir, &start_fd, err) < 0)
         goto fail;
     if (o->console_socket && pd_console_connect(o->console_socket, &console_fd, err) < 0)
+        goto fail;
+    if (pd_container_overlays(o, out->cfg, plan, &ov, err) < 0)
         goto fail;
     if (spawn(o, plan, out, start_fd, console_fd, bpf, err) < 0)
         goto fail;

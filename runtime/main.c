@@ -21,6 +21,8 @@ static const struct pd_command commands[] = {
     {"check", pd_cmd_check, "probe from inside a sandbox that its walls hold"},
     {"probe", pd_cmd_envprobe, "report what this environment lets a sandbox have"},
     {"__probe", pd_cmd_probe, "internal: the probes `check` runs inside the sandbox"},
+    {"workspace", pd_cmd_workspace, "review, apply or discard an overlay workspace's changes"},
+    {"snapshot", pd_cmd_snapshot, "keep, list, remove and check workspace snapshots"},
     {"exec", pd_cmd_exec, "run a new process inside a running container"},
     {"state", pd_cmd_state, "print the state of a container as JSON"},
     {"kill", pd_cmd_kill, "send a signal to the container's init (or all its processes)"},
@@ -59,6 +61,9 @@ static void usage(FILE *f)
             "  --cgroup-manager cgroupfs|systemd|disabled  as crun: systemd = --systemd-cgroup;\n"
             "                           disabled = no cgroup (limits are ignored, with a warning)\n"
             "  --rootless auto|true|false  treat the caller as unprivileged (default auto)\n"
+            "  --store DIR              overlay workspaces and snapshots (default\n"
+            "                           $PADDOCK_STORE, else /var/lib/paddock/store as root,\n"
+            "                           $XDG_DATA_HOME/paddock/store otherwise)\n"
             "  -v, --version            print the version\n"
             "  -h, --help               print this help\n\n"
             "Exit codes: 0 success; 1 the operation failed; 2 bad usage; `run` returns the\n"
@@ -86,7 +91,7 @@ static int parse_global(int argc, char **argv, struct pd_global *g)
         {"root", required_argument, 0, 'r'},     {"log", required_argument, 0, 'l'},
         {"log-format", required_argument, 0, 'f'}, {"debug", no_argument, 0, 'd'},
         {"systemd-cgroup", no_argument, 0, 's'}, {"rootless", required_argument, 0, 'R'},
-        {"cgroup-manager", required_argument, 0, 'c'},
+        {"cgroup-manager", required_argument, 0, 'c'}, {"store", required_argument, 0, 'S'},
         {"version", no_argument, 0, 'v'},        {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
     };
@@ -102,6 +107,7 @@ static int parse_global(int argc, char **argv, struct pd_global *g)
             g->log_json = strcmp(optarg, "json") == 0;
             break;
         case 'd': g->debug = true; break;
+        case 'S': g->store = optarg; break;
         case 's': g->systemd_cgroup = true; break;
         case 'c':
             if (strcmp(optarg, "cgroupfs") == 0) g->systemd_cgroup = false, g->no_cgroup = false;

@@ -23,6 +23,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "overlay_mount.h"
 #include "safepath.h"
 #include "util.h"
 
@@ -313,6 +314,11 @@ static int apply_fs(const struct pd_mount_op *op, int rootfd, pd_error **err)
     }
     char p[FD_PATH_LEN];
     const char *source = op->source != NULL ? op->source : op->fstype;
+    if (strcmp(op->fstype, "overlay") == 0) { /* a layer per fsconfig (overlay_mount.h) */
+        if (pd_overlay_mount(dest, flags, op->fl.data, err) < 0)
+            return -1;
+        return finish_fs(op, rootfd, dest, copy_from, err);
+    }
     if (mount(source, pd_fd_path(dest, p, sizeof(p)), op->fstype, flags, op->fl.data) < 0)
         return op->fl.data ? pd_fail_errno(err, "mount %s with options \"%s\"", op->fstype, op->fl.data)
                            : pd_fail_errno(err, "mount %s", op->fstype);

@@ -291,5 +291,6 @@ void pd_plan_free(struct pd_plan *p)
     free(p->mounts);
     free(p->devices);
     pd_agent_plan_free(p->agent);
+    free(p->rootfs_overlay);
     free(p);
 }

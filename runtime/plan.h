@@ -94,6 +94,8 @@ struct pd_plan {
     bool bind_devices;           /* mknod is impossible (user namespace): bind the host's nodes */
     uid_t root_host_uid;         /* host uid of container uid 0 (for messages) */
     struct pd_agent_plan *agent; /* the dev.paddock.* policy's additions; NULL: plain OCI */
+    char *rootfs_overlay;        /* overlayfs options: the rootfs is an overlay over root.path
+                                    (container_overlay.c, issue #6); NULL: a bind */
 };
 
 int pd_plan_build(const struct pd_config *cfg, const struct pd_plan_opts *opts,

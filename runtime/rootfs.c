@@ -21,6 +21,7 @@
 
 #include "devices.h"
 #include "mounts.h"
+#include "overlay_mount.h"
 #include "safepath.h"
 #include "util.h"
 
@@ -88,6 +89,22 @@ static int rootfs_parent_private(const char *rootfs, pd_error **err)
     return 0;
 }
 
+/* The rootfs as an overlay over itself (root.path is its lowest layer:
+ * the path is resolved when the layers are given, before the overlay
+ * covers it); *fd the overlay's root. */
+static int overlay_rootfs(const struct pd_plan *plan, int *fd, pd_error **err)
+{
+    _cleanup_close_ int dest = open(plan->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (dest < 0)
+        return pd_fail_errno(err, "rootfs: open %s", plan->rootfs);
+    if (pd_overlay_mount(dest, 0, plan->rootfs_overlay, err) < 0)
+        return pd_wrap(err, "rootfs %s", plan->rootfs);
+    *fd = open(plan->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (*fd < 0)
+        return pd_fail_errno(err, "rootfs: open the overlay at %s", plan->rootfs);
+    return 0;
+}
+
 int pd_rootfs_prepare(const struct pd_plan *plan, int *rootfd, pd_error **err)
 {
     *rootfd = -1;
@@ -115,6 +132,9 @@ int pd_rootfs_prepare(const struct pd_plan *plan, int *rootfd, pd_error **err)
             return pd_fail_errno(err, "rootfs: make %s read-only recursively", plan->rootfs);
         if (move_mount(fd, "", AT_FDCWD, plan->rootfs, MOVE_MOUNT_F_EMPTY_PATH) < 0)
             return pd_fail_errno(err, "rootfs: attach the read-only %s", plan->rootfs);
+    } else if (plan->rootfs_overlay != NULL) {
+        if (overlay_rootfs(plan, &fd, err) < 0)
+            return -1;
     } else {
         if (mount(plan->rootfs, plan->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
             return pd_fail_errno(err, "rootfs: bind %s onto itself", plan->rootfs);

@@ -23,6 +23,7 @@
 #include "sandbox_audit.h"
 #include "sandbox_limits.h"
 #include "sandbox_protect.h"
+#include "sandbox_workspace.h"
 #include "supervise.h"
 #include "util.h"
 
@@ -326,6 +327,10 @@ static int run(struct pd_sandbox_opts *o, struct status *js, char **idp)
     sweep_stale(o->root, base);
     terminal_setup(o);
     if (pd_sandbox_plan_limits(o, id, &err) < 0)
+        return fail_code(err);
+    /* an overlay workspace: opened (locked) now, released when it ends */
+    _cleanup_sandbox_ws_ struct pd_sandbox_ws sw = {.o = o};
+    if (pd_sandbox_workspace_start(&sw, cwd, id, &err) < 0)
         return fail_code(err);
     /* placeholders for protected paths are made now and removed when it ends */
     _cleanup_protect_ struct pd_protect *prot = NULL;

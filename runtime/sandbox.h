@@ -57,6 +57,13 @@ struct pd_sandbox_opts {
         bool rlimit_as;          /* --memory as RLIMIT_AS */
         bool rlimit_nproc;       /* --pids as RLIMIT_NPROC */
     } enforce;
+    /* overlay workspace (issue #6; sandbox_workspace.c, spec/workspaces.md) */
+    bool workspace_overlay;      /* --workspace-overlay (implied by --from-snapshot) */
+    const char *name;            /* --name: the workspace outlives the run under this name */
+    const char *from_snapshot;   /* --from-snapshot SNAP */
+    bool strict_base;            /* --strict-base */
+    const char *store;           /* paddock --store DIR (NULL: the default) */
+    char **ws_mount_options;     /* decided by pd_sandbox_run: the overlay's OCI mount options */
     bool terminal;               /* process.terminal: stdin is a terminal */
     unsigned short term_rows, term_cols; /* its size (consoleSize); 0: unknown */
 };

@@ -126,7 +126,15 @@ static int by_length(const void *a, const void *b)
 /* The protections' mounts, after the writable roots: gitdirs over
  * themselves (writable), then the read-only protected paths, then the
  * masked host sockets; parents before children. */
-static void gen_protect_mounts(pd_jgen *g, const struct pd_protect *prot)
+static bool in_overlay(const struct pd_sandbox_opts *o, const char *ws, const char *path)
+{
+    size_t n = strlen(ws);
+    return o->ws_mount_options != NULL && strncmp(path, ws, n) == 0 &&
+           (path[n] == '/' || path[n] == '\0');
+}
+
+static void gen_protect_mounts(pd_jgen *g, const struct pd_sandbox_opts *o, const char *ws,
+                               const struct pd_protect *prot)
 {
     if (prot == NULL)
         return;
@@ -135,8 +143,10 @@ static void gen_protect_mounts(pd_jgen *g, const struct pd_protect *prot)
     qsort(m, prot->n_mounts, sizeof(*m), by_length);
     static const char *const rw[] = {"rbind", "rw", NULL}, *const ro[] = {"rbind", "ro", NULL};
     static const char *const mask[] = {"bind", "ro", NULL};
+    /* in an overlay workspace .git is the overlay's: a writable bind of the
+     * host's would let commits bypass it (apply guards .git instead) */
     for (size_t i = 0; i < prot->n_mounts; i++)
-        if (m[i].kind == PD_PROTECT_SELF_RW)
+        if (m[i].kind == PD_PROTECT_SELF_RW && !in_overlay(o, ws, m[i].path))
             gen_mount(g, m[i].path, "bind", m[i].path, rw);
     for (size_t i = 0; i < prot->n_mounts; i++)
         if (m[i].kind == PD_PROTECT_RO)
@@ -223,6 +233,8 @@ static void gen_annotations(pd_jgen *g, const struct pd_sandbox_opts *o, const c
     pd_jgen_map_open(g);
     pd_jgen_kv_string(g, PD_AGENT_PREFIX "sandbox", pd_sandbox_mode_name(o->mode));
     pd_jgen_kv_string(g, PD_AGENT_PREFIX "workspace", cwd);
+    if (o->ws_mount_options != NULL)
+        pd_jgen_kv_string(g, PD_AGENT_PREFIX "workspace.kind", "overlay");
     /* roots[0] is the workspace; gitdirs outside the roots are writable too */
     size_t len = 1;
     for (size_t i = 1; roots[0] && roots[i]; i++)
@@ -299,9 +311,13 @@ static char *gen_config(const struct pd_sandbox_opts *o, const char *cwd, uid_t 
     if (!full) /* a private /tmp; danger-full-access keeps the host's */
         gen_mount(g, "/tmp", "tmpfs", "tmpfs",
                   (const char *const[]){"nosuid", "nodev", "mode=1777", NULL});
-    for (size_t i = 0; roots[i]; i++)
-        gen_mount(g, roots[i], "bind", roots[i], (const char *const[]){"rbind", "rw", NULL});
-    gen_protect_mounts(g, prot);
+    for (size_t i = 0; roots[i]; i++) {
+        if (i == 0 && o->ws_mount_options != NULL) /* the workspace as an overlay */
+            gen_mount(g, roots[0], "overlay", "overlay", (const char *const *)o->ws_mount_options);
+        else
+            gen_mount(g, roots[i], "bind", roots[i], (const char *const[]){"rbind", "rw", NULL});
+    }
+    gen_protect_mounts(g, o, roots[0] ? roots[0] : "", prot);
     for (size_t i = 0; o->ro_binds && o->ro_binds[i]; i++)
         gen_mount(g, o->ro_binds[i], "bind", o->ro_binds[i], (const char *const[]){"bind", "ro", NULL});
     /* read-only: cwd still bound (read-only), so that it exists even under

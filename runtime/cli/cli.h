@@ -14,6 +14,7 @@ struct pd_global {
     bool systemd_cgroup; /* --systemd-cgroup or --cgroup-manager systemd */
     bool no_cgroup;      /* --cgroup-manager disabled (podman --cgroups=disabled) */
     enum pd_rootless_mode rootless;
+    const char *store;   /* --store: workspaces and snapshots (store.h); NULL: the default */
 };
 
 /* A command: argv[0] is the command name; returns the process exit code.
@@ -46,6 +47,8 @@ int pd_cmd_sandbox(struct pd_global *g, int argc, char **argv);
 int pd_cmd_status(struct pd_global *g, int argc, char **argv);
 int pd_cmd_check(struct pd_global *g, int argc, char **argv);
 int pd_cmd_probe(struct pd_global *g, int argc, char **argv); /* __probe: inside `check` */
+int pd_cmd_workspace(struct pd_global *g, int argc, char **argv);
+int pd_cmd_snapshot(struct pd_global *g, int argc, char **argv);
 
 int pd_cmd_envprobe(struct pd_global *g, int argc, char **argv); /* probe (cli/envprobe.c) */
 /* Usage error: print "paddock CMD: msg" and "Try 'paddock CMD --help'"; returns PD_EXIT_USAGE. */

@@ -19,6 +19,12 @@ static const char create_help[] =
     "  --preserve-fds N         pass N extra fds (3 .. 3+N-1) to the container\n"
     "  --no-pivot               use MS_MOVE and chroot instead of pivot_root\n"
     "  --no-new-keyring         keep the caller's session keyring\n"
+    "  --from-snapshot SNAP     start on snapshot SNAP's layers: a snapshot of a rootfs\n"
+    "                           makes the rootfs an overlay over root.path, one of a\n"
+    "                           workspace an overlay over dev.paddock.workspace; the\n"
+    "                           changes go to the workspace ID (ID.rootfs), see\n"
+    "                           paddock workspace --help\n"
+    "  --strict-base            with --from-snapshot: refuse when its base has moved\n"
     "%s"
     "  -h, --help               print this help\n";
 
@@ -29,6 +35,7 @@ int pd_cli_parse_create(int argc, char **argv, bool is_run, struct pd_create_opt
         {"console-socket", required_argument, 0, 'c'}, {"preserve-fds", required_argument, 0, 'P'},
         {"no-pivot", no_argument, 0, 'n'},      {"no-new-keyring", no_argument, 0, 'k'},
         {"detach", no_argument, 0, 'd'},        {"help", no_argument, 0, 'h'},
+        {"from-snapshot", required_argument, 0, 'S'}, {"strict-base", no_argument, 0, 'B'},
         {0, 0, 0, 0},
     };
     const char *cmd = is_run ? "run" : "create";
@@ -48,6 +55,8 @@ int pd_cli_parse_create(int argc, char **argv, bool is_run, struct pd_create_opt
             break;
         case 'n': o->no_pivot = true; break;
         case 'k': o->no_new_keyring = true; break;
+        case 'S': o->from_snapshot = optarg; break;
+        case 'B': o->strict_base = true; break;
         case 'd':
             if (!is_run)
                 return pd_usage_error(cmd, "unknown option \"--detach\"");
@@ -66,6 +75,8 @@ int pd_cli_parse_create(int argc, char **argv, bool is_run, struct pd_create_opt
     }
     if (optind + 1 != argc)
         return pd_usage_error(cmd, "expected exactly one container ID");
+    if (o->strict_base && o->from_snapshot == NULL)
+        return pd_usage_error(cmd, "--strict-base needs --from-snapshot");
     o->id = argv[optind];
     return 0;
 }
@@ -81,7 +92,8 @@ int pd_cli_check_global(const struct pd_global *g, const char *cmd)
 int pd_cmd_create(struct pd_global *g, int argc, char **argv)
 {
     struct pd_create_opts o = {.root = g->root, .rootless = g->rootless,
-                               .systemd_cgroup = g->systemd_cgroup, .no_cgroup = g->no_cgroup};
+                               .systemd_cgroup = g->systemd_cgroup, .no_cgroup = g->no_cgroup,
+                               .store = g->store};
     int r = pd_cli_parse_create(argc, argv, false, &o, NULL);
     if (r != 0)
         return r < 0 ? 0 : r;

@@ -19,7 +19,8 @@ static void audit_started(void *arg, const struct pd_created *c)
 int pd_cmd_run(struct pd_global *g, int argc, char **argv)
 {
     struct pd_create_opts o = {.root = g->root, .rootless = g->rootless,
-                               .systemd_cgroup = g->systemd_cgroup, .no_cgroup = g->no_cgroup};
+                               .systemd_cgroup = g->systemd_cgroup, .no_cgroup = g->no_cgroup,
+                               .store = g->store};
     bool detach = false;
     int r = pd_cli_parse_create(argc, argv, true, &o, &detach);
     if (r != 0)

@@ -33,7 +33,16 @@ const char pd_sandbox_flags_help[] =
     "                        (exit status 137, \"timeout after N s, killed\" on stderr)\n"
     "  --fallback refuse|auto  when a limit can't be enforced by a cgroup: refuse to\n"
     "                        run (refuse, the default, exit 125) or enforce what\n"
-    "                        rlimits can and say so in one warning line (auto)\n";
+    "                        rlimits can and say so in one warning line (auto)\n"
+    "  --workspace-overlay   the current directory as the read-only lower layer of an\n"
+    "                        overlay: changes go to an upper layer in the store, to\n"
+    "                        review with paddock workspace diff|apply|discard\n"
+    "  --name NAME           the overlay workspace's name: kept after the run and\n"
+    "                        continued by the next sandbox --name NAME\n"
+    "  --from-snapshot SNAP  start on snapshot SNAP's layers (implies\n"
+    "                        --workspace-overlay); warns when its base has moved\n"
+    "  --strict-base         with --from-snapshot: refuse when the base has moved (or\n"
+    "                        can't be checked: not a git work tree)\n";
 
 /* Validate VAL as the annotation KEY would be, into *out. */
 static int policy_value(const char *cmd, const char *flag, const char *key, const char *val,
@@ -122,6 +131,19 @@ static int status_fd(const char *cmd, const char *arg, struct pd_sandbox_opts *o
     return 0;
 }
 
+/* --workspace-overlay, --name, --from-snapshot, --strict-base go together. */
+static int overlay_flags(const char *cmd, struct pd_sandbox_opts *o)
+{
+    if (o->name != NULL && !o->workspace_overlay)
+        return pd_usage_error(cmd, "--name names an overlay workspace: add --workspace-overlay "
+                              "(or --from-snapshot)");
+    if (o->strict_base && o->from_snapshot == NULL)
+        return pd_usage_error(cmd, "--strict-base needs --from-snapshot");
+    if (o->workspace_overlay && o->mode != PD_SANDBOX_WORKSPACE_WRITE)
+        return pd_usage_error(cmd, "--workspace-overlay needs --sandbox workspace-write");
+    return 0;
+}
+
 static int one_flag(const char *cmd, int c, struct pd_sandbox_flags *f)
 {
     struct pd_sandbox_opts *o = &f->o;
@@ -146,6 +168,10 @@ static int one_flag(const char *cmd, int c, struct pd_sandbox_flags *f)
         f->allow[o->n_allow_unix_socket++] = optarg;
         return 0;
     case 'N': o->nested_userns = true; return 0;
+    case 'O': o->workspace_overlay = true; return 0;
+    case 'm': o->name = optarg; return 0;
+    case 'S': o->from_snapshot = optarg, o->workspace_overlay = true; return 0;
+    case 'B': o->strict_base = true; return 0;
     case 'J': return status_fd(cmd, optarg, o);
     case 'a': o->audit_log = optarg; return 0;
     case 'n':
@@ -175,6 +201,8 @@ int pd_cli_sandbox_flags(const char *cmd, const char *help, int argc, char **arg
         {"cpus", required_argument, 0, 'c'},    {"timeout", required_argument, 0, 't'},
         {"fallback", required_argument, 0, 'f'}, {"audit-log", required_argument, 0, 'a'},
         {"allow-nested-userns", no_argument, 0, 'N'},
+        {"workspace-overlay", no_argument, 0, 'O'}, {"name", required_argument, 0, 'm'},
+        {"from-snapshot", required_argument, 0, 'S'}, {"strict-base", no_argument, 0, 'B'},
         {"json", no_argument, 0, 'j'},          {"json-status-fd", required_argument, 0, 'J'},
         {"help", no_argument, 0, 'h'},          {0, 0, 0, 0},
     };
@@ -184,7 +212,8 @@ int pd_cli_sandbox_flags(const char *cmd, const char *help, int argc, char **arg
                                     .systemd_cgroup = g->systemd_cgroup,
                                     .no_cgroup = g->no_cgroup, .network = -1,
                                     .mode = PD_SANDBOX_WORKSPACE_WRITE,
-                                    .fallback = PD_FALLBACK_REFUSE, .json_status_fd = -1};
+                                    .fallback = PD_FALLBACK_REFUSE, .json_status_fd = -1,
+                                    .store = g->store};
     f->writable = pd_xcalloc((size_t)argc + 1, sizeof(char *));
     f->protect = pd_xcalloc((size_t)argc + 1, sizeof(char *));
     f->allow = pd_xcalloc((size_t)argc + 1, sizeof(char *));
@@ -210,7 +239,7 @@ int pd_cli_sandbox_flags(const char *cmd, const char *help, int argc, char **arg
     }
     if (f->o.n_writable > 0 && f->o.mode != PD_SANDBOX_WORKSPACE_WRITE)
         return pd_usage_error(cmd, "--writable needs --sandbox workspace-write");
-    return 0;
+    return overlay_flags(cmd, &f->o);
 }
 
 void pd_cli_sandbox_flags_free(struct pd_sandbox_flags *f)

@@ -121,7 +121,13 @@ static void test_workspace(void)
                                    "dev.paddock.workspace.kind", "overlay");
     CHECK(p != NULL && strcmp(p->workspace, "/home/u/src") == 0);
     CHECK(p != NULL && p->workspace_kind == PD_WORKSPACE_OVERLAY);
+    CHECK(p != NULL && p->rootfs_kind == PD_WORKSPACE_BIND);
     pd_agent_policy_free(p);
+    p = OK("dev.paddock.rootfs.kind", "overlay");
+    CHECK(p != NULL && p->rootfs_kind == PD_WORKSPACE_OVERLAY);
+    pd_agent_policy_free(p);
+    expect_err("dev.paddock.rootfs.kind", "copy", PFX "dev.paddock.rootfs.kind\"]: unknown value "
+               "\"copy\" (expected bind or overlay)");
     expect_err("dev.paddock.workspace", "src", PFX "dev.paddock.workspace\"]: \"src\" is not an "
                "absolute path");
     expect_err("dev.paddock.workspace", "/a/../etc", PFX "dev.paddock.workspace\"]: \"/a/../etc\" "
