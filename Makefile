@@ -65,7 +65,7 @@ FUZZ_LIB_OBJS := $(LIB_SRCS:%.c=$(FUZZ)/%.o)
 FUZZ_SECONDS ?= 60
 
 .SECONDARY:
-.PHONY: hooks man fuzz fuzz-bins build-deps demo all deps check check-unit check-unit-asan check-integration install uninstall clean unit bench
+.PHONY: test-helpers hooks man fuzz fuzz-bins build-deps demo all deps check check-unit check-unit-asan check-integration install uninstall clean unit bench
 all: runtime/paddock hooks
 
 # Every compile waits for this check: a missing library is named by its
@@ -142,6 +142,16 @@ $(SAN)/tests/%: $(SAN)/tests/unit/%.o $(SAN)/libpaddock.a
 
 unit: $(UNIT_BINS) $(SAN_UNIT_BINS)
 
+# Programs the integration tests run (tests/integration/helpers/*.c), e.g.
+# docker-seccomp, which installs a filter like Docker's default profile.
+HELPER_SRCS := $(sort $(wildcard tests/integration/helpers/*.c))
+HELPER_BINS := $(HELPER_SRCS:tests/integration/helpers/%.c=$(B)/tests/helpers/%)
+test-helpers: $(HELPER_BINS)
+
+$(B)/tests/helpers/%: tests/integration/helpers/%.c | build-deps
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LDLIBS)
+
 deps:
 	@tests/setup/install-deps
 
@@ -154,7 +164,7 @@ demo: runtime/paddock
 		$(DEMO)/config.json > $(DEMO)/config.json.tmp && mv $(DEMO)/config.json.tmp $(DEMO)/config.json
 	runtime/paddock run --bundle $(DEMO) demo-$$$$
 
-check: runtime/paddock unit fuzz-bins hooks
+check: runtime/paddock unit fuzz-bins hooks test-helpers
 	@tests/run-all
 
 # paddock vs crun vs runc (issue #8); not part of check.  Never fails on time.

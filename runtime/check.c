@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "probe.h"
+#include "sandbox_env.h"
 #include "state.h"
 #include "util.h"
 
@@ -92,15 +93,26 @@ void pd_check_host_saw(struct pd_check_result *res, const char *name, const char
     }
 }
 
+void pd_check_mark_lost(struct pd_check_result *res, enum pd_sandbox_mode mode,
+                        bool network_none, int landlock_abi, bool seccomp)
+{
+    res->boundary = true;
+    for (size_t i = 0; i < res->n; i++)
+        res->probes[i].lost = pd_probe_lost(res->probes[i].name, mode, network_none,
+                                            landlock_abi, seccomp);
+    pd_check_evaluate(res);
+}
+
 void pd_check_evaluate(struct pd_check_result *res)
 {
-    res->n_failed = res->n_na = 0;
+    res->n_failed = res->n_na = res->n_lost = 0;
     for (size_t i = 0; i < res->n; i++) {
         struct pd_check_probe *p = &res->probes[i];
         bool na = strcmp(p->observed, "n/a") == 0;
-        p->ok = na || strcmp(p->observed, p->expected) == 0;
+        p->ok = na || p->lost != NULL || strcmp(p->observed, p->expected) == 0;
         res->n_failed += !p->ok;
         res->n_na += na;
+        res->n_lost += p->lost != NULL;
     }
     res->passed = res->n_failed == 0 && res->sandbox_status == 0;
 }
@@ -446,6 +458,12 @@ int pd_check_run(const struct pd_sandbox_opts *o, const char *exe, struct pd_che
         res->sandbox_status = status;
         host_checks(&e, res);
         pd_check_evaluate(res);
+        /* the mode the sandbox got here (the probe is cached) */
+        struct pd_sandbox_env env = {0};
+        if (pd_sandbox_env_get(o, &env, NULL) == 0 && env.boundary)
+            pd_check_mark_lost(res, o->mode, pd_sandbox_network_none(o), env.landlock_abi,
+                               env.seccomp);
+        pd_sandbox_env_free(&env);
         r = 0;
     }
     env_free(&e);

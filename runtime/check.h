@@ -27,7 +27,9 @@ struct pd_check_probe {
     char *errname;        /* "EROFS", "SIGSYS", "-" */
     char *detail;
     bool host_saw;        /* the host saw the effect */
-    bool ok;              /* as promised (n/a counts as ok: not probed) */
+    const char *lost;     /* container-boundary mode: the layer lost that lets it through
+                             (pd_probe_lost), NULL */
+    bool ok;              /* as promised (n/a counts as ok: not probed; a lost one too) */
 };
 
 struct pd_check_result {
@@ -35,7 +37,8 @@ struct pd_check_result {
     size_t n;
     int sandbox_status;   /* pd_sandbox_run's exit status */
     bool passed;          /* every probe as promised, and the sandbox ran */
-    size_t n_failed, n_na;
+    size_t n_failed, n_na, n_lost;
+    bool boundary;        /* the sandbox ran in container-boundary mode (sandbox_env.h) */
 };
 
 /* Run the check with o (o->argv is ignored; o->writable must be absolute)
@@ -48,6 +51,9 @@ int pd_check_run(const struct pd_sandbox_opts *o, const char *exe, struct pd_che
  * with the expectations of mode / network none. */
 void pd_check_parse(const char *out, enum pd_sandbox_mode mode, bool network_none,
                     struct pd_check_result *res);
+/* Pure: container-boundary mode: mark the probes whose layer it loses. */
+void pd_check_mark_lost(struct pd_check_result *res, enum pd_sandbox_mode mode,
+                        bool network_none, int landlock_abi, bool seccomp);
 /* Pure: mark probe name as seen on the host (observed becomes "allowed"). */
 void pd_check_host_saw(struct pd_check_result *res, const char *name, const char *what);
 /* Pure: recompute ok, n_failed, n_na and passed. */

@@ -446,3 +446,25 @@ const char *pd_probe_expected(const char *name, enum pd_sandbox_mode mode, bool 
         allowed = full && !network_none; /* else netns, or landlock scoping (ABI >= 6) */
     return allowed ? "allowed" : "blocked";
 }
+
+const char *pd_probe_lost(const char *name, enum pd_sandbox_mode mode, bool network_none,
+                          int landlock_abi, bool seccomp)
+{
+    if (strcmp(pd_probe_expected(name, mode, network_none), "blocked") != 0)
+        return NULL;
+    bool danger = mode == PD_SANDBOX_DANGER_FULL_ACCESS;
+    if (mode == PD_SANDBOX_WORKSPACE_WRITE &&
+        (strcmp(name, "write_git_hooks") == 0 || strcmp(name, "create_protected") == 0))
+        return "protected-paths"; /* read-only binds need a mount namespace */
+    if (!danger && strcmp(name, "unix_socket_host") == 0)
+        return "unix-sockets";
+    if (landlock_abi < 6 && (strcmp(name, "abstract_unix_host") == 0 ||
+                             strcmp(name, "kill_host") == 0))
+        return "landlock-scope";
+    if (landlock_abi < 4 && strcmp(name, "tcp_connect_host") == 0)
+        return "landlock-net";
+    if (!seccomp && (strcmp(name, "userns") == 0 || strcmp(name, "io_uring") == 0 ||
+                     strcmp(name, "bpf") == 0 || strcmp(name, "keyctl") == 0))
+        return "seccomp";
+    return NULL;
+}

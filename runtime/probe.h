@@ -66,4 +66,10 @@ int pd_probe_run_all(const struct pd_probe_args *a);
 
 /* "allowed" or "blocked": what mode (with its network none or not) promises. */
 const char *pd_probe_expected(const char *name, enum pd_sandbox_mode mode, bool network_none);
+/* In container-boundary mode (sandbox_env.h): the layer whose loss lets the
+ * probe through (protected-paths, unix-sockets, landlock-scope, landlock-net,
+ * seccomp), NULL when the mode still blocks it.  landlock_abi is the
+ * kernel's; seccomp whether a filter can be installed there. */
+const char *pd_probe_lost(const char *name, enum pd_sandbox_mode mode, bool network_none,
+                          int landlock_abi, bool seccomp);
 #endif

@@ -17,10 +17,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "boundary.h"
 #include "container.h"
 #include "json.h"
 #include "log.h"
 #include "sandbox_audit.h"
+#include "sandbox_env.h"
 #include "sandbox_limits.h"
 #include "sandbox_protect.h"
 #include "sandbox_workspace.h"
@@ -209,15 +211,16 @@ static void status_limit(pd_jgen *g, const struct pd_sandbox_opts *o, const char
     pd_jgen_map_close(g);
 }
 
-/* pd_attach_opts.started: the command has exec'd. */
-static void status_start(void *arg, const struct pd_created *c)
+/* The command has exec'd (pid: the sandbox's init, or the command itself in
+ * container-boundary mode). */
+static void status_started(void *arg, pid_t pid)
 {
     struct status *s = arg;
     if (s->fd < 0)
         return;
     const struct pd_sandbox_opts *o = s->o;
     pd_jgen *g = status_open(s, "start");
-    pd_jgen_kv_int(g, "pid", c->pid);
+    pd_jgen_kv_int(g, "pid", pid);
     pd_jgen_kv_bool(g, "terminal", o->terminal);
     pd_jgen_key(g, "limits");
     pd_jgen_map_open(g);
@@ -227,6 +230,12 @@ static void status_start(void *arg, const struct pd_created *c)
     status_limit(g, o, "timeout", "value", o->timeout);
     pd_jgen_map_close(g);
     status_write(s, g);
+}
+
+/* pd_attach_opts.started */
+static void status_start(void *arg, const struct pd_created *c)
+{
+    status_started(arg, c->pid);
 }
 
 static void status_exit(struct status *s, int code)
@@ -307,6 +316,33 @@ static int run_created(struct pd_sandbox_opts *o, const char *id, const char *bu
     return r < 0 ? fail_code(err) : code;
 }
 
+/* Container-boundary mode (sandbox_env.h, boundary.h): no namespaces, no
+ * bundle; a private TMPDIR where the bundle would be (swept the same way). */
+static int run_boundary(struct pd_sandbox_opts *o, struct status *js, const char *id,
+                        const char *cwd, const char *base)
+{
+    _cleanup_error_ pd_error *err = NULL;
+    _cleanup_free_ char *tmp = pd_xasprintf("%s/%s", base, id);
+    struct pd_audit *audit = NULL;
+    if (pd_mkdir_p(base, 0700, &err) < 0 || pd_mkdir_p(tmp, 0700, &err) < 0 ||
+        pd_audit_open(o->audit_log, &audit, &err) < 0) {
+        pd_rm_rf(tmp, NULL);
+        return fail_code(err);
+    }
+    struct pd_boundary_run br = {.id = id, .cwd = cwd, .tmpdir = tmp,
+                                 .started = status_started, .arg = js};
+    int code = pd_boundary_sandbox(o, &br, audit);
+    js->wait_status = br.wait_status;
+    js->timed_out = br.timed_out;
+    if (br.timed_out)
+        pd_log(PD_LOG_ERROR, "sandbox: timeout after %llu s, killed",
+               (unsigned long long)o->timeout);
+    pd_sandbox_audit_exit(audit, id, code, now_ms() - js->t0);
+    pd_audit_close(audit);
+    pd_rm_rf(tmp, NULL);
+    return code;
+}
+
 /* Everything before the container: id, limits, config, bundle, audit log. */
 static int run(struct pd_sandbox_opts *o, struct status *js, char **idp)
 {
@@ -326,6 +362,15 @@ static int run(struct pd_sandbox_opts *o, struct status *js, char **idp)
     _cleanup_free_ char *base = bundle_base();
     sweep_stale(o->root, base);
     terminal_setup(o);
+    /* the environment decides the mode (sandbox_env.h) */
+    _cleanup_sandbox_env_ struct pd_sandbox_env env = {0};
+    if (pd_sandbox_env_get(o, &env, &err) < 0 || pd_sandbox_env_allowed(o, &env, &err) < 0)
+        return fail_code(err);
+    o->env = &env;
+    if (pd_sandbox_workspace_check(o, env.boundary, &err) < 0)
+        return fail_code(err);
+    if (env.boundary)
+        return run_boundary(o, js, id, cwd, base);
     if (pd_sandbox_plan_limits(o, id, &err) < 0)
         return fail_code(err);
     /* an overlay workspace: opened (locked) now, released when it ends */

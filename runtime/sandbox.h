@@ -18,6 +18,8 @@
 #include "error.h"
 #include "plan.h"
 
+struct pd_sandbox_env;
+
 struct pd_sandbox_opts {
     /* global options, as for `run` */
     const char *root;
@@ -65,6 +67,13 @@ struct pd_sandbox_opts {
     const char *store;           /* paddock --store DIR (NULL: the default) */
     char **ws_mount_options;     /* decided by pd_sandbox_run: the overlay's OCI mount options */
     bool terminal;               /* process.terminal: stdin is a terminal */
+    /* the environment (sandbox_env.h), decided before the config is made:
+     * container-boundary mode, or the partial degradations of full mode;
+     * NULL: full mode, nothing degraded */
+    const struct pd_sandbox_env *env;
+    bool mode_given;             /* --sandbox was given (a policy narrows only defaults) */
+    bool accept_host_network;    /* the system policy accepts host networking when network
+                                    none can't get a namespace nor landlock TCP rules */
     unsigned short term_rows, term_cols; /* its size (consoleSize); 0: unknown */
 };
 

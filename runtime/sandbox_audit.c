@@ -8,6 +8,7 @@
 
 #include "landlock.h"
 #include "log.h"
+#include "sandbox_env.h"
 #include "sandbox_report.h"
 #include "util.h"
 
@@ -40,14 +41,15 @@ static bool exists(const char *path)
  * layer the kernel can't give is also a `fallback` event. */
 static char *layers(struct pd_audit *a, const char *id, const struct pd_agent_policy *pol,
                     const char *const *allow, bool cgroup_limits, const char *cwd,
-                    char **masked, const struct pd_config *cfg)
+                    char **masked, const struct pd_config *cfg, const struct pd_sandbox_env *env)
 {
     int cgroup = cgroup_limits ? (access("/sys/fs/cgroup/cgroup.controllers", F_OK) == 0 ? 2 : 1) : 0;
     struct pd_host_facts h = {.landlock_abi = pd_landlock_abi(), .userns = true, .seccomp = true,
                               .keyring = true, .cgroup = cgroup, .host_sockets = masked,
                               .exists = exists};
     struct pd_report_input in = {.cfg = cfg, .policy = pol, .policy_in_config = true,
-                                 .allow_unix_socket = allow, .cgroup = cgroup, .workspace = cwd};
+                                 .allow_unix_socket = allow, .cgroup = cgroup, .workspace = cwd,
+                                 .env = env};
     struct pd_sandbox_report r;
     pd_error *err = NULL;
     if (pd_sandbox_report_compute(&in, &h, &r, &err) < 0) {
@@ -79,7 +81,8 @@ void pd_sandbox_audit_start(struct pd_audit *a, const char *id, const struct pd_
         for (size_t i = 0; prot && i < prot->n_mounts; i++)
             if (prot->mounts[i].kind == PD_PROTECT_MASK)
                 masked[n++] = pd_xstrdup(prot->mounts[i].path);
-        layers_json = layers(a, id, pol, o->allow_unix_socket, o->enforce.cgroup, cwd, masked, cfg);
+        layers_json = layers(a, id, pol, o->allow_unix_socket, o->enforce.cgroup, cwd, masked, cfg,
+                             o->env);
     }
     _cleanup_free_ const char **writable = pd_xcalloc(1, sizeof(char *));
     _cleanup_free_ const char **protected = pd_xcalloc(1, sizeof(char *));
@@ -99,6 +102,7 @@ void pd_sandbox_audit_start(struct pd_audit *a, const char *id, const struct pd_
     _cleanup_free_ char *uid_map = pd_xasprintf("%u:%u", (unsigned)getuid(), (unsigned)getgid());
     struct pd_audit_field f[] = {
         {.key = "mode", .type = PD_AF_STR, .s = pd_sandbox_mode_name(o->mode)},
+        {.key = "environment", .type = PD_AF_STR, .s = pd_sandbox_env_mode(o->env)},
         {.key = "command", .type = PD_AF_STRV, .v = (const char *const *)o->argv},
         {.key = "cwd", .type = PD_AF_STR, .s = cwd},
         {.key = "writable", .type = PD_AF_STRV, .v = writable},
@@ -162,7 +166,8 @@ void pd_agent_audit(const struct pd_config *cfg, const char *id, const char *eve
         writable[nw++] = ws;
     for (size_t i = 0; i < pol->n_writable_roots; i++)
         writable[nw++] = pol->writable_roots[i];
-    _cleanup_free_ char *lj = layers(a, id, pol, NULL, cfg->linux_.cgroups_path != NULL, ws, NULL, cfg);
+    _cleanup_free_ char *lj = layers(a, id, pol, NULL, cfg->linux_.cgroups_path != NULL, ws, NULL, cfg,
+                                     NULL);
     struct pd_audit_field f[] = {
         {.key = "mode", .type = PD_AF_STR, .s = pd_sandbox_mode_name(pol->sandbox)},
         {.key = "command", .type = PD_AF_STRV, .v = (const char *const *)cfg->process.args},

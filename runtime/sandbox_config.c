@@ -15,6 +15,7 @@
 #include "oci_defaults.h"
 #include "sandbox_limits.h"
 #include "sandbox_protect.h"
+#include "sandbox_env.h"
 #include "sandbox_report.h"
 #include "seccomp_profile.h"
 #include "util.h"
@@ -100,12 +101,14 @@ static bool sub_range(const char *file, const char *helper, unsigned id,
 /* Identity maps: root maps every id; anyone else the own id and, through
  * newuidmap/newgidmap, the subordinate range, so files owned by those ids
  * show their owners instead of nobody. */
-static void gen_idmap(pd_jgen *g, const char *key, unsigned id, bool gids)
+static void gen_idmap(pd_jgen *g, const char *key, unsigned id, bool gids, bool single)
 {
     unsigned long long start, count;
     pd_jgen_key(g, key);
     pd_jgen_array_open(g);
-    if (id == 0 && getuid() == 0) {
+    if (single) { /* sandbox_env.h: ranges can't be mapped here */
+        gen_range(g, id, 1);
+    } else if (id == 0 && getuid() == 0) {
         gen_range(g, 0, 4294967295ULL);
     } else {
         gen_range(g, id, 1);
@@ -277,9 +280,11 @@ static char *gen_config(const struct pd_sandbox_opts *o, const char *cwd, uid_t 
     pd_jgen_array_open(g);
     for (size_t i = 0; env && env[i]; i++) {
         const char *eq = strchr(env[i], '=');
-        if (eq != NULL && eq != env[i] && !pd_sandbox_env_denied(env[i], (size_t)(eq - env[i])))
+        if (eq != NULL && eq != env[i] && !pd_sandbox_env_denied(env[i], (size_t)(eq - env[i])) &&
+            strncmp(env[i], "PADDOCK_MODE=", 13) != 0)
             pd_jgen_string(g, env[i]);
     }
+    pd_jgen_string(g, "PADDOCK_MODE=full"); /* container-boundary: boundary.c */
     pd_jgen_array_close(g);
     pd_jgen_kv_string(g, "cwd", cwd);
     pd_jgen_key(g, "capabilities"); /* none, in every set */
@@ -301,7 +306,11 @@ static char *gen_config(const struct pd_sandbox_opts *o, const char *cwd, uid_t 
 
     pd_jgen_key(g, "mounts");
     pd_jgen_array_open(g);
-    gen_mount(g, "/proc", "proc", "proc", (const char *const[]){"nosuid", "noexec", "nodev", NULL});
+    if (o->env != NULL && o->env->proc_bind) /* sandbox_env.h: no new /proc here */
+        gen_mount(g, "/proc", "bind", "/proc",
+                  (const char *const[]){"rbind", "nosuid", "noexec", "nodev", NULL});
+    else
+        gen_mount(g, "/proc", "proc", "proc", (const char *const[]){"nosuid", "noexec", "nodev", NULL});
     gen_mount(g, "/dev", "tmpfs", "tmpfs",
               (const char *const[]){"nosuid", "strictatime", "mode=755", "size=65536k", NULL});
     gen_mount(g, "/dev/pts", "devpts", "devpts",
@@ -328,8 +337,9 @@ static char *gen_config(const struct pd_sandbox_opts *o, const char *cwd, uid_t 
 
     pd_jgen_key(g, "linux");
     pd_jgen_map_open(g);
-    gen_idmap(g, "uidMappings", uid, false);
-    gen_idmap(g, "gidMappings", gid, true);
+    bool single = o->env != NULL && o->env->single_ids;
+    gen_idmap(g, "uidMappings", uid, false, single);
+    gen_idmap(g, "gidMappings", gid, true, single);
     pd_jgen_key(g, "namespaces");
     pd_jgen_array_open(g);
     const char *ns[] = {"user", "mount", "pid", "ipc", "uts", pd_sandbox_network_none(o) ? "network" : NULL};

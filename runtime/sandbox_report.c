@@ -572,7 +572,7 @@ static void fallback_state(const struct pd_report_input *in, const struct pd_hos
                            struct pd_sandbox_report *r)
 {
     const struct pd_namespace *user = find_ns(in->cfg, PD_NS_USER);
-    if (user != NULL && user->path == NULL && !h->userns)
+    if (user != NULL && user->path == NULL && !h->userns && in->env == NULL)
         strv_add(&r->refused, pd_xasprintf("no user namespace: %s", h->userns_reason
                                            ? h->userns_reason : "the kernel refuses"));
     if (in->cfg->linux_.seccomp != NULL && !h->seccomp)
@@ -643,6 +643,8 @@ int pd_sandbox_report_compute(const struct pd_report_input *in, const struct pd_
     proc_layer(cfg, r);
     limits_layer(in, h, r);
     fallback_state(in, h, r);
+    if (in->env != NULL)
+        pd_sandbox_env_report(in, h, r);
     return 0;
 }
 
@@ -672,5 +674,6 @@ void pd_sandbox_report_free(struct pd_sandbox_report *r)
     for (int l = 0; l < PD_LAYER__COUNT; l++)
         free(r->layers[l].reason);
     pd_host_facts_free(&r->host);
+    pd_sandbox_env_report_free(r);
     memset(r, 0, sizeof(*r));
 }

@@ -81,6 +81,8 @@ struct pd_report_input {
     const char *workspace;  /* the workspace (cwd of a sandbox), for the report only */
     const char *limits_refused; /* why the sandbox's limits planner would refuse, or NULL */
     const struct pd_observed *observed; /* NULL: not running */
+    const struct pd_sandbox_env *env; /* the mode in this environment (sandbox_env.h), NULL:
+                                         full mode, not probed */
 };
 
 struct pd_sandbox_report {
@@ -111,8 +113,15 @@ struct pd_sandbox_report {
     char **refused;               /* why it would not start */
     struct pd_layer_status layers[PD_LAYER__COUNT];
     struct pd_host_facts host;    /* a copy (strings owned by the report) */
+    /* the environment (sandbox_env_report.c), NULL/empty when not probed */
+    char *env_mode;               /* "full" or "container-boundary" */
+    char *env_reason;             /* container-boundary: the step that failed, and why */
+    char **env_fixes;             /* container-boundary: the fixes */
+    char **env_degraded;          /* full: the partial degradations */
+    char *env_container;          /* the container paddock runs in (kind) */
 };
 
+struct pd_sandbox_env;
 /* Pure: compute r from in and h.  Returns 0, or -1 when the built-in seccomp
  * profile can't be read (a build error). */
 int pd_sandbox_report_compute(const struct pd_report_input *in, const struct pd_host_facts *h,
@@ -136,6 +145,11 @@ void pd_sandbox_report_jgen(const struct pd_sandbox_report *r, struct pd_jgen *g
 const char *pd_cpus_string(uint64_t milli, char *buf, size_t len);
 /* Just the layers: {"user-ns":{"state":"active","reason":null},...}. */
 char *pd_sandbox_report_layers_json(const struct pd_sandbox_report *r);
+
+/* sandbox_env_report.c: what in->env changes in r (called by compute). */
+void pd_sandbox_env_report(const struct pd_report_input *in, const struct pd_host_facts *h,
+                           struct pd_sandbox_report *r);
+void pd_sandbox_env_report_free(struct pd_sandbox_report *r);
 
 const char *pd_layer_name(enum pd_layer l);              /* "user-ns", "landlock-net", ... */
 const char *pd_layer_state_name(enum pd_layer_state s);  /* "active", "degraded", "absent" */

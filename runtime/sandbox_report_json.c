@@ -128,6 +128,14 @@ void pd_sandbox_report_jgen(const struct pd_sandbox_report *r, struct pd_jgen *g
     gen_idmap(g, "uid_map", r->uid_map, r->n_uid_map);
     gen_idmap(g, "gid_map", r->gid_map, r->n_gid_map);
     gen_limits(r, g);
+    pd_jgen_key(g, "environment");
+    pd_jgen_map_open(g);
+    pd_jgen_kv_string(g, "mode", r->env_mode);
+    pd_jgen_kv_string(g, "reason", r->env_reason);
+    kv_strv(g, "fixes", r->env_fixes);
+    kv_strv(g, "degraded", r->env_degraded);
+    pd_jgen_kv_string(g, "container", r->env_container);
+    pd_jgen_map_close(g);
     pd_jgen_key(g, "fallback");
     pd_jgen_map_open(g);
     pd_jgen_kv_string(g, "mode", r->has_fallback ? pd_fallback_name(r->fallback) : NULL);

@@ -47,11 +47,15 @@ static const char help_tail[] =
     "  setuid              gain privileges by executing a setuid-root program: its\n"
     "                      auxiliary vector (LD_SHOW_AUXV) and capabilities are read\n"
     "  io_uring, bpf, keyctl  the raw system calls\n"
-    "A probe that can't run here (no setuid-root program, ...) is n/a, not a failure.\n\n"
+    "A probe that can't run here (no setuid-root program, ...) is n/a, not a failure.\n"
+    "In container-boundary mode (where the namespaces can't be made; paddock probe)\n"
+    "a probe whose layer that mode loses is marked lost (RESULT lost, DETAIL names\n"
+    "the layer: protected-paths, unix-sockets, ...), whatever it observed.\n\n"
     "JSON fields: mode, network (none|host), uid, sandbox_status (the exit status of\n"
-    "the sandbox run), passed (bool), failed, not_probed (counts), probes: [{name,\n"
-    "what, expected (allowed|blocked), observed (allowed|blocked|n/a|missing), errno\n"
-    "(an errno or signal name, or \"-\"), detail, host_saw (bool), ok (bool)}].\n\n"
+    "the sandbox run), passed (bool), failed, not_probed, lost (counts), environment\n"
+    "(full|container-boundary), probes: [{name, what, expected (allowed|blocked),\n"
+    "observed (allowed|blocked|n/a|missing), errno (an errno or signal name, or \"-\"),\n"
+    "detail, host_saw (bool), lost (the layer, or null), ok (bool)}].\n\n"
     "Exit status: 0 every probe as promised; 1 a probe was not, the sandbox failed,\n"
     "or the check could not run; 2 bad usage.\n";
 
@@ -66,6 +70,8 @@ static void print_json(const struct pd_sandbox_opts *o, const struct pd_check_re
     pd_jgen_kv_bool(g, "passed", res->passed);
     pd_jgen_kv_int(g, "failed", (long long)res->n_failed);
     pd_jgen_kv_int(g, "not_probed", (long long)res->n_na);
+    pd_jgen_kv_string(g, "environment", res->boundary ? "container-boundary" : "full");
+    pd_jgen_kv_int(g, "lost", (long long)res->n_lost);
     pd_jgen_key(g, "probes");
     pd_jgen_array_open(g);
     for (size_t i = 0; i < res->n; i++) {
@@ -78,6 +84,7 @@ static void print_json(const struct pd_sandbox_opts *o, const struct pd_check_re
         pd_jgen_kv_string(g, "errno", p->errname);
         pd_jgen_kv_string(g, "detail", p->detail);
         pd_jgen_kv_bool(g, "host_saw", p->host_saw);
+        pd_jgen_kv_string(g, "lost", p->lost);
         pd_jgen_kv_bool(g, "ok", p->ok);
         pd_jgen_map_close(g);
     }
@@ -89,17 +96,22 @@ static void print_json(const struct pd_sandbox_opts *o, const struct pd_check_re
 
 static void print_table(const struct pd_sandbox_opts *o, const struct pd_check_result *res)
 {
-    printf("paddock check: %s, network %s, as uid %u\n\n", pd_sandbox_mode_name(o->mode),
-           pd_sandbox_network_none(o) ? "none" : "host", (unsigned)getuid());
+    printf("paddock check: %s, network %s, as uid %u%s\n\n", pd_sandbox_mode_name(o->mode),
+           pd_sandbox_network_none(o) ? "none" : "host", (unsigned)getuid(),
+           res->boundary ? ", container-boundary mode" : "");
     printf("%-19s %-8s %-8s %-6s %-12s %s\n", "PROBE", "EXPECTED", "OBSERVED", "RESULT",
            "ERRNO", "DETAIL");
     for (size_t i = 0; i < res->n; i++) {
         const struct pd_check_probe *p = &res->probes[i];
-        printf("%-19s %-8s %-8s %-6s %-12s %s\n", p->name, p->expected, p->observed,
-               p->ok ? "ok" : "FAIL", p->errname, p->detail);
+        printf("%-19s %-8s %-8s %-6s %-12s %s%s%s%s\n", p->name, p->expected, p->observed,
+               p->lost ? "lost" : p->ok ? "ok" : "FAIL", p->errname, p->lost ? "(lost: " : "",
+               p->lost ? p->lost : "", p->lost ? ") " : "", p->detail);
     }
-    printf("\n%zu probes: %zu as promised, %zu not, %zu not probed here\n", res->n,
-           res->n - res->n_failed - res->n_na, res->n_failed, res->n_na);
+    printf("\n%zu probes: %zu as promised, %zu not, %zu not probed here", res->n,
+           res->n - res->n_failed - res->n_na - res->n_lost, res->n_failed, res->n_na);
+    if (res->boundary)
+        printf(", %zu lost in container-boundary mode", res->n_lost);
+    printf("\n");
     if (res->sandbox_status != 0)
         printf("the sandbox exited with status %d\n", res->sandbox_status);
 }

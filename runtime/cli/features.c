@@ -14,7 +14,10 @@
 
 #include "caps.h"
 #include "cli.h"
+#include "envprobe.h"
 #include "json.h"
+#include "sandbox.h"
+#include "sandbox_env.h"
 #include "seccomp.h"
 #include "log.h"
 #include "mount_opts.h"
@@ -152,6 +155,31 @@ static void gen_linux(pd_jgen *g)
     pd_jgen_map_close(g);
 }
 
+/* What a sandbox gets in this environment (the cached probe, envprobe.h):
+ * annotations are the runtime's own information. */
+static void gen_probe_annotations(pd_jgen *g)
+{
+    struct pd_envprobe p;
+    if (pd_envprobe_get(&p, false, NULL) < 0)
+        return;
+    struct pd_sandbox_opts o = {.mode = PD_SANDBOX_WORKSPACE_WRITE, .network = -1,
+                                .fallback = PD_FALLBACK_AUTO};
+    struct pd_sandbox_env e;
+    pd_sandbox_env_decide(&o, &p, &e);
+    char abi[16];
+    snprintf(abi, sizeof(abi), "%d", p.landlock_abi);
+    pd_jgen_kv_string(g, "dev.paddock.sandbox.modes", "full,container-boundary");
+    pd_jgen_kv_string(g, "dev.paddock.probe.sandbox-mode", pd_sandbox_env_mode(&e));
+    pd_jgen_kv_string(g, "dev.paddock.probe.container", p.container ? p.container : "none");
+    pd_jgen_kv_string(g, "dev.paddock.probe.user-namespace",
+                      pd_env_ok(&p, PD_ENV_USERNS) ? "true" : "false");
+    pd_jgen_kv_string(g, "dev.paddock.probe.seccomp-filter",
+                      pd_env_ok(&p, PD_ENV_SECCOMP) ? "true" : "false");
+    pd_jgen_kv_string(g, "dev.paddock.probe.landlock-abi", abi);
+    pd_sandbox_env_free(&e);
+    pd_envprobe_free(&p);
+}
+
 static void gen_annotations(pd_jgen *g)
 {
     const struct scmp_version *v = seccomp_version();
@@ -163,6 +191,7 @@ static void gen_annotations(pd_jgen *g)
     if (scmp != NULL)
         pd_jgen_kv_string(g, "io.github.seccomp.libseccomp.version", scmp);
     pd_jgen_kv_string(g, "org.opencontainers.runc.checkpoint.enabled", "false");
+    gen_probe_annotations(g);
     pd_jgen_map_close(g);
 }
 
@@ -187,6 +216,10 @@ static void features_usage(void)
           "\n"
           "Print the features this build of paddock implements, as the JSON\n"
           "\"Features structure\" of the OCI runtime specification (features.md).\n"
+          "Its annotations also say what a sandbox gets here, from the cached\n"
+          "environment probe (`paddock probe`): dev.paddock.probe.sandbox-mode (full\n"
+          "or container-boundary), .container (the kind paddock runs in, or none),\n"
+          ".user-namespace and .seccomp-filter (true|false), .landlock-abi.\n"
           "\n"
           "Options:\n"
           "  -h, --help   show this help\n",

@@ -16,6 +16,7 @@
 #include "container.h"
 #include "json.h"
 #include "log.h"
+#include "sandbox_env.h"
 #include "sandbox_limits.h"
 #include "sandbox_report.h"
 #include "state.h"
@@ -58,7 +59,10 @@ static const char help_tail[] =
     "user {uid, gid}, uid_map and gid_map ([{container_id, host_id, size}]),\n"
     "limits {memory, pids, timeout (numbers or null), cpus (string or null),\n"
     "enforced_by}, fallback {mode (auto|refuse|null), starts (bool), lost (layers\n"
-    "run without), refused (why it would not start)}, unix_sockets {host (count),\n"
+    "run without), refused (why it would not start)}, environment {mode (full|\n"
+    "container-boundary, from paddock probe), reason (why container-boundary), fixes,\n"
+    "degraded (full mode's partial degradations), container (the kind paddock runs\n"
+    "in, or null)}, unix_sockets {host (count),\n"
     "reachable (paths)}, kernel {landlock_abi, user_namespaces, user_namespaces_reason,\n"
     "seccomp, keyrings, cgroup (0 none, 1, 2), cgroup_reason}, layers {NAME: {state\n"
     "(active|degraded|absent), reason (string or null)}}.\n\n"
@@ -113,12 +117,28 @@ static void print_ids(const char *what, unsigned id, const struct pd_idmap *m, s
     printf("\n");
 }
 
+/* The environment's mode (sandbox_env.h) and what it changes. */
+static void print_env(const struct pd_sandbox_report *r)
+{
+    printf("%-16s %s%s%s\n", "environment", r->env_mode,
+           r->env_container ? ", inside a container: " : "",
+           r->env_container ? r->env_container : "");
+    if (r->env_reason != NULL)
+        printf("%-16s %s\n", "", r->env_reason);
+    for (size_t i = 0; r->env_fixes && r->env_fixes[i] != NULL; i++)
+        printf("%-16s fix: %s\n", "", r->env_fixes[i]);
+    for (size_t i = 0; r->env_degraded && r->env_degraded[i] != NULL; i++)
+        printf("%-16s degraded: %s\n", "", r->env_degraded[i]);
+}
+
 static void print_text(const struct pd_sandbox_report *r, const char *title)
 {
     const struct pd_host_facts *h = &r->host;
     printf("%-16s %s\n", "report for", title);
     printf("%-16s %s\n", "mode", r->agent ? pd_sandbox_mode_name(r->mode)
                                           : "no agent policy (a plain OCI container)");
+    if (r->env_mode != NULL)
+        print_env(r);
     printf("%-16s %s\n", "workspace", r->workspace ? r->workspace : "-");
     print_list("writable roots", r->writable);
     print_list("protected", r->protected_);
@@ -193,6 +213,9 @@ static int plan_limits(struct pd_sandbox_opts *o, char **refused)
     return fs.f_type == CGROUP2_SUPER_MAGIC ? 2 : 1;
 }
 
+static int status_report(struct pd_sandbox_flags *f, const char *cwd,
+                         const struct pd_sandbox_env *env, pd_error **err);
+
 /* The sandbox `paddock sandbox` would run here with these flags. */
 static int status_flags(struct pd_sandbox_flags *f, pd_error **err)
 {
@@ -204,6 +227,18 @@ static int status_flags(struct pd_sandbox_flags *f, pd_error **err)
         cwd = pd_xstrdup(buf);
     static char *const placeholder[] = {"true", NULL};
     f->o.argv = placeholder;
+    struct pd_sandbox_env env;
+    if (pd_sandbox_env_get(&f->o, &env, err) < 0)
+        return -1;
+    f->o.env = &env;
+    int r = status_report(f, cwd, &env, err);
+    pd_sandbox_env_free(&env);
+    return r;
+}
+
+static int status_report(struct pd_sandbox_flags *f, const char *cwd,
+                         const struct pd_sandbox_env *env, pd_error **err)
+{
     _cleanup_free_ char *refused = NULL;
     int cgroup = plan_limits(&f->o, &refused);
     _cleanup_free_ char *text = pd_sandbox_config(&f->o, cwd, getuid(), getgid(), environ, err);
@@ -225,7 +260,8 @@ static int status_flags(struct pd_sandbox_flags *f, pd_error **err)
     }
     struct pd_report_input in = {.cfg = cfg, .policy = pol, .policy_in_config = in_cfg->present,
                                  .allow_unix_socket = (const char *const *)allow,
-                                 .cgroup = cgroup, .workspace = cwd, .limits_refused = refused};
+                                 .cgroup = cgroup, .workspace = cwd, .limits_refused = refused,
+                                 .env = env};
     struct pd_sandbox_report r;
     if (pd_sandbox_report_fill(&in, &r, err) < 0)
         return -1;
