@@ -121,7 +121,7 @@ runtime/paddock: $(CLI_OBJS) $(B)/libpaddock.a
 
 # The OCI hooks paddock ships (hooks/README.md): hooks/NAME.c is the program
 # build/hooks/paddock-hook-NAME, linked with hooks/hook_common.c and the library.
-HOOK_NAMES := audit
+HOOK_NAMES := audit snapshot
 HOOK_BINS := $(HOOK_NAMES:%=$(B)/hooks/paddock-hook-%)
 hooks: $(HOOK_BINS)
 
@@ -197,8 +197,8 @@ install: runtime/paddock hooks man
 	install -m 0755 $(HOOK_BINS) $(DESTDIR)$(HOOKDIR)/
 	@for t in hooks/hooks.d/*.json.in; do \
 		d=$(DESTDIR)$(HOOKSDIR)/$$(basename $$t .in); \
-		echo "sed s|@HOOKDIR@|$(HOOKDIR)| $$t > $$d"; \
-		sed 's|@HOOKDIR@|$(HOOKDIR)|g' $$t > $$d && chmod 0644 $$d || exit 1; \
+		echo "sed s|@HOOKDIR@|$(HOOKDIR)|;s|@BINDIR@|$(BINDIR)| $$t > $$d"; \
+		sed -e 's|@HOOKDIR@|$(HOOKDIR)|g' -e 's|@BINDIR@|$(BINDIR)|g' $$t > $$d && chmod 0644 $$d || exit 1; \
 	done
 	install -m 0644 $(MAN_DIR)/*.1 $(DESTDIR)$(MANDIR)/man1/
 	install -m 0644 contrib/completion/paddock.bash $(DESTDIR)$(BASHCOMPDIR)/paddock

@@ -490,6 +490,27 @@ static int k_timeout(const struct ap *c, const char *key, const char *val)
                        &c->p->has_timeout);
 }
 
+/* dev.paddock.snapshot.on-stop: a snapshot name ([A-Za-z0-9][A-Za-z0-9_.-]*,
+ * at most 128 bytes) in which "{id}" stands for the container's id; read by
+ * hooks/paddock-hook-snapshot, which snapshots the workspace at poststop. */
+static int k_snapshot_on_stop(const struct ap *c, const char *key, const char *val)
+{
+    size_t n = 0;
+    for (const char *s = val; *s != '\0'; n++) {
+        bool id = strncmp(s, "{id}", 4) == 0;
+        char ch = id ? 'i' : *s;
+        if (!(isalnum((unsigned char)ch) || (n > 0 && (ch == '_' || ch == '.' || ch == '-'))))
+            return key_fail(c, key, "\"%s\" is not a snapshot name ([A-Za-z0-9][A-Za-z0-9_.-]*, "
+                            "\"{id}\" for the container's id)", val);
+        s += id ? 4 : 1;
+    }
+    if (n == 0 || strlen(val) > 128)
+        return key_fail(c, key, "expected a snapshot name of 1 to 128 bytes");
+    free(c->p->snapshot_on_stop);
+    c->p->snapshot_on_stop = pd_xstrdup(val);
+    return 0;
+}
+
 /* Phase 0 keys are read first: the others' defaults and checks depend on them. */
 static const struct {
     const char *key;
@@ -513,6 +534,7 @@ static const struct {
     { PD_AGENT_PREFIX "limits.pids", 1, k_pids },
     { PD_AGENT_PREFIX "limits.cpus", 1, k_cpus },
     { PD_AGENT_PREFIX "limits.timeout", 1, k_timeout },
+    { PD_AGENT_PREFIX "snapshot.on-stop", 1, k_snapshot_on_stop },
 };
 
 /* ------------------------------------------------------------ unknown keys */
@@ -664,5 +686,6 @@ void pd_agent_policy_free(struct pd_agent_policy *p)
     pd_strv_free(p->network_allow);
     pd_strv_free(p->network_deny);
     free(p->audit_log);
+    free(p->snapshot_on_stop);
     free(p);
 }

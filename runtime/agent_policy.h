@@ -64,6 +64,8 @@ struct pd_agent_policy {
     uint64_t cpus_milli;          /* CPUs x 1000 ("1.5" -> 1500) */
     bool has_timeout;
     uint64_t timeout;             /* wall-clock seconds */
+    char *snapshot_on_stop;       /* snapshot name ("{id}": the container id) that
+                                     hooks/paddock-hook-snapshot makes at poststop; NULL: none */
 };
 
 /* Read cfg's dev.paddock.* annotations.  On success *out is always set; with

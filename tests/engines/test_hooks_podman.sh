@@ -13,6 +13,14 @@
 #   audit_not_plain     no dev.paddock.* annotation: no hook runs
 #   audit_admin_log     a descriptor with --audit-log FILE: that log wins
 #                       over the container's dev.paddock.audit-log
+#   snapshot_on_stop    dev.paddock.snapshot.on-stop=NAME-{id} on a container
+#                       with an overlay workspace: when podman removes it,
+#                       paddock-hook-snapshot keeps the workspace as a
+#                       snapshot (the host directory untouched), and says so
+#                       in the audit log; without the annotation no snapshot
+#
+# paddock's store (overlay workspaces, snapshots) is $T/store: the wrapper
+# exports PADDOCK_STORE and the snapshot descriptor passes --store.
 #
 # The podman setup is tests/engines/podman-cases.sh's (private storage,
 # contrib/podman/containers.conf, the argv-logging paddock wrapper), with
@@ -23,22 +31,34 @@ source "$(dirname "$0")/podman-cases.sh"
 
 HOOKBIN=${HOOKBIN:-$REPO/build/hooks}
 
+STORE=$T/store
+
 # install_descriptors [EXTRA-ARG...]: the shipped descriptors in $P/hooks,
-# pointing at $HOOKBIN; extra args go after the hook's own.
+# pointing at $HOOKBIN and this paddock; extra args go after the audit
+# hook's own; the snapshot hook gets --store $STORE.
 install_descriptors() {
     local t out extra
     extra=$(json_array "$@")
     rm -f "$P"/hooks/*.json
     for t in "$REPO"/hooks/hooks.d/*.json.in; do
         out=$P/hooks/$(basename "$t" .in)
-        sed "s|@HOOKDIR@|$HOOKBIN|g" "$t" | jq --argjson x "$extra" '.hook.args += $x' >"$out" ||
+        sed -e "s|@HOOKDIR@|$HOOKBIN|g" -e "s|@BINDIR@|$(dirname "$RUNTIME")|g" "$t" |
+            jq --argjson x "$extra" --arg store "$STORE" '
+                if (.hook.path | endswith("/paddock-hook-snapshot")) then .hook.args += ["--store", $store]
+                else .hook.args += $x end' >"$out" ||
             fail "cannot install $t as $out"
     done
 }
 
 case_hooks_setup() {
-    [ -x "$HOOKBIN/paddock-hook-audit" ] || setup_fail "$HOOKBIN/paddock-hook-audit missing (make hooks)"
+    local h
+    for h in audit snapshot; do
+        [ -x "$HOOKBIN/paddock-hook-$h" ] || setup_fail "$HOOKBIN/paddock-hook-$h missing (make hooks)"
+    done
     podman_setup
+    mkdir -p "$STORE"
+    # paddock, run by podman, keeps overlay workspaces in $STORE.
+    sed -i "2i export PADDOCK_STORE='$STORE'" "$ENGINE_RT" || setup_fail "cannot edit $ENGINE_RT"
     install_descriptors
     rm -f "$SETUP_OK"
     [ -n "$(ls "$P"/hooks/*.json 2>/dev/null)" ] || setup_fail "no descriptor installed in $P/hooks"
@@ -131,9 +151,43 @@ case_audit_admin_log() {
     assert_contains "$(events "$own" "$id" | tr '\n' ' ')" sandbox.start "paddock's events in the container's log"
 }
 
+case_snapshot_on_stop() {
+    podman_load
+    "$RUNTIME" snapshot --help >/dev/null 2>&1 ||
+        fail "$RUNTIME has no snapshot command (issue #6), which paddock-hook-snapshot runs"
+    local ws=$T/snapws log=$T/snap.log
+    mkdir -p "$ws"
+    echo base >"$ws/a"
+    prun -v "$ws:$ws" --annotation "dev.paddock.workspace=$ws" --annotation dev.paddock.workspace.kind=overlay \
+        --annotation 'dev.paddock.snapshot.on-stop=pdt-{id}' --annotation "dev.paddock.audit-log=$log" \
+        "$IMG" sh -c "echo changed > '$ws/a'; echo new > '$ws/b'"
+    assert_exit 0
+    local id
+    id=$(last_created_id)
+    assert_ran "$id"
+    assert_eq "$(cat "$ws/a")" base "the host's file after the container (overlay workspace)"
+    [ ! -e "$ws/b" ] || engine_fail "the container wrote through its overlay workspace"
+    local snap=pdt-${id:0:12} list
+    list=$("$RUNTIME" --store "$STORE" snapshot list --json 2>&1) || engine_fail "snapshot list: $(oneline "$list")"
+    assert_eq "$(printf '%s' "$list" | jq -r --arg n "$snap" '.[] | select(.name == $n) | .files')" 2 \
+        "files in the snapshot $snap (snapshot list: $(oneline "$list"))"
+    assert_eq "$(jq -c --arg id "$id" 'select(.id == $id and .event == "container.snapshot") | [.snapshot, .ok, .engine]' "$log")" \
+        "[\"$snap\",true,\"podman\"]" "container.snapshot event"
+    # Without the annotation: no snapshot, no event.
+    prun -v "$ws:$ws" --annotation "dev.paddock.workspace=$ws" --annotation dev.paddock.workspace.kind=overlay \
+        --annotation "dev.paddock.audit-log=$log" "$IMG" true
+    assert_exit 0
+    id=$(last_created_id)
+    [ -z "$(jq -r --arg id "$id" 'select(.id == $id and .event == "container.snapshot") | .id' "$log")" ] ||
+        engine_fail "a snapshot event for a container that asked for none"
+    list=$("$RUNTIME" --store "$STORE" snapshot list --json 2>&1)
+    assert_eq "$(printf '%s' "$list" | jq 'length')" 1 "snapshots after a container without the annotation"
+}
+
 run_setup_case setup case_hooks_setup
 run_case audit_events case_audit_events
 run_case audit_detached case_audit_detached
 run_case audit_not_plain case_audit_not_plain
 run_case audit_admin_log case_audit_admin_log
+run_case snapshot_on_stop case_snapshot_on_stop
 finish

@@ -7,12 +7,19 @@
 #   audit_stage_guess   without --stage: the state's status decides
 #   audit_bad_policy    an invalid dev.paddock.* value is logged (policy_error)
 #   audit_errors        no state, bad JSON, bad options: exit 1/2, one line
+#   snapshot_run        dev.paddock.snapshot.on-stop=NAME-{id} with an overlay
+#                       workspace: the poststop hook keeps it as a snapshot
+#                       and logs container.snapshot
+#   snapshot_errors     no annotation: nothing; a workspace that is no
+#                       overlay: exit 1 and ok:false; a bad name refused at
+#                       create by paddock; bad options
 #   descriptors         hooks/hooks.d/*.json.in are hooks.d 1.0.0 documents
 # HOOKBIN=DIR picks the hook binaries (default: build/hooks).
 source "$(dirname "$0")/lib.sh"
 
 HOOKBIN=${HOOKBIN:-$REPO/build/hooks}
 AUDIT=$HOOKBIN/paddock-hook-audit
+SNAP=$HOOKBIN/paddock-hook-snapshot
 
 need_hooks() {
     is_paddock || { note "agent bundles are paddock's"; exit 0; }
@@ -114,30 +121,104 @@ t_audit_errors() {
     [ ! -e "$T/e.log" ] || fail "a refused state wrote $T/e.log"
 }
 
+need_snap() {
+    need_hooks
+    [ -x "$SNAP" ] || fail "$SNAP missing (make hooks)"
+    "$RUNTIME" snapshot --help >/dev/null 2>&1 ||
+        fail "$RUNTIME has no snapshot command (issue #6), which paddock-hook-snapshot runs"
+}
+
+# snap_bundle B WS LOG [ANNOTATION-VALUE]: a busybox agent bundle whose
+# workspace WS is an overlay (bound at its own path), with the snapshot hook
+# at poststop (store $T/store).
+snap_bundle() {
+    local b=$1 ws=$2 log=$3 name=${4:-}
+    make_bundle "$b" true
+    cfg_set "$b" '.annotations = {"dev.paddock.sandbox":"workspace-write","dev.paddock.workspace":$ws,
+            "dev.paddock.workspace.kind":"overlay","dev.paddock.audit-log":$l}
+        | (if $n != "" then .annotations["dev.paddock.snapshot.on-stop"] = $n else . end)
+        | .mounts += [{"destination":$ws,"type":"bind","source":$ws,"options":["rbind","rw"]}]
+        | .hooks = {"poststop":[$h]}' --arg ws "$ws" --arg l "$log" --arg n "$name" \
+        --argjson h "$(hook_json "$SNAP" paddock-hook-snapshot --paddock "$RUNTIME" --store "$T/store")"
+}
+
+t_snapshot_run() {
+    need_snap
+    local b=$T/sb ws=$T/sws log=$T/snap.log
+    mkdir -p "$ws"
+    echo base >"$ws/a"
+    snap_bundle "$b" "$ws" "$log" 'pdt-{id}'
+    export PADDOCK_STORE=$T/store
+    run_in "$b" sh -c "echo changed > '$ws/a'"
+    assert_ok
+    assert_eq "$(cat "$ws/a")" base "the host's file (overlay workspace)"
+    local snap=pdt-${RUN_ID:0:12} list
+    list=$("$RUNTIME" --store "$T/store" snapshot list --json 2>&1) || fail "snapshot list: $(oneline "$list")"
+    assert_eq "$(printf '%s' "$list" | jq -r --arg n "$snap" '.[] | select(.name == $n) | .files')" 1 "files in $snap"
+    assert_eq "$(jq -c --arg id "$RUN_ID" 'select(.id == $id and .event == "container.snapshot") | [.snapshot, .ok, .exit_status]' "$log")" \
+        "[\"$snap\",true,0]" "container.snapshot event"
+}
+
+t_snapshot_errors() {
+    need_snap
+    local out rc
+    # No annotation: nothing to do.
+    out=$(printf '{"ociVersion":"1.0.2","id":"c0","status":"stopped","bundle":"/nonexistent"}' | "$SNAP" --paddock /bin/false 2>&1)
+    assert_eq "$?" 0 "exit status without the annotation"
+    assert_eq "$out" "" "output without the annotation"
+    # A container that has no overlay workspace: paddock refuses, the hook says so.
+    local log=$T/snap-err.log
+    out=$(printf '{"ociVersion":"1.0.2","id":"pdt-no-such-ws","status":"stopped","bundle":"/nonexistent","annotations":{"dev.paddock.snapshot.on-stop":"s1","dev.paddock.audit-log":"%s"}}' "$log" |
+        "$SNAP" --paddock "$RUNTIME" --store "$T/store2" 2>&1)
+    rc=$?
+    assert_eq "$rc" 1 "exit status when paddock snapshot create fails"
+    assert_contains "$out" "paddock-hook-snapshot: $RUNTIME snapshot create pdt-no-such-ws s1: exit status"
+    assert_eq "$(jq -c 'select(.event == "container.snapshot") | .ok' "$log")" false "ok in the event of a failed snapshot"
+    # A bad name: paddock refuses the container at create.
+    local b=$T/sb2 ws=$T/sws2
+    mkdir -p "$ws"
+    snap_bundle "$b" "$ws" "$T/snap2.log" 'bad/name'
+    run_in "$b" true
+    assert_failed "run with dev.paddock.snapshot.on-stop=bad/name"
+    assert_err_contains "dev.paddock.snapshot.on-stop"
+    # ... and so does the hook (under another runtime).
+    out=$(printf '{"ociVersion":"1.0.2","id":"c1","status":"stopped","annotations":{"dev.paddock.snapshot.on-stop":"-x"}}' |
+        "$SNAP" --paddock "$RUNTIME" 2>&1)
+    assert_eq "$?" 1 "exit status with a bad name"
+    assert_contains "$out" "dev.paddock.snapshot.on-stop"
+    out=$("$SNAP" --paddock relative </dev/null 2>&1)
+    assert_eq "$?" 2 "exit status of a relative --paddock"
+    out=$("$SNAP" --help)
+    assert_contains "$out" "snapshot create"
+}
+
 t_descriptors() {
     local t n=0
     for t in "$REPO"/hooks/hooks.d/*.json.in; do
         [ -e "$t" ] || continue
         n=$((n + 1))
         local j
-        j=$(sed "s|@HOOKDIR@|$HOOKBIN|g" "$t")
+        j=$(sed -e "s|@HOOKDIR@|$HOOKBIN|g" -e "s|@BINDIR@|$(dirname "$RUNTIME")|g" "$t")
         printf '%s' "$j" | jq -e '.version == "1.0.0" and (.hook.path | startswith("/")) and (.stages | length > 0)
             and (.when.annotations | length > 0)' >/dev/null || fail "$t: not a hooks.d 1.0.0 descriptor with a path, stages and annotations"
         local p
         p=$(printf '%s' "$j" | jq -r .hook.path)
         [ -x "$p" ] || fail "$t: hook $p is not built"
-        # Each regex matches dev.paddock.* keys (jq's test is PCRE-like, as Go's regexp here).
-        printf '%s' "$j" | jq -e '.when.annotations | to_entries | all(.key as $k | "dev.paddock.sandbox" | test($k))' >/dev/null ||
-            fail "$t: when.annotations does not match dev.paddock.sandbox"
+        # Each regex matches a dev.paddock.* key (jq's test is PCRE-like, as Go's regexp here).
+        printf '%s' "$j" | jq -e '.when.annotations | to_entries | all(.key as $k |
+            ["dev.paddock.sandbox", "dev.paddock.snapshot.on-stop"] | any(test($k)))' >/dev/null ||
+            fail "$t: when.annotations matches no dev.paddock.* key"
         printf '%s' "$j" | jq -e '.when.annotations | to_entries | all(.key as $k | "io.podman.annotations.init" | test($k) | not)' >/dev/null ||
             fail "$t: when.annotations matches annotations every podman container has"
     done
-    [ "$n" -ge 2 ] || fail "expected the audit hook's two descriptors in hooks/hooks.d, found $n"
+    [ "$n" -ge 3 ] || fail "expected three descriptors (audit poststart and poststop, snapshot) in hooks/hooks.d, found $n"
 }
 
 run_case audit_run t_audit_run
 run_case audit_stage_guess t_audit_stage_guess
 run_case audit_bad_policy t_audit_bad_policy
 run_case audit_errors t_audit_errors
+run_case snapshot_run t_snapshot_run
+run_case snapshot_errors t_snapshot_errors
 run_case descriptors t_descriptors
 finish

@@ -40,8 +40,11 @@ expected_files() {
 755 $p/bin/paddock-shell
 755 $p/bin/paddock-agent-bundle
 755 $p/libexec/paddock/paddock-hook-audit
+755 $p/libexec/paddock/paddock-hook-snapshot
 644 $p/share/containers/oci/hooks.d/paddock-audit-poststart.json
 644 $p/share/containers/oci/hooks.d/paddock-audit-poststop.json
+644 $p/share/containers/oci/hooks.d/paddock-snapshot-poststop.json
+644 $p/share/man/man1/paddock-hook-snapshot.1
 644 $p/share/man/man1/paddock.1
 644 $p/share/man/man1/paddock-run.1
 644 $p/share/man/man1/paddock-sandbox.1
@@ -76,9 +79,14 @@ t_install_layout() {
     [ -z "$stray" ] || fail "installed outside PREFIX: $(oneline "$stray")"
     # The descriptors point at the installed hook, not at DESTDIR or the build.
     for f in "$d"/usr/local/share/containers/oci/hooks.d/paddock-*.json; do
-        assert_eq "$(jq -r .hook.path "$f")" /usr/local/libexec/paddock/paddock-hook-audit ".hook.path of $(basename "$f")"
-        [ -x "$d$(jq -r .hook.path "$f")" ] || fail "$(basename "$f"): the hook it names is not installed"
+        local hp
+        hp=$(jq -r .hook.path "$f")
+        assert_match "$hp" '^/usr/local/libexec/paddock/paddock-hook-[a-z]+$' ".hook.path of $(basename "$f")"
+        [ -x "$d$hp" ] || fail "$(basename "$f"): the hook it names is not installed"
+        ! grep -q '@[A-Z]*@' "$f" || fail "$(basename "$f"): a placeholder is left: $(oneline "$(cat "$f")")"
     done
+    assert_eq "$(jq -c '.hook.args[1:]' "$d/usr/local/share/containers/oci/hooks.d/paddock-snapshot-poststop.json")" \
+        '["--paddock","/usr/local/bin/paddock"]' "args of the installed snapshot hook"
     # The installed binary is the built one.
     cmp -s "$d/usr/local/bin/paddock" "$REPO/runtime/paddock" || fail "installed paddock differs from runtime/paddock"
 }
