@@ -304,7 +304,7 @@ int pd_seccomp_cache_get(const char *dir, const struct pd_seccomp *sc, bool nest
                          struct pd_seccomp_bpf **out, enum pd_seccomp_cache_result *res,
                          pd_error **err)
 {
-    enum pd_seccomp_cache_result dummy;
+    enum pd_seccomp_cache_result dummy = PD_SECCOMP_CACHE_OFF;
     res = res ? res : &dummy;
     *res = PD_SECCOMP_CACHE_OFF;
     *out = NULL;
