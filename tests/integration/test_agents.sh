@@ -184,7 +184,7 @@ t_example_up_to_date() {
     [ "$RC" = 0 ] || fail "paddock-agent-bundle (the README's example): $(oneline "$ERR")"
     local want=$REPO/contrib/agents/agent-bundle/config.json
     diff <(sed "s|$r||g" "$r/b/config.json" | jq -S .) <(jq -S . "$want") >"$T/ex.diff" ||
-        fail "contrib/agents/agent-bundle/config.json is not what paddock-agent-bundle writes now: $(oneline "$(head -c 300 "$T/ex.diff")")"
+        fail "contrib/agents/agent-bundle/config.json is not what paddock-agent-bundle writes now (regenerate it with the command in contrib/agents/README.md and the paths rewritten, as this case does): $(oneline "$(head -c 300 "$T/ex.diff")")"
 }
 
 run_case shell_command t_shell_command
