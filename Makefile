@@ -23,7 +23,7 @@ PKG_CONFIG ?= pkg-config
 VERSION := 0.1.0
 
 # pkg-config module -> Debian package that ships it
-PKGS := libseccomp:libseccomp-dev libcap:libcap-dev yajl:libyajl-dev
+PKGS := libseccomp:libseccomp-dev libcap:libcap-dev yajl:libyajl-dev mount:libmount-dev
 PKG_MODULES := $(foreach p,$(PKGS),$(firstword $(subst :, ,$(p))))
 
 # Evaluated when a recipe runs (=, not :=), so that `make deps all` builds

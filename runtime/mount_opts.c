@@ -1,11 +1,12 @@
 /* paddock: OCI mount options -> mount(2)/mount_setattr(2) flags.
- * Standard options are those of mount(8)'s Linux map (libmount's
- * MNT_LINUX_MAP), kept as a table here; then OCI's own additions. */
+ * Standard options are looked up in libmount's built-in Linux option map;
+ * only OCI's own additions have a table here. */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
 #include "mount_opts.h"
 
+#include <libmount/libmount.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -68,54 +69,22 @@ static bool apply_rec_attr(const char *opt, struct pd_mount_flags *out)
     return false;
 }
 
-/* The flag options of libmount's Linux map (MNT_LINUX_MAP, util-linux
- * 2.38: the same names, flags and inversions), as a table: that map was
- * all paddock used of libmount, and not loading it (with libblkid,
- * libselinux and libpcre2) saves every paddock command ~0.3 ms of dynamic
- * linking (issue #8).  invert: the option clears the flag ("rw", "exec"). */
-static const struct linux_opt {
-    const char *name;
-    unsigned long id;
-    bool invert;
-} linux_opts[] = {
-    {"ro", MS_RDONLY, false},           {"rw", MS_RDONLY, true},
-    {"exec", MS_NOEXEC, true},          {"noexec", MS_NOEXEC, false},
-    {"suid", MS_NOSUID, true},          {"nosuid", MS_NOSUID, false},
-    {"dev", MS_NODEV, true},            {"nodev", MS_NODEV, false},
-    {"sync", MS_SYNCHRONOUS, false},    {"async", MS_SYNCHRONOUS, true},
-    {"dirsync", MS_DIRSYNC, false},     {"remount", MS_REMOUNT, false},
-    {"bind", MS_BIND, false},           {"rbind", MS_BIND | MS_REC, false},
-    {"silent", MS_SILENT, false},       {"loud", MS_SILENT, true},
-    {"mand", MS_MANDLOCK, false},       {"nomand", MS_MANDLOCK, true},
-    {"atime", MS_NOATIME, true},        {"noatime", MS_NOATIME, false},
-    {"iversion", MS_I_VERSION, false},  {"noiversion", MS_I_VERSION, true},
-    {"diratime", MS_NODIRATIME, true},  {"nodiratime", MS_NODIRATIME, false},
-    {"relatime", MS_RELATIME, false},   {"norelatime", MS_RELATIME, true},
-    {"strictatime", MS_STRICTATIME, false}, {"nostrictatime", MS_STRICTATIME, true},
-    {"lazytime", MS_LAZYTIME, false},   {"nolazytime", MS_LAZYTIME, true},
-    {"unbindable", MS_UNBINDABLE, false}, {"runbindable", MS_UNBINDABLE | MS_REC, false},
-    {"private", MS_PRIVATE, false},     {"rprivate", MS_PRIVATE | MS_REC, false},
-    {"slave", MS_SLAVE, false},         {"rslave", MS_SLAVE | MS_REC, false},
-    {"shared", MS_SHARED, false},       {"rshared", MS_SHARED | MS_REC, false},
-    {"symfollow", MS_NOSYMFOLLOW, true}, {"nosymfollow", MS_NOSYMFOLLOW, false},
-};
-
-const char *pd_mount_opt_linux_name(size_t i)
+/* Entries of the Linux map that are flags (no "=" or "[=]" value forms). */
+static const struct libmnt_optmap *find_builtin(const char *opt)
 {
-    return i < PD_ARRAY_SIZE(linux_opts) ? linux_opts[i].name : NULL;
-}
-
-static const struct linux_opt *find_builtin(const char *opt)
-{
-    for (size_t i = 0; i < PD_ARRAY_SIZE(linux_opts); i++)
-        if (strcmp(linux_opts[i].name, opt) == 0)
-            return &linux_opts[i];
+    const struct libmnt_optmap *m = mnt_get_builtin_optmap(MNT_LINUX_MAP);
+    for (; m != NULL && m->name != NULL; m++) {
+        if (strchr(m->name, '=') != NULL || strchr(m->name, '[') != NULL)
+            continue;
+        if (strcmp(m->name, opt) == 0)
+            return m;
+    }
     return NULL;
 }
 
-static void apply_builtin(const struct linux_opt *m, struct pd_mount_flags *out)
+static void apply_builtin(const struct libmnt_optmap *m, struct pd_mount_flags *out)
 {
-    unsigned long id = m->id;
+    unsigned long id = (unsigned long)m->id;
     if (id & PROPAGATION_MASK) {
         out->propagation = id; /* includes MS_REC for the r-forms */
         return;
@@ -127,7 +96,7 @@ static void apply_builtin(const struct linux_opt *m, struct pd_mount_flags *out)
         out->flags |= id;
         return;
     }
-    if (m->invert) {
+    if (m->mask & MNT_INVERT) {
         out->flags &= ~id;
         out->clear |= id;
     } else {
@@ -153,7 +122,7 @@ static int parse_one(const char *opt, size_t index, struct pd_mount_flags *out, 
         return pd_failx(err, "empty mount option \"\" (index %zu)", index);
     if (opt[0] == '=' || strchr(opt, ',') != NULL)
         return pd_failx(err, "malformed mount option \"%s\" (index %zu)", opt, index);
-    const struct linux_opt *m = find_builtin(opt);
+    const struct libmnt_optmap *m = find_builtin(opt);
     if (m != NULL) {
         apply_builtin(m, out);
         return 0;

@@ -1,13 +1,12 @@
 /* paddock: OCI mount options -> mount(2)/mount_setattr(2) flags.
  * Pure translation, no syscalls: used by the plan and unit-tested alone.
- * Standard options are those of mount(8)'s Linux map (a table in
- * mount_opts.c); then OCI's own additions (recursive r* attributes,
- * tmpcopyup, idmap). */
+ * Standard options come from libmount's built-in Linux option map;
+ * only OCI's own additions (recursive r* attributes, tmpcopyup, idmap)
+ * are handled here. */
 #ifndef PADDOCK_MOUNT_OPTS_H
 #define PADDOCK_MOUNT_OPTS_H
 
 #include <stdbool.h>
-#include <stddef.h>
 #include <stdint.h>
 
 #include "error.h"
@@ -30,7 +29,5 @@ struct pd_mount_flags {
  * the filesystem to judge; a malformed one ("", "=x") is an error naming it. */
 int pd_mount_opts_parse(char *const *options, struct pd_mount_flags *out, pd_error **err);
 void pd_mount_flags_free(struct pd_mount_flags *f);
-/* The i-th flag option of the Linux map ("ro", "nosuid", ...), NULL past the end. */
-const char *pd_mount_opt_linux_name(size_t i);
 
 #endif

@@ -2,9 +2,10 @@
 /* paddock features: the runtime-spec "Features structure" (features.md)
  * describing what this build implements.  Everything listed here must be
  * true: the lists are derived from the same sources the runtime uses
- * (mount_opts.c's table of mount(8)'s options, libcap for capability names,
+ * (libmount's option map for mount options, libcap for capability names,
  * libseccomp for architectures) or mirror what the parser and apply code
  * accept. */
+#include <libmount/libmount.h>
 /* libseccomp's header: plain <seccomp.h> would find runtime/seccomp.h (-Iruntime). */
 #include <seccomp.h>
 #include <stdbool.h>
@@ -20,13 +21,12 @@
 #include "sandbox_env.h"
 #include "seccomp.h"
 #include "log.h"
-#include "mount_opts.h"
 #include "util.h"
 
 #define NAMES(...) ((const char *const[]){ __VA_ARGS__, NULL })
 
 /* OCI's own mount options that runtime/mount_opts.c accepts on top of
- * mount(8)'s Linux map.  idmap/ridmap are parsed but the plan refuses them,
+ * libmount's map.  idmap/ridmap are parsed but the plan refuses them,
  * so they are not advertised (see mountExtensions.idmap). */
 static const char *const oci_mount_options[] = {
     "rro", "rrw", "rnosuid", "rsuid", "rnodev", "rdev", "rnoexec", "rexec",
@@ -59,16 +59,18 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-/* Flag options of the Linux map (mount_opts.c) plus OCI's additions, sorted. */
+/* Flag options of libmount's Linux map (as mount_opts.c looks them up)
+ * plus OCI's additions, sorted. */
 static void gen_mount_options(pd_jgen *g)
 {
-    size_t n = 0, n_linux = 0;
-    while (pd_mount_opt_linux_name(n_linux) != NULL)
-        n_linux++;
-    _cleanup_free_ const char **names =
-        pd_xcalloc(n_linux + PD_ARRAY_SIZE(oci_mount_options), sizeof(*names));
-    for (; n < n_linux; n++)
-        names[n] = pd_mount_opt_linux_name(n);
+    const struct libmnt_optmap *map = mnt_get_builtin_optmap(MNT_LINUX_MAP);
+    size_t n = 0, cap = PD_ARRAY_SIZE(oci_mount_options);
+    for (const struct libmnt_optmap *m = map; m != NULL && m->name != NULL; m++)
+        cap++;
+    _cleanup_free_ const char **names = pd_xcalloc(cap, sizeof(*names));
+    for (const struct libmnt_optmap *m = map; m != NULL && m->name != NULL; m++)
+        if (strchr(m->name, '=') == NULL && strchr(m->name, '[') == NULL)
+            names[n++] = m->name;
     for (const char *const *o = oci_mount_options; *o != NULL; o++)
         names[n++] = *o;
     qsort(names, n, sizeof(*names), cmp_str);

@@ -1,5 +1,5 @@
 /* libFuzzer target for the OCI mount-option translation
- * (runtime/mount_opts.c, mount(8)'s option table underneath).  The input is
+ * (runtime/mount_opts.c, libmount's option map underneath).  The input is
  * split at ',' and '\n' into the options array of one mount.  `make fuzz`
  * builds and runs it; seeds in tests/fuzz/corpus/mount_opts. */
 #include <stddef.h>
