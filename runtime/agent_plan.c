@@ -8,6 +8,7 @@
 
 #include "landlock.h"
 #include "log.h"
+#include "policy.h"
 #include "util.h"
 
 static void add(char ***v, size_t *n, const char *s)
@@ -28,6 +29,10 @@ int pd_agent_plan_build(const struct pd_config *cfg, struct pd_agent_plan **out,
         return -1;
     if (!pol->present)
         return 0;
+    /* the system policy's ceilings (policy.h): an annotation can't widen them */
+    const struct pd_policy *sys = NULL;
+    if (pd_policy_get(&sys, err) < 0 || pd_policy_check_agent(sys, pol, err) < 0)
+        return -1;
     struct pd_agent_plan *p = pd_xcalloc(1, sizeof(*p));
     p->refuse_degraded = pol->fallback == PD_FALLBACK_REFUSE;
     p->nested_userns = pol->nested_userns;

@@ -25,11 +25,13 @@
 #include <unistd.h>
 
 #include "json.h"
+#include "policy.h"
 #include "util.h"
 
 struct pd_audit {
     int fd;
     char *path;
+    struct pd_audit *tee; /* the system policy's mandatory log (policy.h), or NULL */
 };
 
 /* A growable byte buffer. */
@@ -78,7 +80,29 @@ int pd_audit_default_path(char **out, pd_error **err)
     return 0;
 }
 
+static int open_one(const char *path, struct pd_audit **out, pd_error **err);
+
+/* path, and the system policy's mandatory log when it is another file. */
 int pd_audit_open(const char *path, struct pd_audit **out, pd_error **err)
+{
+    const struct pd_policy *pol = NULL;
+    if (pd_policy_get(&pol, err) < 0 || open_one(path, out, err) < 0)
+        return -1;
+    const char *must = pol->present ? pol->audit_log_v : NULL;
+    if (must == NULL || strcmp(must, (*out)->path) == 0)
+        return 0;
+    if (open_one(must, &(*out)->tee, err) < 0) {
+        pd_audit_close(*out);
+        *out = NULL;
+        pd_wrap(err, "the system policy's mandatory audit log (%s line %d)", pol->path,
+                pol->audit.line);
+        (*err)->exit_code = PD_EXIT_RUNTIME;
+        return -1;
+    }
+    return 0;
+}
+
+static int open_one(const char *path, struct pd_audit **out, pd_error **err)
 {
     *out = NULL;
     _cleanup_free_ char *p = NULL;
@@ -116,6 +140,7 @@ void pd_audit_close(struct pd_audit *a)
         return;
     if (a->fd >= 0)
         close(a->fd);
+    pd_audit_close(a->tee);
     free(a->path);
     free(a);
 }
@@ -254,6 +279,21 @@ static int build_line(const char *event, const char *id, const struct pd_audit_f
     return 0;
 }
 
+/* The line in one write(2). */
+static int write_line(const struct pd_audit *a, const struct buf *line, pd_error **err)
+{
+    ssize_t r;
+    do {
+        r = write(a->fd, line->p, line->len);
+    } while (r < 0 && errno == EINTR);
+    if (r < 0)
+        return pd_fail(err, errno, "audit log: write %s", a->path);
+    if ((size_t)r != line->len)
+        return pd_failx(err, "audit log: write %s: short write (%zd of %zu bytes)", a->path, r,
+                        line->len);
+    return 0;
+}
+
 int pd_audit_event(struct pd_audit *a, const char *event, const char *id,
                    const struct pd_audit_field *f, size_t n, pd_error **err)
 {
@@ -270,17 +310,9 @@ int pd_audit_event(struct pd_audit *a, const char *event, const char *id,
         return pd_wrap(err, "audit log %s", a->path);
     }
 
-    ssize_t r;
-    do {
-        r = write(a->fd, line.p, line.len);
-    } while (r < 0 && errno == EINTR);
-    int saved = errno;
-    size_t want = line.len;
+    int ret = 0;
+    for (const struct pd_audit *t = a; t != NULL && ret == 0; t = t->tee)
+        ret = write_line(t, &line, err);
     free(line.p);
-    if (r < 0)
-        return pd_fail(err, saved, "audit log: write %s", a->path);
-    if ((size_t)r != want)
-        return pd_failx(err, "audit log: write %s: short write (%zd of %zu bytes)", a->path, r,
-                        want);
-    return 0;
+    return ret;
 }

@@ -15,7 +15,9 @@ struct pd_audit; /* opaque: an open log */
 
 /* path NULL: $XDG_STATE_HOME/paddock/audit.log (default
  * ~/.local/state/paddock/audit.log; root: /var/log/paddock/audit.log).
- * Creates parent dirs 0700, opens O_WRONLY|O_APPEND|O_CREAT|O_CLOEXEC 0600. */
+ * Creates parent dirs 0700, opens O_WRONLY|O_APPEND|O_CREAT|O_CLOEXEC 0600.
+ * When the system policy (policy.h) names a mandatory audit log, that one
+ * is opened too and gets every event; failing to open it is an error. */
 int pd_audit_open(const char *path, struct pd_audit **out, pd_error **err);
 
 /* Extra members of an event, in order.  PD_AF_STR: s (NULL writes null);

@@ -21,6 +21,7 @@
 #include "container.h"
 #include "json.h"
 #include "log.h"
+#include "policy.h"
 #include "sandbox_audit.h"
 #include "sandbox_env.h"
 #include "sandbox_limits.h"
@@ -362,9 +363,12 @@ static int run(struct pd_sandbox_opts *o, struct status *js, char **idp)
     _cleanup_free_ char *base = bundle_base();
     sweep_stale(o->root, base);
     terminal_setup(o);
-    /* the environment decides the mode (sandbox_env.h) */
+    /* the system policy's ceilings (policy.h; the CLI applied them already),
+     * then the environment decides the mode (sandbox_env.h) */
+    const struct pd_policy *pol = NULL;
     _cleanup_sandbox_env_ struct pd_sandbox_env env = {0};
-    if (pd_sandbox_env_get(o, &env, &err) < 0 || pd_sandbox_env_allowed(o, &env, &err) < 0)
+    if (pd_policy_get(&pol, &err) < 0 || pd_policy_apply_sandbox(pol, o, &err) < 0 ||
+        pd_sandbox_env_get(o, &env, &err) < 0 || pd_sandbox_env_allowed(o, &env, &err) < 0)
         return fail_code(err);
     o->env = &env;
     if (pd_sandbox_workspace_check(o, env.boundary, &err) < 0)

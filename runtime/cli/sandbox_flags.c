@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "log.h"
+#include "policy.h"
 #include "util.h"
 
 const char pd_sandbox_flags_help[] =
@@ -153,6 +155,7 @@ static int one_flag(const char *cmd, int c, struct pd_sandbox_flags *f)
         if (!pd_sandbox_mode_from_name(optarg, &o->mode))
             return pd_usage_error(cmd, "--sandbox: expected read-only, workspace-write or "
                                   "danger-full-access, got \"%s\"", optarg);
+        o->mode_given = true;
         return 0;
     case 'w': f->writable[o->n_writable++] = optarg; return 0;
     case 'P':
@@ -188,6 +191,18 @@ static int one_flag(const char *cmd, int c, struct pd_sandbox_flags *f)
     default:
         return limit_flag(cmd, c, optarg, o);
     }
+}
+
+/* The system policy's ceilings (policy.h): defaults narrowed, a request
+ * beyond one refused with exit status 125. */
+static int system_policy(const char *cmd, struct pd_sandbox_opts *o)
+{
+    const struct pd_policy *pol = NULL;
+    _cleanup_error_ pd_error *err = NULL;
+    if (pd_policy_get(&pol, &err) == 0 && pd_policy_apply_sandbox(pol, o, &err) == 0)
+        return 0;
+    pd_wrap(&err, "%s", cmd);
+    return pd_report(err);
 }
 
 int pd_cli_sandbox_flags(const char *cmd, const char *help, int argc, char **argv,
@@ -239,7 +254,8 @@ int pd_cli_sandbox_flags(const char *cmd, const char *help, int argc, char **arg
     }
     if (f->o.n_writable > 0 && f->o.mode != PD_SANDBOX_WORKSPACE_WRITE)
         return pd_usage_error(cmd, "--writable needs --sandbox workspace-write");
-    return overlay_flags(cmd, &f->o);
+    int r = overlay_flags(cmd, &f->o);
+    return r != 0 ? r : system_policy(cmd, &f->o);
 }
 
 void pd_cli_sandbox_flags_free(struct pd_sandbox_flags *f)
