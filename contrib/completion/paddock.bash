@@ -1,13 +1,17 @@
 # bash completion for paddock                              -*- shell-script -*-
 #
 # Installed as $(PREFIX)/share/bash-completion/completions/paddock (make
-# install); or source it.  The commands and the options of each are read from
-# `paddock --help` and `paddock COMMAND --help`, so this file never falls
-# behind the binary; option values and container ids are completed:
-#   ids       `paddock [--root DIR] list -q` for the commands that take one
-#   values    the choices a help line lists (a|b|c), sandbox modes, signals,
-#             directories for DIR, files for FILE and PATH
-#   sandbox   after `--`, a command line (as for sudo)
+# install); or source it.  The commands, their subcommands (snapshot,
+# workspace) and every option are read from `paddock --help` and
+# `paddock COMMAND --help`, so this file never falls behind the binary;
+# what it completes:
+#   values     the choices a help line lists (a|b|c), sandbox modes, signals,
+#              directories for DIR, files for FILE and PATH, snapshot names
+#              for SNAP, workspace names for NAME
+#   ids        `paddock [--root DIR] list -q` for the commands that take a
+#              container; overlay workspaces and snapshots from
+#              `paddock [--store DIR] workspace|snapshot list --json`
+#   sandbox    after `--`, a command line (as for sudo)
 
 # _paddock_help BIN [COMMAND]: the help text (empty on failure).
 _paddock_help() {
@@ -21,13 +25,14 @@ _paddock_options() {
 }
 
 # _paddock_optarg BIN COMMAND OPTION: the argument name an option takes in the
-# help text ("DIR", "none|host", ...), empty for a flag.
+# help text ("DIR", "none|host", ...), empty for a flag.  COMMAND "" is the
+# global options.
 _paddock_optarg() {
     _paddock_help "$1" "$2" | awk -v o="$3" '
         /^ {1,6}-/ {
             line = $0
             sub(/^ +/, "", line)
-            n = split(line, w, /  +/)   # "-b, --bundle DIR" "description"
+            split(line, w, /  +/)   # "-b, --bundle DIR" "description"
             m = split(w[1], t, / /)
             for (i = 1; i <= m; i++) {
                 x = t[i]; sub(/,$/, "", x)
@@ -36,10 +41,47 @@ _paddock_optarg() {
         }'
 }
 
-_paddock_ids() { # BIN ROOT-ARGS...
+# _paddock_subcommands BIN COMMAND: the names in the "Commands:" section of
+# a command's help (snapshot, workspace), one per line.
+_paddock_subcommands() {
+    _paddock_help "$1" "$2" | awk '/^Commands:/ { on = 1; next } on && /^[^ ]/ { exit }
+        on && /^  [a-z]/ { print $1 }'
+}
+
+# _paddock_suboptions BIN COMMAND SUB: the [--options] on SUB's lines.
+_paddock_suboptions() {
+    _paddock_help "$1" "$2" | awk -v s="$3" '/^Commands:/ { on = 1; next } on && /^[^ ]/ { exit }
+        on && /^  [a-z]/ { cur = $1 } on && cur == s' | grep -oE -- '\[--[a-z][-a-z0-9]*' | tr -d '[' | sort -u
+}
+
+_paddock_ids() { # BIN GLOBAL-ARGS...
     local bin=$1
     shift
     "$bin" "$@" list -q 2>/dev/null
+}
+
+# _paddock_names BIN snapshot|workspace GLOBAL-ARGS...: names from `list --json`.
+_paddock_names() {
+    local bin=$1 what=$2
+    shift 2
+    "$bin" "$@" "$what" list --json 2>/dev/null | grep -oE '^    "name": "[^"]*"' | sed 's/.*"\([^"]*\)"$/\1/'
+}
+
+# _paddock_value BIN ARGNAME GLOBAL-ARGS...: COMPREPLY for an option's value;
+# returns 1 when the argument is free text (nothing to offer).
+_paddock_value() {
+    local bin=$1 arg=$2
+    shift 2
+    case $arg in
+        MODE) COMPREPLY=($(compgen -W "read-only workspace-write danger-full-access" -- "$cur")) ;;
+        DIR) COMPREPLY=($(compgen -d -- "$cur")) ;;
+        host\|DIR) COMPREPLY=($(compgen -W host -- "$cur") $(compgen -d -- "$cur")) ;;
+        FILE | PATH | FILE\|- | S) COMPREPLY=($(compgen -f -- "$cur")) ;;
+        SNAP) COMPREPLY=($(compgen -W "$(_paddock_names "$bin" snapshot "$@")" -- "$cur")) ;;
+        NAME) COMPREPLY=($(compgen -W "$(_paddock_names "$bin" workspace "$@")" -- "$cur")) ;;
+        *\|*) COMPREPLY=($(compgen -W "${arg//|/ }" -- "$cur")) ;;
+        *) return 1 ;; # a number, a size, a list
+    esac
 }
 
 _paddock() {
@@ -52,30 +94,29 @@ _paddock() {
         cur=${COMP_WORDS[COMP_CWORD]}
         prev=${COMP_WORDS[COMP_CWORD - 1]}
     fi
-    local bin=${words[0]} i w cmd= cmd_i=0 root=()
+    local bin=${words[0]} i w cmd= cmd_i=0 globals=()
     command -v "$bin" >/dev/null 2>&1 || bin=paddock
 
-    # The command: the first word that is neither a global option nor its value.
+    # The command: the first word that is neither a global option nor its
+    # value; --root and --store are passed on to the list commands.
     for ((i = 1; i < cword; i++)); do
         w=${words[i]}
         case $w in
-            --root | --log | --log-format | --cgroup-manager | --rootless)
-                [ "$w" = --root ] && root=(--root "${words[i + 1]}")
-                ((i++)) ;;
-            --root=*) root=(--root "${w#--root=}") ;;
-            -*) ;;
+            --root=* | --store=*) globals+=("$w") ;;
+            -*)
+                if [ -n "$(_paddock_optarg "$bin" "" "$w")" ]; then
+                    case $w in --root | --store) globals+=("$w" "${words[i + 1]}") ;; esac
+                    ((i++))
+                fi ;;
             *) cmd=$w; cmd_i=$i; break ;;
         esac
     done
 
     if [ -z "$cmd" ]; then
-        case $prev in
-            --root) COMPREPLY=($(compgen -d -- "$cur")); return ;;
-            --log) COMPREPLY=($(compgen -f -- "$cur")); return ;;
-            --log-format) COMPREPLY=($(compgen -W "text json" -- "$cur")); return ;;
-            --cgroup-manager) COMPREPLY=($(compgen -W "cgroupfs systemd disabled" -- "$cur")); return ;;
-            --rootless) COMPREPLY=($(compgen -W "auto true false" -- "$cur")); return ;;
-        esac
+        if [[ $prev == -* ]]; then
+            _paddock_value "$bin" "$(_paddock_optarg "$bin" "" "$prev")" "${globals[@]}" && return
+            [ -z "$(_paddock_optarg "$bin" "" "$prev")" ] || return
+        fi
         if [[ $cur == -* ]]; then
             COMPREPLY=($(compgen -W "$(_paddock_options "$bin")" -- "$cur"))
         else
@@ -96,19 +137,42 @@ _paddock() {
         fi
     done
 
+    # Commands with subcommands (snapshot, workspace).
+    local subs sub=
+    subs=$(_paddock_subcommands "$bin" "$cmd")
+    if [ -n "$subs" ]; then
+        for ((i = cmd_i + 1; i < cword; i++)); do
+            [[ ${words[i]} == -* ]] || { sub=${words[i]}; cmd_i=$i; break; }
+        done
+        if [ -z "$sub" ]; then
+            COMPREPLY=($(compgen -W "$subs" -- "$cur"))
+            return
+        fi
+        if [[ $cur == -* ]]; then
+            COMPREPLY=($(compgen -W "$(_paddock_suboptions "$bin" "$cmd" "$sub")" -- "$cur"))
+            return
+        fi
+        local n=0
+        for ((i = cmd_i + 1; i < cword; i++)); do [[ ${words[i]} == -* ]] || ((n++)); done
+        case $cmd.$sub.$n in
+            snapshot.create.0)
+                COMPREPLY=($(compgen -W "$(_paddock_ids "$bin" "${globals[@]}") $(_paddock_names "$bin" workspace "${globals[@]}")" -- "$cur")) ;;
+            snapshot.rm.0 | snapshot.flatten.0)
+                COMPREPLY=($(compgen -W "$(_paddock_names "$bin" snapshot "${globals[@]}")" -- "$cur")) ;;
+            workspace.diff.0 | workspace.apply.0 | workspace.discard.0)
+                COMPREPLY=($(compgen -W "$(_paddock_names "$bin" workspace "${globals[@]}")" -- "$cur")) ;;
+        esac
+        return
+    fi
+
     # The value of an option.
     if [[ $prev == -* ]]; then
         local arg
         arg=$(_paddock_optarg "$bin" "$cmd" "$prev")
-        case $arg in
-            '') ;;
-            MODE) COMPREPLY=($(compgen -W "read-only workspace-write danger-full-access" -- "$cur")); return ;;
-            DIR) COMPREPLY=($(compgen -d -- "$cur")); return ;;
-            host\|DIR) COMPREPLY=($(compgen -W host -- "$cur") $(compgen -d -- "$cur")); return ;;
-            FILE | PATH | FILE\|- | S) COMPREPLY=($(compgen -f -- "$cur")); return ;;
-            *\|*) COMPREPLY=($(compgen -W "${arg//|/ }" -- "$cur")); return ;;
-            *) return ;; # a number, a size, a list: nothing to offer
-        esac
+        if [ -n "$arg" ]; then
+            _paddock_value "$bin" "$arg" "${globals[@]}"
+            return
+        fi
     fi
 
     if [[ $cur == -* ]]; then
@@ -129,10 +193,10 @@ _paddock() {
     done
     case $cmd in
         start | state | delete | exec | ps | pause | resume | update | events | status)
-            [ "$npos" = 0 ] && COMPREPLY=($(compgen -W "$(_paddock_ids "$bin" "${root[@]}")" -- "$cur")) ;;
+            [ "$npos" = 0 ] && COMPREPLY=($(compgen -W "$(_paddock_ids "$bin" "${globals[@]}")" -- "$cur")) ;;
         kill)
             if [ "$npos" = 0 ]; then
-                COMPREPLY=($(compgen -W "$(_paddock_ids "$bin" "${root[@]}")" -- "$cur"))
+                COMPREPLY=($(compgen -W "$(_paddock_ids "$bin" "${globals[@]}")" -- "$cur"))
             elif [ "$npos" = 1 ]; then
                 local sigs
                 sigs=$(kill -l | tr -s '\t ' '\n\n' | sed -n 's/^SIG//p')

@@ -11,6 +11,10 @@
 #                    signals for kill, a command line after `sandbox --`
 #   zsh_completion   the same through zsh's completion system, driven in a
 #                    pseudo-terminal (tests/integration/helpers/zsh-complete)
+#   store_names      both shells: the subcommands of snapshot and workspace,
+#                    their [--options], snapshot and workspace names from
+#                    `--store DIR snapshot|workspace list --json` (after
+#                    `snapshot rm`, `workspace diff`, `run --from-snapshot`)
 source "$(dirname "$0")/lib.sh"
 
 MKMAN=$REPO/contrib/man/mkman
@@ -152,8 +156,42 @@ t_zsh_completion() {
     rt_ok delete --force "$id"
 }
 
+# store_fixture: an overlay workspace (container id $FIX_ID) and a snapshot
+# pdt-snap-comp of it in $T/store.
+store_fixture() {
+    "$RUNTIME" snapshot --help >/dev/null 2>&1 || fail "$RUNTIME has no snapshot command (issue #6)"
+    local b=$T/ob ws=$T/ows
+    mkdir -p "$ws"
+    make_bundle "$b" sh -c "echo x > '$ws/f'"
+    cfg_set "$b" '.annotations = {"dev.paddock.workspace":$ws, "dev.paddock.workspace.kind":"overlay",
+            "dev.paddock.audit-log":$l}
+        | .mounts += [{"destination":$ws,"type":"bind","source":$ws,"options":["rbind","rw"]}]' \
+        --arg ws "$ws" --arg l "$T/audit.log"
+    FIX_ID=$(new_id ws)
+    rt_ok --store "$T/store" run --bundle "$b" "$FIX_ID"
+    rt_ok --store "$T/store" snapshot create "$FIX_ID" pdt-snap-comp
+}
+
+t_store_names() {
+    need_paddock
+    store_fixture
+    local r=$RUNTIME s=$T/store
+    assert_eq "$(bcomp "$r" --store "$s" snapshot "")" "create flatten gc list rm verify " "bash: snapshot <TAB>"
+    assert_eq "$(bcomp "$r" --store "$s" snapshot rm "")" "pdt-snap-comp " "bash: snapshot rm <TAB>"
+    assert_eq "$(bcomp "$r" --store "$s" workspace diff "")" "$FIX_ID " "bash: workspace diff <TAB>"
+    assert_eq "$(bcomp "$r" --store "$s" workspace apply x --f)" "--force " "bash: workspace apply x --f<TAB>"
+    assert_eq "$(bcomp "$r" --store "$s" run --from-snapshot "")" "pdt-snap-comp " "bash: run --from-snapshot <TAB>"
+    need_cmd zsh zsh
+    assert_eq "$(zcomp "$r --store $s snapshot rm ")" "pdt-snap-comp " "zsh: snapshot rm <TAB>"
+    assert_contains "$(zcomp "$r --store $s snapshot ")" "flatten" "zsh: snapshot <TAB>"
+    assert_eq "$(zcomp "$r --store $s workspace diff ")" "$FIX_ID " "zsh: workspace diff <TAB>"
+    assert_eq "$(zcomp "$r --store $s workspace apply x --f")" "--force " "zsh: workspace apply x --f<TAB>"
+    assert_eq "$(zcomp "$r --store $s run --from-snapshot ")" "pdt-snap-comp " "zsh: run --from-snapshot <TAB>"
+}
+
 run_case man_pages t_man_pages
 run_case man_errors t_man_errors
 run_case bash_completion t_bash_completion
 run_case zsh_completion t_zsh_completion
+run_case store_names t_store_names
 finish
