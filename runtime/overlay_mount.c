@@ -28,14 +28,20 @@ static char *kernel_says(int fsfd)
     return pd_xstrdup(all);
 }
 
+/* EPERM in a user namespace: the kernel does not let it mount overlayfs. */
+static const char *hint(int e)
+{
+    return e == EPERM ? "; overlayfs in a user namespace needs Linux 5.11 or later, and no "
+                        "security module forbidding it (spec/workspaces.md)" : "";
+}
+
 static int fail_fs(int fsfd, pd_error **err, const char *what)
 {
     int e = errno;
     _cleanup_free_ char *k = kernel_says(fsfd);
     if (k[0] != '\0')
-        return pd_failx(err, "overlayfs: %s: %s (%s)", what, strerror(e), k);
-    errno = e;
-    return pd_fail_errno(err, "overlayfs: %s", what);
+        return pd_failx(err, "overlayfs: %s: %s (%s)%s", what, strerror(e), k, hint(e));
+    return pd_failx(err, "overlayfs: %s: %s%s", what, strerror(e), hint(e));
 }
 
 /* Each layer of "A:B:C" as its own lowerdir+ (top first, as in lowerdir). */
@@ -85,8 +91,12 @@ static int configure(int fsfd, const char *data, pd_error **err)
 int pd_overlay_mount(int dest_fd, unsigned long flags, const char *data, pd_error **err)
 {
     _cleanup_close_ int fsfd = fsopen("overlay", FSOPEN_CLOEXEC);
-    if (fsfd < 0)
-        return pd_fail_errno(err, "overlayfs: fsopen (is the overlay module available?)");
+    if (fsfd < 0) {
+        int e = errno;
+        return pd_failx(err, "overlayfs: fsopen: %s%s", strerror(e),
+                        e == ENODEV ? " (the overlay module is not loaded: modprobe overlay)"
+                                    : hint(e));
+    }
     if (configure(fsfd, data, err) < 0)
         return -1;
     if (fsconfig(fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
