@@ -442,9 +442,8 @@ int pd_envprobe_run(struct pd_envprobe *p, pd_error **err)
     pd_envprobe_helpers(p);
     pd_envprobe_subids(p, sub);
     run_ns_checks(p, sub);
-    for (int c = 0; c < PD_ENV__COUNT; c++)
-        if (p->r[c].state == PD_ENV_NOT_RUN && c <= PD_ENV_PIVOT_ROOT && c != PD_ENV_NEWUIDMAP &&
-            c != PD_ENV_NEWGIDMAP)
+    for (int c = 0; c <= PD_ENV_PIVOT_ROOT; c++)
+        if (p->r[c].state == PD_ENV_NOT_RUN && c != PD_ENV_NEWUIDMAP && c != PD_ENV_NEWGIDMAP)
             pd_env_set(p, (enum pd_env_check)c, PD_ENV_SKIPPED, 0, NULL,
                        p->r[PD_ENV_USERNS].state == PD_ENV_OK ? "the probe did not get there"
                                                               : "needs a user namespace");

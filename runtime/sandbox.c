@@ -305,6 +305,7 @@ static int run_created(struct pd_sandbox_opts *o, const char *id, const char *bu
     if (r == 0) {
         pd_sandbox_audit_start(audit, id, o, cwd, prot, c.cfg);
         audit_fallbacks(audit, id, o);
+        pd_sandbox_env_audit_degraded(o->env, audit, id);
         struct pd_attach_opts ao = {.timeout = o->timeout, .started = status_start, .arg = js};
         r = pd_container_run_attached_with(&c, &ao, &code, &err);
         js->wait_status = ao.wait_status;
@@ -345,7 +346,8 @@ static int run_boundary(struct pd_sandbox_opts *o, struct status *js, const char
 }
 
 /* Everything before the container: id, limits, config, bundle, audit log. */
-static int run(struct pd_sandbox_opts *o, struct status *js, char **idp)
+static int run(struct pd_sandbox_opts *o, struct status *js, char **idp,
+               struct pd_sandbox_env *env)
 {
     _cleanup_error_ pd_error *err = NULL;
     char cwdbuf[PATH_MAX];
@@ -366,15 +368,15 @@ static int run(struct pd_sandbox_opts *o, struct status *js, char **idp)
     /* the system policy's ceilings (policy.h; the CLI applied them already),
      * then the environment decides the mode (sandbox_env.h) */
     const struct pd_policy *pol = NULL;
-    _cleanup_sandbox_env_ struct pd_sandbox_env env = {0};
     if (pd_policy_get(&pol, &err) < 0 || pd_policy_apply_sandbox(pol, o, &err) < 0 ||
-        pd_sandbox_env_get(o, &env, &err) < 0 || pd_sandbox_env_allowed(o, &env, &err) < 0)
+        pd_sandbox_env_get(o, env, &err) < 0 || pd_sandbox_env_allowed(o, env, &err) < 0)
         return fail_code(err);
-    o->env = &env;
-    if (pd_sandbox_workspace_check(o, env.boundary, &err) < 0)
+    o->env = env;
+    if (pd_sandbox_workspace_check(o, env->boundary, &err) < 0)
         return fail_code(err);
-    if (env.boundary)
+    if (env->boundary)
         return run_boundary(o, js, id, cwd, base);
+    pd_sandbox_env_warn_degraded(env);
     if (pd_sandbox_plan_limits(o, id, &err) < 0)
         return fail_code(err);
     /* an overlay workspace: opened (locked) now, released when it ends */
@@ -419,7 +421,9 @@ int pd_sandbox_run(const struct pd_sandbox_opts *opts)
     pd_supervise_signals(&set);
     sigprocmask(SIG_BLOCK, &set, &old);
     _cleanup_free_ char *id = NULL;
-    int code = run(&o, &js, &id);
+    struct pd_sandbox_env env = {0}; /* the mode in this environment, decided by run() */
+    int code = run(&o, &js, &id, &env);
+    pd_sandbox_env_free(&env);
     status_exit(&js, code);
     pd_sandbox_enforce_free(&o);
     sigprocmask(SIG_SETMASK, &old, NULL);

@@ -8,7 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "log.h"
 #include "sandbox.h"
+#include "sandbox_audit.h"
 #include "util.h"
 
 static void add(char ***v, char *s) /* takes s */
@@ -176,6 +178,23 @@ int pd_sandbox_env_allowed(const struct pd_sandbox_opts *o, const struct pd_sand
     if (why != NULL)
         return refuse(err, "sandbox: %s (%s)%s", why, e->why, fixes);
     return 0;
+}
+
+void pd_sandbox_env_warn_degraded(const struct pd_sandbox_env *e)
+{
+    for (size_t i = 0; e != NULL && e->degraded != NULL && e->degraded[i] != NULL; i++)
+        pd_warn("sandbox: degraded %s", e->degraded[i]);
+}
+
+void pd_sandbox_env_audit_degraded(const struct pd_sandbox_env *e, struct pd_audit *audit,
+                                   const char *id)
+{
+    for (size_t i = 0; e != NULL && e->degraded != NULL && e->degraded[i] != NULL; i++) {
+        const char *d = e->degraded[i], *colon = strchr(d, ':');
+        _cleanup_free_ char *layer = colon ? pd_xasprintf("%.*s", (int)(colon - d), d)
+                                           : pd_xstrdup("degraded");
+        pd_sandbox_audit_fallback(audit, id, layer, colon ? colon + 2 : d);
+    }
 }
 
 const char *pd_sandbox_env_unconfined(const struct pd_sandbox_env *e, bool danger,

@@ -67,6 +67,13 @@ void pd_sandbox_env_free(struct pd_sandbox_env *e);
 int pd_sandbox_env_allowed(const struct pd_sandbox_opts *o, const struct pd_sandbox_env *e,
                            pd_error **err);
 
+/* Full mode's partial degradations: one warning line each (stderr), and
+ * one `fallback` audit event each (layer: the part before ':'). */
+struct pd_audit;
+void pd_sandbox_env_warn_degraded(const struct pd_sandbox_env *e);
+void pd_sandbox_env_audit_degraded(const struct pd_sandbox_env *e, struct pd_audit *audit,
+                                   const char *id);
+
 /* The layers container-boundary mode loses, as one line for stderr. */
 char *pd_sandbox_env_lost_line(const struct pd_sandbox_opts *o, const struct pd_sandbox_env *e);
 

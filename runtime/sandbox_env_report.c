@@ -110,7 +110,13 @@ static void boundary(const struct pd_report_input *in, const struct pd_sandbox_e
     r->n_uid_map = r->n_gid_map = 0; /* no user namespace: the caller's own ids */
     absent(r, PD_LAYER_PROC, "the host's /proc, unmasked (landlock-fs denies writes to it; "
            "no capability to read /proc/kcore)");
-    set(r, PD_LAYER_CAPS, PD_LAYER_ACTIVE, "every capability dropped (bounding and ambient too)");
+    if (in->cfg->process.user.uid == 0)
+        set(r, PD_LAYER_CAPS, PD_LAYER_ACTIVE, "every capability dropped (bounding and ambient "
+            "too)");
+    else
+        set(r, PD_LAYER_CAPS, PD_LAYER_ACTIVE, "no capability in the effective, permitted, "
+            "inheritable and ambient sets; the bounding set stays (clearing it needs "
+            "CAP_SETPCAP), which no_new_privs makes harmless");
     if (!e->seccomp)
         absent(r, PD_LAYER_SECCOMP, "no seccomp filter can be installed here");
     if (e->keyring_blocked)
@@ -142,7 +148,6 @@ static void full(const struct pd_sandbox_env *e, struct pd_sandbox_report *r)
         r->writable[k] = NULL;
         set(r, PD_LAYER_PROC, PD_LAYER_DEGRADED, "no new /proc can be mounted here: the "
             "existing one is bound, masks applied (the sandbox sees the processes around it)");
-        lost(r, PD_LAYER_PROC);
     }
     if (e->single_ids && r->layers[PD_LAYER_USER_NS].state == PD_LAYER_ACTIVE &&
         e->degraded[0] != NULL)
