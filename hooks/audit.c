@@ -112,8 +112,17 @@ int main(int argc, char **argv)
         pol = NULL;
     }
     bool agent = pol != NULL && pol->present;
-    if (log_path == NULL && agent)
+    if (log_path == NULL && agent) {
         log_path = pol->audit_log;
+        /* the bundle's choice, written by root: only under /var/log/paddock */
+        if (pd_audit_bundle_path_check(log_path, geteuid(), &err) < 0) {
+            int rc = pd_hook_fail(PROG, err);
+            pd_error_free(err);
+            pd_agent_policy_free(pol);
+            pd_hook_state_free(st);
+            return rc;
+        }
+    }
 
     struct pd_audit *a = NULL;
     if (pd_audit_open(log_path, &a, &err) < 0) {

@@ -244,7 +244,8 @@ int main(int argc, char **argv)
     /* The event, success or not (a failure to log is a warning: the
      * snapshot is what was asked for). */
     struct pd_audit *a = NULL;
-    if (pd_audit_open(log_path != NULL ? log_path : pol->audit_log, &a, &err) == 0) {
+    if ((log_path != NULL || pd_audit_bundle_path_check(pol->audit_log, geteuid(), &err) == 0) &&
+        pd_audit_open(log_path != NULL ? log_path : pol->audit_log, &a, &err) == 0) {
         struct pd_audit_field f[] = {
             {.key = "stage", .type = PD_AF_STR, .s = "poststop"},
             {.key = "snapshot", .type = PD_AF_STR, .s = name},

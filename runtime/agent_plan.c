@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit.h"
 #include "landlock.h"
 #include "log.h"
 #include "policy.h"
@@ -21,7 +22,8 @@ static void add(char ***v, size_t *n, const char *s)
     (*v)[*n] = NULL;
 }
 
-int pd_agent_plan_build(const struct pd_config *cfg, struct pd_agent_plan **out, pd_error **err)
+int pd_agent_plan_build(const struct pd_config *cfg, uid_t euid, struct pd_agent_plan **out,
+                        pd_error **err)
 {
     *out = NULL;
     _cleanup_agent_policy_ struct pd_agent_policy *pol = NULL;
@@ -29,6 +31,12 @@ int pd_agent_plan_build(const struct pd_config *cfg, struct pd_agent_plan **out,
         return -1;
     if (!pol->present)
         return 0;
+    if (pol->network == PD_NETWORK_ALLOW)
+        return pd_failx(err, "bundle %s: config.json: .annotations[\"dev.paddock.network\"]: "
+                        "\"allow\" needs the egress proxy, which is not built yet (issue #5); "
+                        "use none or host", cfg->bundle ? cfg->bundle : "?");
+    if (pd_audit_bundle_path_check(pol->audit_log, euid, err) < 0)
+        return pd_wrap(err, "bundle %s: config.json", cfg->bundle ? cfg->bundle : "?");
     /* the system policy's ceilings (policy.h): an annotation can't widen them */
     const struct pd_policy *sys = NULL;
     if (pd_policy_get(&sys, err) < 0 || pd_policy_check_agent(sys, pol, err) < 0)

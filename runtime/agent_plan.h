@@ -16,6 +16,7 @@
 #ifndef PADDOCK_AGENT_PLAN_H
 #define PADDOCK_AGENT_PLAN_H
 #include <stdbool.h>
+#include <sys/types.h>
 
 #include "agent_policy.h"
 #include "config.h"
@@ -32,7 +33,10 @@ struct pd_agent_plan {
 };
 
 /* NULL in *out when cfg has no dev.paddock.* annotation (a plain OCI bundle). */
-int pd_agent_plan_build(const struct pd_config *cfg, struct pd_agent_plan **out, pd_error **err);
+/* Also refuses what can't be honoured: network=allow (the egress proxy is
+ * issue #5's), and, for euid 0, an audit log outside PD_AUDIT_BUNDLE_DIR. */
+int pd_agent_plan_build(const struct pd_config *cfg, uid_t euid, struct pd_agent_plan **out,
+                        pd_error **err);
 void pd_agent_plan_free(struct pd_agent_plan *p);
 
 /* Apply p (NULL: nothing) to the calling thread; irreversible.  A layer the

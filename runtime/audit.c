@@ -316,3 +316,15 @@ int pd_audit_event(struct pd_audit *a, const char *event, const char *id,
     free(line.p);
     return ret;
 }
+
+int pd_audit_bundle_path_check(const char *path, uid_t euid, pd_error **err)
+{
+    if (path == NULL || euid != 0)
+        return 0;
+    size_t n = strlen(PD_AUDIT_BUNDLE_DIR);
+    if (strncmp(path, PD_AUDIT_BUNDLE_DIR, n) == 0 && path[n] != '\0' && strstr(path, "/../") == NULL)
+        return 0;
+    return pd_failx(err, ".annotations[\"dev.paddock.audit-log\"]: \"%s\" is outside %s: root "
+                    "writes this log, so a bundle may only name one under %s (or leave the key "
+                    "out for the default)", path, PD_AUDIT_BUNDLE_DIR, PD_AUDIT_BUNDLE_DIR);
+}

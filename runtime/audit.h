@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "error.h"
 
@@ -39,6 +40,14 @@ int pd_audit_event(struct pd_audit *a, const char *event, const char *id,
                    const struct pd_audit_field *f, size_t n, pd_error **err);
 void pd_audit_close(struct pd_audit *a);
 const char *pd_audit_path(const struct pd_audit *a);
+
+/* A bundle's dev.paddock.audit-log is chosen by whoever wrote the bundle
+ * (under an engine: a pod's author), but root opens it: for euid 0 it
+ * must lie under PD_AUDIT_BUNDLE_DIR, so that no annotation makes root
+ * create or append to /etc/... .  Any path is fine for other callers (it
+ * is theirs to write anyway).  Fails naming the key and the rule. */
+#define PD_AUDIT_BUNDLE_DIR "/var/log/paddock/"
+int pd_audit_bundle_path_check(const char *path, uid_t euid, pd_error **err);
 
 /* The path pd_audit_open(NULL, ...) uses (malloc'd). */
 int pd_audit_default_path(char **out, pd_error **err);

@@ -147,7 +147,7 @@ static int child_setup(struct exec_ctx *x, char **exe, struct pd_agent_plan **ag
         return -1;
     /* The agent policy's landlock domain, as the init got it: a domain is
      * inherited, never joined, so the exec'd process needs its own. */
-    return pd_agent_plan_build(cfg, agent, err);
+    return pd_agent_plan_build(cfg, geteuid(), agent, err);
 }
 
 /* P: inside every namespace of the container. */
@@ -443,7 +443,7 @@ static int prepare_seccomp(const struct pd_config *cfg, struct pd_seccomp_bpf **
     if (!cfg->has_linux || cfg->linux_.seccomp == NULL)
         return 0;
     _cleanup_agent_plan_ struct pd_agent_plan *agent = NULL;
-    if (pd_agent_plan_build(cfg, &agent, err) < 0)
+    if (pd_agent_plan_build(cfg, geteuid(), &agent, err) < 0)
         return -1;
     if (pd_seccomp_prepare(cfg->linux_.seccomp, agent != NULL && agent->nested_userns, out, err) < 0)
         return pd_wrap(err, "seccomp (.linux.seccomp of the container)");

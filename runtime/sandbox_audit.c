@@ -147,7 +147,8 @@ void pd_agent_audit(const struct pd_config *cfg, const char *id, const char *eve
         return;
     struct pd_audit *a = NULL;
     pd_error *err = NULL;
-    if (pd_audit_open(pol->audit_log, &a, &err) < 0) {
+    if (pd_audit_bundle_path_check(pol->audit_log, geteuid(), &err) < 0 ||
+        pd_audit_open(pol->audit_log, &a, &err) < 0) {
         pd_warn("audit log: %s", err->msg);
         pd_error_free(err);
         return;

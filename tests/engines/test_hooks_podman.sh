@@ -74,7 +74,8 @@ event_field() {
 
 case_audit_events() {
     podman_load
-    local log=$T/audit-events.log
+    local log
+    log=$(bundle_log audit-events)
     prun --annotation dev.paddock.sandbox=danger-full-access --annotation "dev.paddock.audit-log=$log" \
         "$IMG" echo hello-hooks
     assert_exit 0
@@ -109,7 +110,8 @@ case_audit_events() {
 
 case_audit_detached() {
     podman_load
-    local log=$T/audit-detached.log name=pdt-hooks-detached
+    local log name=pdt-hooks-detached
+    log=$(bundle_log audit-detached)
     pm_detached "$name" --annotation dev.paddock.sandbox=danger-full-access \
         --annotation "dev.paddock.audit-log=$log" -- sh -c "$TRAP_LOOP"
     pm_wait_ready "$name"
@@ -136,7 +138,8 @@ case_audit_not_plain() {
 
 case_audit_admin_log() {
     podman_load
-    local admin=$T/admin.log own=$T/own.log
+    local admin=$T/admin.log own
+    own=$(bundle_log own)
     install_descriptors --audit-log "$admin"
     prun --annotation dev.paddock.sandbox=danger-full-access --annotation "dev.paddock.audit-log=$own" \
         "$IMG" true
@@ -155,7 +158,8 @@ case_snapshot_on_stop() {
     podman_load
     "$RUNTIME" snapshot --help >/dev/null 2>&1 ||
         fail "$RUNTIME has no snapshot command (issue #6), which paddock-hook-snapshot runs"
-    local ws=$T/snapws log=$T/snap.log
+    local ws=$T/snapws log
+    log=$(bundle_log snap)
     mkdir -p "$ws"
     echo base >"$ws/a"
     prun -v "$ws:$ws" --annotation "dev.paddock.workspace=$ws" --annotation dev.paddock.workspace.kind=overlay \

@@ -377,7 +377,17 @@ cleanup_containers() {
     return 0
 }
 
+# bundle_log NAME: a path for a bundle's dev.paddock.audit-log.  Run as
+# root, paddock accepts only logs under /var/log/paddock/ (audit.h:
+# pd_audit_bundle_path_check); cleanup_all removes the test's logs there.
+BUNDLE_LOG_DIR=/var/log/paddock
+bundle_log() {
+    mkdir -p "$BUNDLE_LOG_DIR"
+    echo "$BUNDLE_LOG_DIR/pdt-$(basename "$T")-$1.log"
+}
+
 cleanup_all() {
+    rm -f "$BUNDLE_LOG_DIR/pdt-$(basename "$T")-"*.log 2>/dev/null
     # Interrupted in the middle of a case: stop it (and what it started) first.
     local p
     for p in ${CUR_CASE_PIDS:-}; do

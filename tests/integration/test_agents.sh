@@ -117,7 +117,8 @@ t_bundle_run() {
     need_paddock
     rootless_setup
     snapshot
-    local ws=$T/aws cache=$T/acache b=$T/ab log=$T/agent-audit.log
+    local ws=$T/aws cache=$T/acache b=$T/ab log
+    log=$(bundle_log agent-audit)
     mkdir -p "$ws" "$cache"
     chown "$TEST_USER:" "$ws" "$cache"
     gen --workspace "$ws" --writable "$cache" --user "$USER_UID:$USER_GID" --audit-log "$log" "$b" -- \

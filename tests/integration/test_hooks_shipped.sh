@@ -46,7 +46,8 @@ agent_bundle() {
 
 t_audit_run() {
     need_hooks
-    local b=$T/b1 log=$T/audit1.log
+    local b=$T/b1 log
+    log=$(bundle_log audit1)
     agent_bundle "$b" "$log"
     run_in "$b" echo audited
     assert_ok
@@ -144,7 +145,8 @@ snap_bundle() {
 
 t_snapshot_run() {
     need_snap
-    local b=$T/sb ws=$T/sws log=$T/snap.log
+    local b=$T/sb ws=$T/sws log
+    log=$(bundle_log snap)
     mkdir -p "$ws"
     echo base >"$ws/a"
     snap_bundle "$b" "$ws" "$log" 'pdt-{id}'
@@ -167,7 +169,8 @@ t_snapshot_errors() {
     assert_eq "$?" 0 "exit status without the annotation"
     assert_eq "$out" "" "output without the annotation"
     # A container that has no overlay workspace: paddock refuses, the hook says so.
-    local log=$T/snap-err.log
+    local log
+    log=$(bundle_log snap-err)
     out=$(printf '{"ociVersion":"1.0.2","id":"pdt-no-such-ws","status":"stopped","bundle":"/nonexistent","annotations":{"dev.paddock.snapshot.on-stop":"s1","dev.paddock.audit-log":"%s"}}' "$log" |
         "$SNAP" --paddock "$RUNTIME" --store "$T/store2" 2>&1)
     rc=$?
@@ -177,7 +180,7 @@ t_snapshot_errors() {
     # A bad name: paddock refuses the container at create.
     local b=$T/sb2 ws=$T/sws2
     mkdir -p "$ws"
-    snap_bundle "$b" "$ws" "$T/snap2.log" 'bad/name'
+    snap_bundle "$b" "$ws" "$(bundle_log snap2)" 'bad/name'
     run_in "$b" true
     assert_failed "run with dev.paddock.snapshot.on-stop=bad/name"
     assert_err_contains "dev.paddock.snapshot.on-stop"

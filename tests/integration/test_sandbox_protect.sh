@@ -235,7 +235,8 @@ t_agent_bundle_landlock() {
     is_paddock || { note "agent bundles are paddock's own"; exit 0; }
     local b=$T/agent.$BASHPID id
     make_bundle "$b" sh -c 'echo x > /tmp/ok && echo tmp-ok; echo x > /root/f && echo root-written'
-    local log=$T/agent-audit.$BASHPID.log
+    local log
+    log=$(bundle_log agent.$BASHPID)
     cfg_set "$b" '.annotations["dev.paddock.sandbox"] = "read-only" | .annotations["dev.paddock.audit-log"] = $l' --arg l "$log"
     id=$(new_id agent)
     rtc run --bundle "$b" "$id"
@@ -258,6 +259,17 @@ t_agent_bundle_landlock() {
     rtc run --bundle "$b" "$id"
     assert_eq "$RC" 1 "bad annotation"
     assert_contains "$ERR" "dev.paddock.sandbox"
+    # root opens the bundle's audit log: only under /var/log/paddock
+    cfg_set "$b" '.annotations = {"dev.paddock.sandbox": "read-only", "dev.paddock.audit-log": "/etc/pdt-audit-pwn.log"}'
+    rtc run --bundle "$b" "$(new_id agent)"
+    assert_eq "$RC" 1 "bundle audit log outside /var/log/paddock, as root"
+    assert_contains "$ERR" "is outside /var/log/paddock/"
+    [ ! -e /etc/pdt-audit-pwn.log ] || { rm -f /etc/pdt-audit-pwn.log; fail "root wrote the bundle's /etc log"; }
+    # network=allow needs the proxy (#5): refused, never host networking
+    cfg_set "$b" '.annotations = {"dev.paddock.network": "allow", "dev.paddock.network.allow": "pypi.org"}'
+    rtc run --bundle "$b" "$(new_id agent)"
+    assert_eq "$RC" 1 "network=allow before the proxy exists"
+    assert_contains "$ERR" "issue #5"
 }
 
 # Root is still contained: /proc/sys, the keyring, inherited fds.
