@@ -68,8 +68,8 @@ static int start(const struct pd_create_opts *o, enum pd_ws_kind kind, const cha
 int pd_container_overlays(const struct pd_create_opts *o, const struct pd_config *cfg,
                           struct pd_plan *plan, struct pd_container_overlays *ov, pd_error **err)
 {
-    if (o->sandbox_root)
-        return 0;
+    if (o->sandbox_root || (o->from_snapshot == NULL && cfg->n_annotations == 0))
+        return 0; /* a sandbox makes its own; a plain OCI bundle has none */
     _cleanup_agent_policy_ struct pd_agent_policy *pol = NULL;
     if (pd_agent_policy_parse(cfg, &pol, err) < 0)
         return -1;
