@@ -177,11 +177,46 @@ static const char *conflict(const struct apply *a, const struct pd_change *c)
                                               : NULL;
 }
 
+static int by_path(const void *key, const void *elem)
+{
+    return strcmp(key, ((const struct pd_change *)elem)->path);
+}
+
+/* The first directory of path's on the host that is a symlink or not a
+ * directory, and that no change replaces first: apply can't go through it
+ * (it never follows a symlink out of the base).  NULL: none. */
+static char *host_blocker(const struct apply *a, const struct pd_changes *c, const char *path)
+{
+    _cleanup_close_ int cur = fcntl(a->v->base, F_DUPFD_CLOEXEC, 0);
+    _cleanup_free_ char *prefix = pd_xstrdup(path);
+    for (char *slash = strchr(prefix, '/'); cur >= 0 && slash != NULL; slash = strchr(slash + 1, '/')) {
+        *slash = '\0';
+        const char *name = strrchr(prefix, '/') ? strrchr(prefix, '/') + 1 : prefix;
+        struct stat st;
+        if (fstatat(cur, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+            return NULL; /* missing: apply makes it */
+        if (!S_ISDIR(st.st_mode))
+            return bsearch(prefix, c->v, c->n, sizeof(*c->v), by_path) ? NULL : pd_xstrdup(prefix);
+        int next = openat(cur, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        close(cur);
+        cur = next;
+        *slash = '/';
+    }
+    return NULL;
+}
+
 /* List conflicts and protected paths; how many block the apply. */
 static size_t check(const struct apply *a, const struct pd_changes *c, const struct pd_apply_opts *o)
 {
     size_t blocking = 0;
     for (size_t i = 0; i < c->n; i++) {
+        _cleanup_free_ char *q = host_blocker(a, c, c->v[i].path);
+        if (q != NULL) { /* not even --force: apply would stop half-way */
+            fprintf(a->f, "conflict: %s: the host has a symlink or a file at %s, which apply does "
+                    "not go through\n", c->v[i].path, q);
+            blocking++;
+            continue;
+        }
         const char *why = conflict(a, &c->v[i]);
         if (why != NULL) {
             fprintf(a->f, "conflict: %s: %s%s\n", c->v[i].path, why, o->force ? " (--force)" : "");
@@ -313,7 +348,8 @@ int pd_ws_apply(struct pd_store *s, struct pd_workspace *w, const struct pd_appl
     pd_store_token(a.token);
     if (r == 0 && check(&a, &c, o) > 0) {
         fprintf(f, "refused: nothing was applied (--force applies over host changes, "
-                "--allow-protected to protected paths)\n");
+                "--allow-protected to protected paths; a symlink or file on the host in the way "
+                "must go first)\n");
         r = 1;
     }
     for (size_t i = 0; r == 0 && i < c.n; i++) {

@@ -213,6 +213,27 @@ t_apply_host_deleted() {
 
 # Protected paths are read-only inside the overlay too; a repository the
 # command creates (its hooks) is refused by apply unless --allow-protected.
+# The host replaced a directory with a symlink out of the workspace: apply
+# never writes through it (--force replaces the symlink with the directory).
+t_apply_symlink() {
+    ws_setup
+    local out=$T/outside.$BASHPID
+    mkdir -p "$out"
+    sb --workspace-overlay --name sl -- sh -c 'echo more >> e/z && echo n > e/new'
+    assert_ok
+    rm -rf "$WS/e"
+    ln -s "$out" "$WS/e"
+    wrt workspace apply sl
+    assert_eq "$RC" 1 "apply through a symlink"
+    assert_contains "$OUT" "conflict: e: changed on the host"
+    wrt workspace apply --force sl
+    assert_ok
+    assert_eq "$(ls -A "$out")" "" "nothing written outside"
+    [ -d "$WS/e" ] && [ ! -L "$WS/e" ] || fail "e is not a directory again"
+    assert_eq "$(cat "$WS/e/new")" n "e/new"
+    no_leaks "$WS"
+}
+
 t_protected() {
     ws_setup
     mkdir -p "$WS/.git/hooks"
@@ -396,6 +417,7 @@ run_case ws_diff_json t_diff_json
 run_case ws_apply t_apply
 run_case ws_apply_conflict t_apply_conflict
 run_case ws_apply_host_deleted t_apply_host_deleted
+run_case ws_apply_symlink t_apply_symlink
 run_case ws_protected t_protected
 run_case ws_discard t_discard
 run_case ws_named t_named
