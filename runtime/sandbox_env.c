@@ -64,6 +64,11 @@ static void partial(const struct pd_envprobe *p, struct pd_sandbox_env *e)
     if (p->r[PD_ENV_MOUNT_PROC].state != PD_ENV_OK) {
         _cleanup_free_ char *why = not_done(p, PD_ENV_MOUNT_PROC);
         e->proc_bind = true;
+        e->proc_why = pd_xasprintf("a new /proc can't be mounted here (%s); binding the "
+                                   "existing one would show the sandbox the processes around "
+                                   "it", why);
+        pd_strv_free(e->fixes);
+        e->fixes = pd_envprobe_fixes(p, PD_ENV_MOUNT_PROC);
         add(&e->degraded, pd_xasprintf("proc-masking: a new /proc can't be mounted (%s); the "
                                        "existing one is bound, its masks applied, so the "
                                        "sandbox sees the processes around it", why));
@@ -128,6 +133,7 @@ void pd_sandbox_env_free(struct pd_sandbox_env *e)
     if (e == NULL)
         return;
     free(e->why);
+    free(e->proc_why);
     pd_strv_free(e->fixes);
     pd_strv_free(e->degraded);
     free(e->container);
@@ -164,7 +170,14 @@ static char *fixes_text(const struct pd_sandbox_env *e)
 int pd_sandbox_env_allowed(const struct pd_sandbox_opts *o, const struct pd_sandbox_env *e,
                            pd_error **err)
 {
-    if (e == NULL || !e->boundary)
+    if (e == NULL)
+        return 0;
+    if (!e->boundary && e->proc_bind && o->fallback == PD_FALLBACK_REFUSE) {
+        _cleanup_free_ char *fixes = fixes_text(e);
+        return refuse(err, "sandbox: %s%s\n  or: --fallback auto (dev.paddock.fallback=auto) "
+                      "accepts binding the existing /proc", e->proc_why, fixes);
+    }
+    if (!e->boundary)
         return 0;
     _cleanup_free_ char *fixes = fixes_text(e);
     if (o->fallback == PD_FALLBACK_REFUSE)

@@ -7,7 +7,9 @@
  *                        tmpfs; pivot_root).  Partial degradations, each
  *                        taken alone and reported:
  *                          /proc can't be mounted: the existing /proc is
- *                          bound, with the masks applied;
+ *                          bound, with the masks applied (it shows the
+ *                          processes around the sandbox, so only with
+ *                          --fallback auto; refuse fails as below);
  *                          ranges can't be mapped: the own uid and gid only.
  *                        (sysfs: a sandbox keeps the host's /sys, read-only;
  *                        agent bundles bind it read-only when it can't be
@@ -39,8 +41,10 @@ struct pd_sandbox_env {
     bool boundary;              /* container-boundary mode */
     enum pd_env_check failed;   /* boundary: the first needed check that failed */
     char *why;                  /* boundary: "user-namespace: unshare(...): ... (EPERM): cause" */
-    char **fixes;               /* boundary: concrete fixes (NULL-terminated) */
-    bool proc_bind;             /* full: bind the existing /proc, masks applied */
+    char **fixes;               /* boundary (or proc_bind): concrete fixes (NULL-terminated) */
+    bool proc_bind;             /* full: bind the existing /proc, masks applied (it shows the
+                                   processes around it: refused under --fallback refuse) */
+    char *proc_why;             /* full: why, when proc_bind */
     bool single_ids;            /* full: map only the own uid and gid */
     char **degraded;            /* full: each partial degradation, one line each */
     char *container;            /* the container paddock runs in (kind), NULL: none seen */

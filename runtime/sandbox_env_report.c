@@ -134,8 +134,16 @@ static void boundary(const struct pd_report_input *in, const struct pd_sandbox_e
     }
 }
 
-static void full(const struct pd_sandbox_env *e, struct pd_sandbox_report *r)
+static void full(const struct pd_report_input *in, const struct pd_sandbox_env *e,
+                 struct pd_sandbox_report *r)
 {
+    if (e->proc_bind && in->policy != NULL && in->policy->fallback == PD_FALLBACK_REFUSE) {
+        size_t n = pd_strv_len(r->refused);
+        r->refused = pd_xrealloc(r->refused, (n + 2) * sizeof(char *));
+        r->refused[n] = pd_xasprintf("%s, and the fallback is refuse", e->proc_why);
+        r->refused[n + 1] = NULL;
+        r->starts = false;
+    }
     if (e->proc_bind) {
         /* the bind of /proc is not a writable root (readonlyPaths, landlock) */
         size_t k = 0;
@@ -169,7 +177,7 @@ void pd_sandbox_env_report(const struct pd_report_input *in, const struct pd_hos
     r->env_degraded = pd_strv_dup(e->degraded);
     r->env_container = e->container ? pd_xstrdup(e->container) : NULL;
     if (!e->boundary || in->policy == NULL) {
-        full(e, r);
+        full(in, e, r);
         return;
     }
     boundary(in, e, r);

@@ -7,7 +7,8 @@
 # their output to a directory bound in.
 #   - podman's default profile lets unshare through, but podman masks parts
 #     of /proc (/proc/kcore, ...), so a new proc can't be mounted: the probe
-#     says so and why, the sandbox runs in full mode with /proc bound (a
+#     says so and why; with the fallback refuse the sandbox fails and says
+#     how to fix it, with auto it runs in full mode with /proc bound (a
 #     partial degradation, reported), and check passes;
 #   - with a Docker-like filter on top (helpers/docker-seccomp.c), the probe
 #     names the filter, refuse fails with the fixes, auto runs in
@@ -82,10 +83,13 @@ out() { cat "$PM_OUT/$1" 2>/dev/null; }
 t_podman_default() {
     pm_setup
     pm_run 'paddock probe --json >/out/probe.json;
-        paddock sandbox -- sh -c "echo \$PADDOCK_MODE; ls /proc/1 >/dev/null && echo sees-pid-1" \
-            >/out/sandbox.out 2>/out/sandbox.err; echo $? >/out/sandbox.rc;
-        paddock status --json >/out/status.json;
-        paddock check --json >/out/check.json 2>/out/check.err; echo $? >/out/check.rc'
+        paddock sandbox -- true 2>/out/refuse.err; echo $? >/out/refuse.rc;
+        paddock status --json >/out/status-refuse.json;
+        paddock sandbox --fallback auto -- sh -c "echo \$PADDOCK_MODE; ls /proc/1 >/dev/null &&
+            echo sees-pid-1" >/out/sandbox.out 2>/out/sandbox.err; echo $? >/out/sandbox.rc;
+        paddock status --fallback auto --json >/out/status.json;
+        paddock check --fallback auto --json >/out/check.json 2>/out/check.err;
+        echo $? >/out/check.rc'
     [ "$RC" = 0 ] || fail "podman run: exit $RC: $(oneline "$ERR")"
     local p
     p=$(out probe.json)
@@ -109,6 +113,12 @@ sees-pid-1" "full mode, /proc bound"
         jq -r '.probes[] | select(.ok | not) | .name' 2>/dev/null)"
     assert_eq "$(printf '%s' "$CK" | jq -r '[.passed, .environment] | @tsv')" "true	full" "check"
     claims_hold "$ST" "$CK"
+    # binding the existing /proc shows the processes around: only with auto
+    assert_eq "$(out refuse.rc)" 125 "sandbox in podman with the fallback refuse"
+    assert_contains "$(out refuse.err)" "a new /proc can't be mounted here (mount-proc: mount(\"proc\""
+    assert_contains "$(out refuse.err)" "fix: paddock binds the existing /proc"
+    assert_contains "$(out refuse.err)" "or: --fallback auto"
+    assert_eq "$(out status-refuse.json | jq -r '.fallback.starts')" false "status, refuse"
 }
 
 t_podman_docker_seccomp() {

@@ -202,6 +202,15 @@ static void test_partial(void)
     CHECK(!e.boundary && e.proc_bind && e.single_ids);
     CHECK(has(e.degraded, "proc-masking: a new /proc can't be mounted"));
     CHECK(has(e.degraded, "user-ns: id ranges can't be mapped"));
+    /* the bound /proc shows the processes around: refused under refuse */
+    pd_error *err = NULL;
+    CHECK(pd_sandbox_env_allowed(&o, &e, &err) < 0);
+    CHECK_CONTAINS(err ? err->msg : NULL, "binding the existing one would show");
+    CHECK_CONTAINS(err ? err->msg : NULL, "fix: paddock binds the existing /proc");
+    pd_error_free(err);
+    err = NULL;
+    o.fallback = PD_FALLBACK_AUTO;
+    CHECK(pd_sandbox_env_allowed(&o, &e, &err) == 0);
     pd_sandbox_env_free(&e);
     pd_envprobe_free(&p);
 }
