@@ -23,6 +23,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "overlay_mount.h"
 #include "safepath.h"
 #include "util.h"
@@ -339,6 +340,33 @@ static int apply_sysfs_bind(const struct pd_mount_op *op, int rootfd, pd_error *
     return finish_fs(op, rootfd, dest, -1, err);
 }
 
+/* A new proc or sysfs refused in a user namespace (issue #7, "partial
+ * degradations"): an engine around us masks parts of /proc or /sys, and the
+ * kernel only mounts them where the existing ones are fully visible.  Bind
+ * the existing ones instead -- /sys read-only, /proc with its masks (the
+ * config's maskedPaths and readonlyPaths still follow) -- and say so. */
+static int apply_fs_degraded(const struct pd_mount_op *op, int rootfd, pd_error **err)
+{
+    bool proc = strcmp(op->fstype, "proc") == 0, sys = strcmp(op->fstype, "sysfs") == 0;
+    if ((!proc && !sys) || (*err)->errnum != EPERM || pd_in_initial_userns())
+        return -1;
+    pd_warn("%s: %s; binding the existing %s instead%s", op->dest, (*err)->msg,
+            proc ? "/proc" : "/sys", proc ? " (its masks kept): the container sees the "
+            "processes around it" : ", read-only");
+    pd_error_free(*err);
+    *err = NULL;
+    if (sys)
+        return apply_sysfs_bind(op, rootfd, err);
+    _cleanup_close_ int dest = pd_mkpath_in_root(rootfd, op->dest, false, err);
+    if (dest < 0)
+        return -1;
+    uint64_t set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC;
+    _cleanup_close_ int tree = pd_bind_onto(AT_FDCWD, "/proc", true, set, 0, true, dest, err);
+    if (tree < 0)
+        return pd_wrap(err, "bind /proc");
+    return finish_fs(op, rootfd, dest, -1, err);
+}
+
 /* ---- cgroups ---- */
 
 struct cg_mount {
@@ -584,7 +612,9 @@ static int apply_one(const struct pd_mount_op *op, int rootfd, pd_error **err)
     case PD_MOUNT_FS:
         if (op->sysfs_fallback_bind)
             return apply_sysfs_bind(op, rootfd, err);
-        return apply_fs(op, rootfd, err);
+        if (apply_fs(op, rootfd, err) == 0)
+            return 0;
+        return apply_fs_degraded(op, rootfd, err);
     case PD_MOUNT_CGROUP:
         return apply_cgroup(op, rootfd, err);
     }

@@ -222,6 +222,7 @@ static void status_started(void *arg, pid_t pid)
     const struct pd_sandbox_opts *o = s->o;
     pd_jgen *g = status_open(s, "start");
     pd_jgen_kv_int(g, "pid", pid);
+    pd_jgen_kv_string(g, "environment", pd_sandbox_env_mode(o->env));
     pd_jgen_kv_bool(g, "terminal", o->terminal);
     pd_jgen_key(g, "limits");
     pd_jgen_map_open(g);

@@ -310,7 +310,12 @@ static void proc_layer(const struct pd_config *cfg, struct pd_sandbox_report *r)
     bool masked = strv_has(cfg->linux_.masked_paths, "/proc/kcore");
     bool sys_ro = strv_has(cfg->linux_.readonly_paths, "/proc/sys");
     size_t nm = cfg->linux_.n_masked_paths, nr = cfg->linux_.n_readonly_paths;
-    if (masked && sys_ro)
+    const struct pd_mount *proc = effective_mount(cfg, "/proc");
+    if (masked && sys_ro && proc != NULL && is_bind(proc))
+        set_layer(r, PD_LAYER_PROC, PD_LAYER_DEGRADED, "/proc is bound from outside, not a new "
+                  "one (the processes around it are visible); %zu masked, %zu read-only paths",
+                  nm, nr);
+    else if (masked && sys_ro)
         set_layer(r, PD_LAYER_PROC, PD_LAYER_ACTIVE, "%zu masked, %zu read-only paths", nm, nr);
     else if (nm + nr > 0)
         set_layer(r, PD_LAYER_PROC, PD_LAYER_DEGRADED, "%s", masked ? "/proc/sys is writable"

@@ -75,8 +75,12 @@ t_seccomp_refuse() {
 
 t_seccomp_auto() {
     fb_setup
-    dsc sandbox --fallback auto --audit-log "$T/audit.log" -- sh -c "$STATUS_CMD"
+    local st=$T/status.$BASHPID
+    dsc sandbox --fallback auto --audit-log "$T/audit.log" --json-status-fd 3 \
+        -- sh -c "$STATUS_CMD" 3>"$st"
     assert_boundary_ran "sandbox --fallback auto under a Docker-like filter"
+    assert_eq "$(head -1 "$st" | jq -r '[.event, .environment] | @tsv')" \
+        "start	container-boundary" "--json-status-fd's start line"
     local a
     a=$(cat "$T/audit.log")
     assert_contains "$a" '"environment":"container-boundary"' "sandbox.start"

@@ -12,7 +12,10 @@
 #     partial degradation, reported), and check passes;
 #   - with a Docker-like filter on top (helpers/docker-seccomp.c), the probe
 #     names the filter, refuse fails with the fixes, auto runs in
-#     container-boundary mode and check marks the lost rows.
+#     container-boundary mode and check marks the lost rows;
+#   - an OCI bundle (`spec --rootless`, with sysfs and a network namespace)
+#     run by paddock inside: proc and sysfs can't be mounted there, so the
+#     existing ones are bound (sysfs read-only), each with a warning.
 # podman runs with storage and state under $T, the cgroupfs manager, the
 # file events backend and --cgroups=disabled, in a private mount namespace
 # where /sys/fs/cgroup/unified is unmounted: crun 1.8.1 refuses this VM's
@@ -44,6 +47,16 @@ pm_setup() {
     chmod 1777 "$r/var/tmp"
     install -m 0755 "$RUNTIME" "$r/usr/local/bin/paddock"
     install -m 0755 "$DS" "$r/usr/local/bin/docker-seccomp"
+    # an OCI bundle for the paddock inside, with its own proc and sysfs
+    mkdir -p "$r/bundle"
+    cp -a "$ROOTFS_SRC" "$r/bundle/rootfs"
+    (cd "$r/bundle" && "$RUNTIME" spec --rootless >/dev/null) || fail "spec --rootless"
+    cfg_set "$r/bundle" 'del(.hostname) | .process.terminal = false | .process.args = ["sh", "-c",
+        "ls /proc/1 >/dev/null && echo proc; ls /sys/kernel >/dev/null && echo sys;
+         echo x >/sys/kernel/x 2>/dev/null || echo sys-ro"] |
+        .mounts |= map(if .destination == "/sys" then {destination: "/sys", type: "sysfs",
+        source: "sysfs", options: ["nosuid", "noexec", "nodev", "ro"]} else . end) |
+        .linux.namespaces += [{type: "network"}]'
     for l in $(ldd "$RUNTIME" "$DS" | grep -o '/[^ ]*\.so[^ ]*' | sort -u); do
         mkdir -p "$r$(dirname "$l")"
         cp -L "$l" "$r$l" || fail "cannot copy $l into the rootfs"
@@ -100,6 +113,12 @@ t_podman_default() {
         "/run/.containerenv exists" "evidence"
     assert_contains "$(printf '%s' "$p" | jq -r '.checks["mount-proc"].cause')" \
         "mounts cover parts of this /proc" "mount-proc cause"
+    # binding the existing /proc shows the processes around: only with auto
+    assert_eq "$(out refuse.rc)" 125 "sandbox in podman with the fallback refuse"
+    assert_contains "$(out refuse.err)" "a new /proc can't be mounted here (mount-proc: mount(\"proc\""
+    assert_contains "$(out refuse.err)" "fix: paddock binds the existing /proc"
+    assert_contains "$(out refuse.err)" "or: --fallback auto"
+    assert_eq "$(out status-refuse.json | jq -r '.fallback.starts')" false "status, refuse"
     assert_eq "$(out sandbox.rc)" 0 "sandbox in podman: $(out sandbox.err)"
     assert_eq "$(out sandbox.out)" "full
 sees-pid-1" "full mode, /proc bound"
@@ -113,12 +132,6 @@ sees-pid-1" "full mode, /proc bound"
         jq -r '.probes[] | select(.ok | not) | .name' 2>/dev/null)"
     assert_eq "$(printf '%s' "$CK" | jq -r '[.passed, .environment] | @tsv')" "true	full" "check"
     claims_hold "$ST" "$CK"
-    # binding the existing /proc shows the processes around: only with auto
-    assert_eq "$(out refuse.rc)" 125 "sandbox in podman with the fallback refuse"
-    assert_contains "$(out refuse.err)" "a new /proc can't be mounted here (mount-proc: mount(\"proc\""
-    assert_contains "$(out refuse.err)" "fix: paddock binds the existing /proc"
-    assert_contains "$(out refuse.err)" "or: --fallback auto"
-    assert_eq "$(out status-refuse.json | jq -r '.fallback.starts')" false "status, refuse"
 }
 
 t_podman_docker_seccomp() {
@@ -150,6 +163,21 @@ t_podman_docker_seccomp() {
     claims_hold "$ST" "$CK"
 }
 
+# A bundle with its own proc and sysfs: both bound instead, and said.
+t_podman_bundle() {
+    pm_setup
+    pm_run 'paddock --cgroup-manager disabled run --bundle /bundle b1 >/out/run.out 2>/out/run.err;
+        echo $? >/out/run.rc'
+    [ "$RC" = 0 ] || fail "podman run: exit $RC: $(oneline "$ERR")"
+    assert_eq "$(out run.rc)" 0 "run of a bundle inside podman: $(out run.err)"
+    assert_eq "$(out run.out)" "proc
+sys
+sys-ro" "the bundle's /proc and /sys"
+    assert_contains "$(out run.err)" "/proc: mount proc: Operation not permitted; binding the existing /proc instead"
+    assert_contains "$(out run.err)" "/sys: mount sysfs: Operation not permitted; binding the existing /sys instead, read-only"
+}
+
 run_case podman_default t_podman_default
 run_case podman_docker_seccomp t_podman_docker_seccomp
+run_case podman_bundle t_podman_bundle
 finish
