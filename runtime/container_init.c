@@ -16,6 +16,7 @@
 #include "console.h"
 #include "hooks.h"
 #include "init_reaper.h"
+#include "netlink.h"
 #include "log.h"
 #include "namespaces.h"
 #include "process.h"
@@ -110,6 +111,10 @@ static int init_setup(const struct pd_init_args *a, pid_t *host_pid, char **exe,
         return pd_fail_errno(err, "setsid");
     if (plan->new_keyring && new_keyring(err) < 0)
         return -1;
+    /* A network namespace of our own starts with lo down: bring it up, as
+     * runc and crun do, so that 127.0.0.1 works inside. */
+    if ((plan->ns.unshare_flags & CLONE_NEWNET) && pd_netlink_link_up("lo", err) < 0)
+        return pd_wrap(err, "bring up lo in the container's network namespace");
     if (pd_rootfs_prepare(plan, &rootfd, err) < 0 || set_names(cfg, err) < 0)
         return -1;
     if (pd_sync_send(a->sync_fd, PD_SYNC_HOOKS, 0, NULL, -1, err) < 0 ||

@@ -158,6 +158,12 @@ t_network_pid() {
     sb -- sh -c 'tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d " "'
     assert_ok
     assert_eq "$OUT" lo "interfaces with --network none"
+    # lo is up: a TCP connection over 127.0.0.1 works inside (danger-full-access
+    # with --network none: landlock's TCP rule would refuse it otherwise)
+    sb --sandbox danger-full-access --network none -- python3 -c 'import socket
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(1)
+c = socket.socket(); c.connect(s.getsockname()); print("lo up")'
+    assert_eq "$OUT" "lo up" "loopback inside the sandbox's network namespace"
     sb -- sh -c 'echo $$; ls /proc | grep -c "^[0-9]"'
     assert_ok
     local pid n
