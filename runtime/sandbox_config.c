@@ -259,14 +259,10 @@ static void gen_annotations(pd_jgen *g, const struct pd_sandbox_opts *o, const c
     pd_jgen_map_close(g);
 }
 
-static char *gen_config(const struct pd_sandbox_opts *o, const char *cwd, uid_t uid, gid_t gid,
-                        char *const *env, char *const *roots, const struct pd_protect *prot)
+/* .process: the command as the caller, no capabilities, no_new_privs. */
+static void gen_process(pd_jgen *g, const struct pd_sandbox_opts *o, const char *cwd, uid_t uid,
+                        gid_t gid, char *const *env)
 {
-    bool full = o->mode == PD_SANDBOX_DANGER_FULL_ACCESS;
-    pd_jgen *g = pd_jgen_new(true);
-    pd_jgen_map_open(g);
-    pd_jgen_kv_string(g, "ociVersion", "1.2.0");
-
     pd_jgen_key(g, "process");
     pd_jgen_map_open(g);
     pd_sandbox_gen_terminal(g, o);
@@ -297,13 +293,14 @@ static char *gen_config(const struct pd_sandbox_opts *o, const char *cwd, uid_t 
     pd_jgen_kv_bool(g, "noNewPrivileges", true);
     pd_sandbox_gen_rlimits(g, o);
     pd_jgen_map_close(g);
+}
 
-    pd_jgen_key(g, "root");
-    pd_jgen_map_open(g);
-    pd_jgen_kv_string(g, "path", "/");
-    pd_jgen_kv_bool(g, "readonly", !full);
-    pd_jgen_map_close(g);
-
+/* .mounts: /proc, a minimal /dev, a private /tmp, the writable roots and
+ * the protections on top. */
+static void gen_mounts(pd_jgen *g, const struct pd_sandbox_opts *o, const char *cwd,
+                       char *const *roots, const struct pd_protect *prot)
+{
+    bool full = o->mode == PD_SANDBOX_DANGER_FULL_ACCESS;
     pd_jgen_key(g, "mounts");
     pd_jgen_array_open(g);
     if (o->env != NULL && o->env->proc_bind) /* sandbox_env.h: no new /proc here */
@@ -334,7 +331,11 @@ static char *gen_config(const struct pd_sandbox_opts *o, const char *cwd, uid_t 
     if (o->mode == PD_SANDBOX_READ_ONLY)
         gen_mount(g, cwd, "bind", cwd, (const char *const[]){"rbind", "ro", NULL});
     pd_jgen_array_close(g);
+}
 
+/* .linux: id maps, namespaces, masks, the seccomp placeholder, limits. */
+static void gen_linux(pd_jgen *g, const struct pd_sandbox_opts *o, uid_t uid, gid_t gid)
+{
     pd_jgen_key(g, "linux");
     pd_jgen_map_open(g);
     bool single = o->env != NULL && o->env->single_ids;
@@ -354,6 +355,23 @@ static char *gen_config(const struct pd_sandbox_opts *o, const char *cwd, uid_t 
     pd_jgen_kv_string(g, "seccomp", SECCOMP_PLACEHOLDER);
     pd_sandbox_gen_resources(g, o);
     pd_jgen_map_close(g);
+}
+
+static char *gen_config(const struct pd_sandbox_opts *o, const char *cwd, uid_t uid, gid_t gid,
+                        char *const *env, char *const *roots, const struct pd_protect *prot)
+{
+    bool full = o->mode == PD_SANDBOX_DANGER_FULL_ACCESS;
+    pd_jgen *g = pd_jgen_new(true);
+    pd_jgen_map_open(g);
+    pd_jgen_kv_string(g, "ociVersion", "1.2.0");
+    gen_process(g, o, cwd, uid, gid, env);
+    pd_jgen_key(g, "root");
+    pd_jgen_map_open(g);
+    pd_jgen_kv_string(g, "path", "/");
+    pd_jgen_kv_bool(g, "readonly", !full);
+    pd_jgen_map_close(g);
+    gen_mounts(g, o, cwd, roots, prot);
+    gen_linux(g, o, uid, gid);
     gen_annotations(g, o, cwd, roots, prot);
     pd_jgen_map_close(g);
     return pd_jgen_finish(g, NULL);
