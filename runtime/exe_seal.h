@@ -1,0 +1,36 @@
+/* paddock: create, run and exec run from a sealed copy of the binary.
+ *
+ * CVE-2019-5736.  The processes paddock starts inside a container (the
+ * init, an exec's process) are forks of paddock: until they execve, their
+ * /proc/PID/exe is paddock's binary on the host.  A container that makes
+ * that execve run the binary again -- a "#!/proc/self/exe" script, or
+ * "/proc/self/exe" as the command -- gets the host's binary running inside
+ * it, with the container's shared libraries (a malicious libc or
+ * libseccomp runs its constructor there, and the process may always open
+ * its own /proc/self/exe) and dumpable until main() (any process of the
+ * container may open its /proc/PID/exe).  That fd, reopened for writing
+ * through /proc/self/fd once no paddock runs, overwrites the runtime on
+ * the host.  Non-dumpability (main.c) protects only processes that have not
+ * exec'd yet.
+ *
+ * So the commands that start container processes first re-execute
+ * themselves from a copy of the binary in a memfd sealed against writes,
+ * growth, shrinking and further seals (as runc and crun do): all the
+ * container can reach is that copy, which nobody can write.  The cost is
+ * one copy of the binary into memory and one execve. */
+#ifndef PADDOCK_EXE_SEAL_H
+#define PADDOCK_EXE_SEAL_H
+
+#include <stdbool.h>
+
+#include "error.h"
+
+/* /proc/self/exe is a sealed memfd copy. */
+bool pd_exe_is_sealed(void);
+
+/* Unless already running from a sealed copy, make one and execveat() it
+ * with ARGV and the current environment: returns only on failure (-1), or
+ * 0 when already sealed. */
+int pd_exe_seal_reexec(char **argv, pd_error **err);
+
+#endif
