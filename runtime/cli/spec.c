@@ -7,7 +7,13 @@
  * included.  --rootless applies runc's ToRootless(): the network namespace
  * is dropped, a user namespace mapping only the caller's euid/egid to 0 is
  * added, /sys becomes a read-only rbind of the host's /sys, uid=/gid= mount
- * options are removed and linux.resources is left out. */
+ * options are removed and linux.resources is left out.
+ *
+ * Unlike runc's, the default (not --agent: agent bundles get the agent
+ * profile from their policy) carries linux.seccomp: a short denylist of
+ * the calls an unprivileged container process can make that reach the
+ * host or widen the kernel's surface (spec/profiles/README.md, "The
+ * default of paddock spec"). */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -141,7 +147,62 @@ static void gen_namespaces(pd_jgen *g, bool rootless)
     pd_jgen_array_close(g);
 }
 
-static void gen_linux(pd_jgen *g, bool rootless)
+/* The seccomp denylist of `paddock spec` (spec/profiles/README.md):
+ * without a user namespace the keyrings are the host's (a container's root
+ * reads the host root's user keyring); the others can be called without a
+ * capability and are attack surface (bpf with a socket filter, perf
+ * counters on oneself, userfaultfd's user mode, io_uring, which also
+ * escapes seccomp's view of the calls it performs, and new user
+ * namespaces, which hand namespaced-root kernel code to the container), or
+ * reach the host when a capability is added (open_by_handle_at: the
+ * "shocker" escape; kernel modules; kexec). */
+static const char *const seccomp_denied[] = {
+    "keyctl", "add_key", "request_key", "bpf", "perf_event_open", "userfaultfd",
+    "io_uring_setup", "io_uring_enter", "io_uring_register", "open_by_handle_at",
+    "init_module", "finit_module", "delete_module", "kexec_load", "kexec_file_load", NULL
+};
+
+static void gen_seccomp_rule(pd_jgen *g, const char *const *names, int errno_ret, bool newuser_arg0)
+{
+    pd_jgen_map_open(g);
+    pd_jgen_kv_strv(g, "names", names);
+    pd_jgen_kv_string(g, "action", "SCMP_ACT_ERRNO");
+    pd_jgen_kv_int(g, "errnoRet", errno_ret);
+    if (newuser_arg0) {
+        /* arg0 & CLONE_NEWUSER == CLONE_NEWUSER (OCI: value = mask, valueTwo = datum) */
+        pd_jgen_key(g, "args");
+        pd_jgen_array_open(g);
+        pd_jgen_map_open(g);
+        pd_jgen_kv_int(g, "index", 0);
+        pd_jgen_kv_int(g, "value", 0x10000000);
+        pd_jgen_kv_int(g, "valueTwo", 0x10000000);
+        pd_jgen_kv_string(g, "op", "SCMP_CMP_MASKED_EQ");
+        pd_jgen_map_close(g);
+        pd_jgen_array_close(g);
+    }
+    pd_jgen_map_close(g);
+}
+
+static void gen_seccomp(pd_jgen *g)
+{
+    pd_jgen_key(g, "seccomp");
+    pd_jgen_map_open(g);
+    pd_jgen_kv_string(g, "defaultAction", "SCMP_ACT_ALLOW");
+    pd_jgen_kv_strv(g, "architectures", OPTS("SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32",
+                                             "SCMP_ARCH_AARCH64", "SCMP_ARCH_ARM"));
+    pd_jgen_key(g, "syscalls");
+    pd_jgen_array_open(g);
+    gen_seccomp_rule(g, seccomp_denied, 1, false);
+    gen_seccomp_rule(g, OPTS("unshare"), 1, true);
+    gen_seccomp_rule(g, OPTS("clone"), 1, true);
+    /* clone3's flags are behind a pointer seccomp can't read: ENOSYS makes
+     * libc fall back to clone (as Docker's profile does). */
+    gen_seccomp_rule(g, OPTS("clone3"), 38, false);
+    pd_jgen_array_close(g);
+    pd_jgen_map_close(g);
+}
+
+static void gen_linux(pd_jgen *g, bool rootless, bool seccomp)
 {
     pd_jgen_key(g, "linux");
     pd_jgen_map_open(g);
@@ -163,6 +224,8 @@ static void gen_linux(pd_jgen *g, bool rootless)
     gen_namespaces(g, rootless);
     pd_jgen_kv_strv(g, "maskedPaths", pd_oci_masked_paths);
     pd_jgen_kv_strv(g, "readonlyPaths", pd_oci_readonly_paths);
+    if (seccomp)
+        gen_seccomp(g);
     pd_jgen_map_close(g);
 }
 
@@ -202,7 +265,7 @@ static char *spec_document(const struct spec_opts *o, size_t *len)
     pd_jgen_map_close(g);
     pd_jgen_kv_string(g, "hostname", "paddock");
     gen_mounts(g, o->rootless);
-    gen_linux(g, o->rootless);
+    gen_linux(g, o->rootless, !o->agent);
     if (o->agent)
         gen_agent_annotations(g, o);
     pd_jgen_map_close(g);

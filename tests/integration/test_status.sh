@@ -190,8 +190,9 @@ t_status_plain_container() {
     assert_ok
     rtc status --json "$id"
     assert_ok
+    # (paddock spec's config has its seccomp denylist: "custom")
     assert_eq "$(j '[.source, .status, .agent_policy, .mode == null, .seccomp, .network] | @tsv')" \
-        "container	running	false	true	none	namespace" "plain container"
+        "container	running	false	true	custom	namespace" "plain container"
     assert_eq "$(j '.layers["landlock-fs"].reason') $(layer protected-paths)" \
         "no agent policy absent" "no agent policy"
     assert_eq "$(layer user-ns) $(layer pid-ns) $(layer read-only-root)" "absent active absent" \
