@@ -65,7 +65,7 @@ FUZZ_LIB_OBJS := $(LIB_SRCS:%.c=$(FUZZ)/%.o)
 FUZZ_SECONDS ?= 60
 
 .SECONDARY:
-.PHONY: test-helpers hooks man fuzz fuzz-bins build-deps demo all deps check check-unit check-unit-asan check-integration install uninstall clean unit bench
+.PHONY: escape-bins test-helpers hooks man fuzz fuzz-bins build-deps demo all deps check check-unit check-unit-asan check-integration install uninstall clean unit bench
 all: runtime/paddock hooks
 
 # Every compile waits for this check: a missing library is named by its
@@ -152,6 +152,32 @@ $(B)/tests/helpers/%: tests/integration/helpers/%.c | build-deps
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LDLIBS)
 
+# Escape programs (issue #9): tests/escape/esc_*.c, static, run inside
+# containers and sandboxes by tests/integration/test_escape.sh.  With them
+# paddock-noseal, the runtime without its sealed copy of the binary
+# (exe_seal.h): the control of the CVE-2019-5736 case, never installed.
+ESC := $(B)/escape
+ESC_SRCS := $(sort $(wildcard tests/escape/esc_*.c))
+ESC_BINS := $(ESC_SRCS:tests/escape/%.c=$(ESC)/%)
+escape-bins: $(ESC_BINS) $(ESC)/paddock-noseal
+
+$(ESC)/esc_%: tests/escape/esc_%.c $(wildcard tests/escape/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) -static -O2 -g -std=gnu11 $(WARN) -iquote tests/escape -o $@ $<
+
+# Freestanding: it runs as another program's ELF interpreter (esc_ldso.c).
+$(ESC)/esc_ldso: tests/escape/esc_ldso.c
+	@mkdir -p $(dir $@)
+	$(CC) -static -nostdlib -ffreestanding -fno-builtin -fno-stack-protector -O2 -g -std=gnu11 $(WARN) \
+		-Wl,-Ttext-segment=0x10000000 -o $@ $<
+
+$(ESC)/main-noseal.o: runtime/main.c $(wildcard runtime/*.h runtime/cli/*.h) | build-deps
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -DPADDOCK_NO_EXE_SEAL -c -o $@ $<
+
+$(ESC)/paddock-noseal: $(ESC)/main-noseal.o $(filter-out $(B)/runtime/main.o,$(CLI_OBJS)) $(B)/libpaddock.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
 deps:
 	@tests/setup/install-deps
 
@@ -164,7 +190,7 @@ demo: runtime/paddock
 		$(DEMO)/config.json > $(DEMO)/config.json.tmp && mv $(DEMO)/config.json.tmp $(DEMO)/config.json
 	runtime/paddock run --bundle $(DEMO) demo-$$$$
 
-check: runtime/paddock unit fuzz-bins hooks test-helpers
+check: runtime/paddock unit fuzz-bins hooks test-helpers escape-bins
 	@tests/run-all
 
 # paddock vs crun vs runc (issue #8); not part of check.  Never fails on time.
