@@ -39,6 +39,15 @@ int pd_cmd_delete(struct pd_global *g, int argc, char **argv)
     _cleanup_state_ struct pd_state *st = NULL;
     _cleanup_config_ struct pd_config *cfg = NULL;
     if (pd_state_dir_open(g->root, id, &d, &err) < 0) {
+        /* A `create` killed between making the directory and writing
+         * state.json leaves a directory without it, which would block the id
+         * forever.  Its lock is ours now (a live create holds it): --force
+         * removes it. */
+        if (force && err->errnum == ENOENT && d.fd >= 0) {
+            pd_error_free(err);
+            err = NULL;
+            return pd_state_dir_remove(&d, &err) < 0 ? pd_report(err) : 0;
+        }
         pd_state_dir_close(&d);
         if (force && err->errnum == ENOENT)
             return 0;
