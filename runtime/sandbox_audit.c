@@ -182,3 +182,21 @@ void pd_agent_audit(const struct pd_config *cfg, const char *id, const char *eve
     emit(a, event, id, f, PD_ARRAY_SIZE(f));
     pd_audit_close(a);
 }
+
+void pd_store_audit(const char *event, const char *name, const char *from)
+{
+    struct pd_audit *a = NULL;
+    pd_error *err = NULL;
+    if (pd_audit_open(NULL, &a, &err) < 0) {
+        pd_warn("audit log: %s", err->msg);
+        pd_error_free(err);
+        return;
+    }
+    struct pd_audit_field f[] = {
+        {.key = "name", .type = PD_AF_STR, .s = name},
+        {.key = "from", .type = PD_AF_STR, .s = from},
+        {.key = "uid", .type = PD_AF_INT, .i = (long long)getuid()},
+    };
+    emit(a, event, NULL, f, from != NULL ? PD_ARRAY_SIZE(f) : 1);
+    pd_audit_close(a);
+}

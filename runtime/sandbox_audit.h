@@ -24,6 +24,10 @@ void pd_sandbox_audit_exit(struct pd_audit *a, const char *id, int status, int64
  * detached container); nothing for a plain OCI config. */
 void pd_agent_audit(const struct pd_config *cfg, const char *id, const char *event, pid_t pid,
                     int status);
+/* Snapshots and workspace changes (issue #6), into the default audit log:
+ * event "snapshot.create" (name, from), "snapshot.rm", "snapshot.flatten",
+ * "workspace.apply", "workspace.discard" (name; from NULL). */
+void pd_store_audit(const char *event, const char *name, const char *from);
 void pd_sandbox_audit_fallback(struct pd_audit *a, const char *id, const char *layer,
                                const char *reason);
 #endif

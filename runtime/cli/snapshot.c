@@ -12,6 +12,7 @@
 #include "log.h"
 #include "snapshot.h"
 #include "store.h"
+#include "sandbox_audit.h"
 #include "util.h"
 
 static const char help[] =
@@ -113,18 +114,21 @@ static int dispatch(struct pd_store *s, const char *sub, char **args, bool json,
         if (pd_snapshot_create(s, args[0], args[1], err) < 0)
             return -1;
         printf("snapshot %s created from %s\n", args[1], args[0]);
+        pd_store_audit("snapshot.create", args[1], args[0]);
         return 0;
     }
     if (strcmp(sub, "rm") == 0) {
         if (pd_snapshot_rm(s, args[0], err) < 0)
             return -1;
         printf("removed snapshot %s\n", args[0]);
+        pd_store_audit("snapshot.rm", args[0], NULL);
         return 0;
     }
     if (strcmp(sub, "flatten") == 0) {
         if (pd_snapshot_flatten(s, args[0], err) < 0)
             return -1;
         printf("snapshot %s is one layer\n", args[0]);
+        pd_store_audit("snapshot.flatten", args[0], NULL);
         return 0;
     }
     if (strcmp(sub, "gc") == 0) {

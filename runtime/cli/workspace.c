@@ -10,6 +10,7 @@
 #include "json.h"
 #include "log.h"
 #include "store.h"
+#include "sandbox_audit.h"
 #include "util.h"
 #include "workspace.h"
 #include "workspace_diff.h"
@@ -168,11 +169,15 @@ static int run(struct pd_global *g, char **argv, const struct flags *fl, const c
         r = diff(s, w, fl, &err);
     } else if (strcmp(argv[0], "discard") == 0) {
         r = discard(s, w, &err);
+        if (r == 0)
+            pd_store_audit("workspace.discard", name, NULL);
     } else {
         struct pd_apply_opts o = {.dry_run = fl->dry_run, .force = fl->force,
                                   .allow_protected = fl->allow_protected};
         r = pd_ws_apply(s, w, &o, stdout, &err);
         fflush(stdout);
+        if (r == 0 && !o.dry_run)
+            pd_store_audit("workspace.apply", name, w->meta.base.path);
         /* an applied workspace without a name has nothing left to offer */
         if (r == 0 && !o.dry_run && !w->meta.named && pd_workspace_remove(s, w->name, &err) < 0)
             r = -1;

@@ -38,9 +38,11 @@ t_stopped() {
     assert_ok
     local ino
     ino=$(stat -c %i "$STORE/workspaces/w/upper")
-    wrt snapshot create w s1
+    XDG_STATE_HOME=$T/xdg wrt snapshot create w s1
     assert_ok
     assert_eq "$OUT" "snapshot s1 created from w" "create"
+    assert_eq "$(jq -r 'select(.event == "snapshot.create") | [.name, .from] | join(" ")' "$T/xdg/paddock/audit.log")" \
+        "s1 w" "snapshot.create in the audit log"
     assert_eq "$(stat -c %i "$STORE/snapshots/s1/layer")" "$ino" "the layer is the former upper layer (moved)"
     wrt snapshot list --json
     assert_ok
