@@ -19,8 +19,12 @@
  * A protection the mode claims that fails to apply fails the run (125).
  * paddock is the command's subreaper: when the command ends (or the
  * timeout expires), its process group and every process it left behind
- * are SIGKILLed.  Without a PID namespace, descendants that left its
- * process group survive a SIGKILL of paddock itself. */
+ * are SIGKILLed.  Without a PID namespace, a SIGKILL of paddock itself
+ * leaves them running: the command dies (its parent-death signal), what it
+ * started is reparented out of reach; the next sandbox run sweeps the run's
+ * state and kills those still in the command's session or process group
+ * (boundary_state.h), but not one that made a session of its own (setsid),
+ * which nothing links to the run any more. */
 #ifndef PADDOCK_BOUNDARY_H
 #define PADDOCK_BOUNDARY_H
 #include <stdbool.h>

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "boundary_state.h"
 #include "log.h"
 #include "sandbox_audit.h"
 #include "sandbox_env.h"
@@ -37,14 +38,8 @@ static void plan_limits(struct pd_sandbox_opts *o)
 }
 
 static void audit_start(struct pd_audit *audit, const struct pd_sandbox_opts *o,
-                        const struct pd_boundary_run *run)
+                        const struct pd_boundary_run *run, const struct pd_config *cfg)
 {
-    _cleanup_error_ pd_error *err = NULL;
-    _cleanup_free_ char *text = pd_sandbox_config(o, run->cwd, getuid(), getgid(), environ, &err);
-    _cleanup_config_ struct pd_config *cfg = NULL;
-    if (text == NULL || pd_config_parse(text, strlen(text), NULL, "the sandbox's config", &cfg,
-                                        &err) < 0)
-        pd_debug("sandbox: no layers for the audit log: %s", err ? err->msg : "?");
     /* the layers, and a fallback event for each one lost */
     pd_sandbox_audit_start(audit, run->id, o, run->cwd, NULL, cfg);
     _cleanup_free_ char *why = pd_xasprintf("container-boundary: %s", o->env->why);
@@ -66,6 +61,24 @@ int pd_boundary_sandbox(struct pd_sandbox_opts *o, struct pd_boundary_run *run,
     plan_limits(o);
     _cleanup_free_ char *line = pd_sandbox_env_lost_line(o, o->env);
     pd_warn("%s", line);
-    audit_start(audit, o, run);
-    return pd_boundary_exec(o, run);
+    /* the config a full-mode sandbox would run: its layers for the audit
+     * log, its copy in the state directory for status (boundary_state.h) */
+    _cleanup_error_ pd_error *err = NULL;
+    _cleanup_free_ char *text = pd_sandbox_config(o, run->cwd, getuid(), getgid(), environ, &err);
+    _cleanup_config_ struct pd_config *cfg = NULL;
+    struct pd_boundary_state bs;
+    if (text == NULL ||
+        pd_config_parse(text, strlen(text), NULL, "the sandbox's config", &cfg, &err) < 0 ||
+        pd_boundary_state_create(o, run->id, text, cfg, &bs, &err) < 0)
+        return pd_report(err), PD_EXIT_RUNTIME;
+    audit_start(audit, o, run, cfg);
+    bs.started = run->started;
+    bs.arg = run->arg;
+    run->started = pd_boundary_state_started;
+    run->arg = &bs;
+    int code = pd_boundary_exec(o, run);
+    run->started = bs.started;
+    run->arg = bs.arg;
+    pd_boundary_state_finish(&bs);
+    return code;
 }

@@ -16,7 +16,9 @@
 #include <sys/wait.h>
 #include <time.h>
 
+#include "boundary_state.h"
 #include "log.h"
+#include "netsup.h"
 #include "supervise.h"
 #include "util.h"
 
@@ -85,9 +87,15 @@ static int kill_all(const struct pd_state *st, int sig, pd_error **err)
     return 0;
 }
 
-/* Every process of the container: through its cgroup when it has one. */
+/* Every process of the container: through its cgroup when it has one; a
+ * container-boundary sandbox has neither cgroup nor PID namespace: its
+ * command's session, group and descendants. */
 static int signal_all(const struct pd_state *st, int sig, pd_error **err)
 {
+    if (pd_state_is_boundary(st)) {
+        pd_boundary_kill_tree(st, sig);
+        return 0;
+    }
     _cleanup_cgroup_ struct pd_cgroup *cg = NULL;
     if (st->cgroup != NULL && st->cgroup[0] != '\0' && pd_cgroup_load(st->cgroup, &cg, NULL) == 0 &&
         pd_cgroup_mode(cg) != PD_CGROUP_NONE) {
@@ -142,8 +150,12 @@ int pd_container_delete(struct pd_container_dir *d, struct pd_state *st,
     enum pd_status s = pd_state_status(st, d->path);
     if (s == PD_STATUS_RUNNING && !force)
         return pd_failx(err, "cannot delete container \"%s\": it is running (use --force)", st->id);
+    /* what a container-boundary command left behind, also once it has ended */
+    if (pd_state_is_boundary(st))
+        pd_boundary_kill_tree(st, SIGKILL);
     if (s != PD_STATUS_STOPPED && stop_container(st, err) < 0)
         return -1;
+    pd_netsup_stop(d->fd); /* network=allow: its proxy (it also ends with the init) */
     /* Also after an OOM kill or `kill --all`: whatever is left goes with it. */
     _cleanup_cgroup_ struct pd_cgroup *cg = NULL;
     _cleanup_error_ pd_error *cge = NULL;

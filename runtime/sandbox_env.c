@@ -233,7 +233,8 @@ char *pd_sandbox_env_lost_line(const struct pd_sandbox_opts *o, const struct pd_
         "sandbox: container-boundary mode (%s): lost: the user, mount, PID, IPC, UTS%s "
         "namespaces, the read-only mounts (landlock limits writes instead)%s, the masking of "
         "host unix sockets and of /proc, the private /tmp (a private TMPDIR instead)%s; "
-        "processes it leaves behind are killed when it ends, but not if paddock is SIGKILLed; "
+        "processes it leaves behind are killed when it ends (if paddock is SIGKILLed, by the "
+        "next sandbox run, but for those that made a session of their own); "
         "kept: landlock%s, %s, no_new_privs, no capabilities, setsid, closed fds, the "
         "environment deny-list",
         e->why, none ? " and network" : "", ww ? ", the protected paths" : "",

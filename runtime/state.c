@@ -126,6 +126,47 @@ static void gen_annotations(pd_jgen *g, const struct pd_state *st)
     pd_jgen_map_close(g);
 }
 
+bool pd_state_is_boundary(const struct pd_state *st)
+{
+    return st->env.mode != NULL && strcmp(st->env.mode, "container-boundary") == 0;
+}
+
+/* paddock.environment: only for a container-boundary run. */
+static void gen_env(pd_jgen *g, const struct pd_state_env *e)
+{
+    if (e->mode == NULL)
+        return;
+    pd_jgen_key(g, "environment");
+    pd_jgen_map_open(g);
+    pd_jgen_kv_string(g, "mode", e->mode);
+    pd_jgen_kv_string(g, "reason", e->reason);
+    pd_jgen_kv_string(g, "container", e->container);
+    pd_jgen_kv_int(g, "landlockAbi", e->landlock_abi);
+    pd_jgen_kv_bool(g, "seccomp", e->seccomp);
+    pd_jgen_kv_bool(g, "keyringBlocked", e->keyring_blocked);
+    pd_jgen_map_close(g);
+}
+
+static char *get_str_or_null(const pd_json *o, const char *key)
+{
+    const char *s = pd_json_string(pd_json_get(o, key));
+    return s != NULL ? pd_xstrdup(s) : NULL;
+}
+
+static void read_env(const pd_json *e, struct pd_state_env *env)
+{
+    if (pd_json_type(e) != PD_JSON_OBJECT)
+        return;
+    env->mode = get_str_or_null(e, "mode");
+    env->reason = get_str_or_null(e, "reason");
+    env->container = get_str_or_null(e, "container");
+    int64_t abi = 0;
+    if (pd_json_int64(pd_json_get(e, "landlockAbi"), &abi) && abi >= 0 && abi < 1000)
+        env->landlock_abi = (int)abi;
+    pd_json_bool(pd_json_get(e, "seccomp"), &env->seccomp);
+    pd_json_bool(pd_json_get(e, "keyringBlocked"), &env->keyring_blocked);
+}
+
 char *pd_state_oci_json(const struct pd_state *st, enum pd_status status, bool pretty)
 {
     pd_jgen *g = pd_jgen_new(pretty);
@@ -160,6 +201,7 @@ int pd_state_write(const struct pd_container_dir *d, const struct pd_state *st, 
     pd_jgen_kv_string(g, "created", st->created);
     pd_jgen_kv_bool(g, "rootless", st->rootless);
     pd_jgen_kv_string(g, "cgroup", st->cgroup ? st->cgroup : "");
+    gen_env(g, &st->env);
     pd_jgen_map_close(g);
     pd_jgen_map_close(g);
     size_t len;
@@ -244,6 +286,7 @@ int pd_state_read(const char *dir, struct pd_state **out, pd_error **err)
     st->created = get_str(priv, "created");
     pd_json_bool(pd_json_get(priv, "rootless"), &st->rootless);
     st->cgroup = get_str(priv, "cgroup");
+    read_env(pd_json_get(priv, "environment"), &st->env);
     pd_json_free(doc);
     *out = st;
     return 0;
@@ -258,6 +301,9 @@ void pd_state_free(struct pd_state *st)
     free(st->oci_version);
     free(st->created);
     free(st->cgroup);
+    free(st->env.mode);
+    free(st->env.reason);
+    free(st->env.container);
     for (size_t i = 0; i < st->n_annotations; i++) {
         free(st->annotations[i].key);
         free(st->annotations[i].value);

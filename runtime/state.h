@@ -31,6 +31,18 @@ struct pd_state {
     char *cgroup;               /* pd_cgroup_serialize(); "" when the container has none */
     struct pd_kv *annotations;
     size_t n_annotations;
+    /* A sandbox run in container-boundary mode (boundary.h): no namespaces
+     * of its own, pid is the command itself (in the caller's PID namespace).
+     * What `status ID` needs to say what it lost (sandbox_env.h).  mode
+     * NULL: an ordinary container (or a sandbox in full mode). */
+    struct pd_state_env {
+        char *mode;             /* "container-boundary" */
+        char *reason;           /* the step that failed, and why */
+        char *container;        /* the kind of container paddock runs in, NULL: none seen */
+        int landlock_abi;
+        bool seccomp;           /* a filter could be installed */
+        bool keyring_blocked;   /* keyctl(2) is blocked here */
+    } env;
 };
 
 /* A locked container directory. */
@@ -72,6 +84,9 @@ char *pd_state_oci_json(const struct pd_state *st, enum pd_status status, bool p
 /* starttime of a live (non-zombie) pid, or 0 when it is gone. */
 unsigned long long pd_pid_start_time(pid_t pid);
 bool pd_pid_alive(pid_t pid, unsigned long long start);
+
+/* A container-boundary sandbox run (st->env.mode). */
+bool pd_state_is_boundary(const struct pd_state *st);
 
 static inline void pd_state_freep(struct pd_state **s) { pd_state_free(*s); *s = 0; }
 #define _cleanup_state_ __attribute__((cleanup(pd_state_freep)))

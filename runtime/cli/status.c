@@ -284,6 +284,21 @@ static int container_cgroup(const struct pd_state *st)
     return m == PD_CGROUP_V2 ? 2 : m == PD_CGROUP_V1 ? 1 : 0;
 }
 
+/* A container-boundary sandbox run: the environment it was started in, as
+ * recorded in its state (boundary_state.h); the strings stay st's. */
+static const struct pd_sandbox_env *recorded_env(const struct pd_state *st,
+                                                 struct pd_sandbox_env *e)
+{
+    if (!pd_state_is_boundary(st))
+        return NULL;
+    *e = (struct pd_sandbox_env){.probed = true, .boundary = true, .why = st->env.reason,
+                                 .container = st->env.container,
+                                 .landlock_abi = st->env.landlock_abi,
+                                 .seccomp = st->env.seccomp,
+                                 .keyring_blocked = st->env.keyring_blocked};
+    return e;
+}
+
 static int status_container(const struct pd_global *g, const char *id, bool json, pd_error **err)
 {
     if (pd_state_check_id(id, err) < 0)
@@ -304,7 +319,9 @@ static int status_container(const struct pd_global *g, const char *id, bool json
     if (status == PD_STATUS_RUNNING)
         pd_observe(st->pid, &obs);
     const char *ws = !pol->present ? NULL : pol->workspace ? pol->workspace : cfg->process.cwd;
-    struct pd_report_input in = {.cfg = cfg, .policy = pol->present ? pol : NULL,
+    struct pd_sandbox_env env;
+    struct pd_report_input in = {.env = recorded_env(st, &env),
+                                 .cfg = cfg, .policy = pol->present ? pol : NULL,
                                  .policy_in_config = pol->present, .keyring_unknown = true,
                                  .cgroup = container_cgroup(st), .workspace = ws,
                                  .observed = status == PD_STATUS_RUNNING ? &obs : NULL};

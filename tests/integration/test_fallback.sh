@@ -151,6 +151,113 @@ t_boundary_cleanup() {
     assert_err_contains "timeout after 1 s"
 }
 
+# boundary_bg CMD...: `sandbox --fallback auto -- CMD` under the Docker-like
+# filter, in the background (BG: its paddock's pid), until its state says
+# running; ID, CPID (the command's pid, from `state`).
+boundary_bg() {
+    printf '+ (%s) %s --root %s sandbox --fallback auto -- %s &\n' "$DS" "$RUNTIME_NAME" \
+        "$STATE_ROOT" "$*" >>"$CASE_TRACE"
+    "$DS" "$RUNTIME" --root "$STATE_ROOT" sandbox --fallback auto -- "$@" \
+        >"$T/bg.$BASHPID.out" 2>"$T/bg.$BASHPID.err" &
+    BG=$!
+    track_pid "$BG"
+    local i
+    ID=
+    for ((i = 0; i < 100; i++)); do
+        ID=$(cd "$STATE_ROOT" 2>/dev/null && ls -d "sandbox-$BG-"* 2>/dev/null)
+        [ -n "$ID" ] && [ -s "$STATE_ROOT/$ID/state.json" ] && break
+        _pid_alive "$BG" || fail "the sandbox ended: $(oneline "$(cat "$T/bg.$BASHPID.err")")"
+        sleep 0.1
+    done
+    [ -s "$STATE_ROOT/$ID/state.json" ] || fail "no state for the sandbox of paddock $BG"
+    echo "$ID" >>"$T/ids"
+    CPID=$(state_pid "$ID")
+}
+
+# A container-boundary run is recorded like any sandbox: list, state,
+# status ID (mode and lost layers), delete --force (its processes too).
+t_boundary_state() {
+    fb_setup
+    boundary_bg sh -c 'setsid sleep 300 </dev/null >/dev/null 2>&1 & echo $! >kid.pid; exec sleep 300'
+    wait_file "$WS/kid.pid" || fail "no kid.pid"
+    local kid
+    kid=$(cat "$WS/kid.pid")
+    track_pid "$kid"
+    assert_eq "$(tr '\0' ' ' <"/proc/$CPID/cmdline")" "sleep 300 " "state's pid is the command"
+    assert_eq "$(awk '{ print $4 }' "/proc/$CPID/stat")" "$BG" "the command's parent is paddock"
+    rt_ok list
+    assert_match "$OUT" "$ID +$CPID +running " "list"
+    rt_ok list --format json
+    assert_eq "$(jqo --arg id "$ID" '.[] | select(.id == $id) | "\(.status) \(.pid)"')" \
+        "running $CPID" "list --format json"
+    assert_eq "$(state_status "$ID")" running "state"
+    assert_eq "$(state_field "$ID" 'annotations["dev.paddock.environment"]')" \
+        container-boundary "state: the mode"
+    rt_ok status "$ID" --json
+    assert_eq "$(jqo '[.source, .status, .pid, .environment.mode, .fallback.mode,
+        .layers["pid-ns"].state, .layers["protected-paths"].state, .layers["landlock-fs"].state,
+        .layers.seccomp.state] | @tsv')" \
+        "container	running	$CPID	container-boundary	auto	absent	absent	active	active" \
+        "status ID --json"
+    assert_eq "$(jqo '.fallback.lost | join(" ")')" \
+        "user-ns mount-ns pid-ns ipc-ns uts-ns network-ns read-only-root unix-sockets protected-paths proc-masking" \
+        "status ID: the lost layers"
+    assert_contains "$(jqo .environment.reason)" "user-namespace: unshare(CLONE_NEWUSER)" \
+        "status ID: why"
+    rt_ok status "$ID"
+    assert_contains "$OUT" "environment      container-boundary" "status ID"
+    rt_ok delete --force "$ID"
+    local rc
+    wait "$BG"
+    rc=$?
+    assert_eq "$rc" 137 "the sandbox's exit status after delete --force"
+    ! _pid_alive "$CPID" || fail "the command $CPID outlived delete --force"
+    ! _pid_alive "$kid" || fail "the process it started ($kid) outlived delete --force"
+    [ ! -e "$STATE_ROOT/$ID" ] || fail "the state dir is left: $(ls "$STATE_ROOT/$ID")"
+    [ ! -e "/run/paddock-sandbox/$ID" ] || fail "its TMPDIR is left"
+    rtc state "$ID"
+    assert_rc 1 "state after delete"
+    # a run that ends by itself removes its state
+    dsc sandbox --fallback auto -- sh -c 'ls "$1"' sh "$STATE_ROOT"
+    assert_ok
+    local own
+    own=$(printf '%s\n' "$OUT" | grep '^sandbox-' | head -1)
+    [ -n "$own" ] || fail "no state of its own while it ran: $(oneline "$OUT")"
+    [ ! -e "$STATE_ROOT/$own" ] || fail "the state of $own is left after the run"
+    no_leaks "$ID"
+}
+
+# paddock SIGKILLed: the command dies with it (parent-death signal); its
+# state, and what it started in its session, go at the next sandbox run;
+# a process that made a session of its own is not found (boundary.h).
+t_boundary_sigkill() {
+    fb_setup
+    boundary_bg sh -c 'sleep 300 & echo $! >bg.pid; setsid sleep 300 </dev/null >/dev/null 2>&1 &
+        echo $! >setsid.pid; exec sleep 300'
+    wait_file "$WS/setsid.pid" || fail "no setsid.pid"
+    local bg own i
+    bg=$(cat "$WS/bg.pid") own=$(cat "$WS/setsid.pid")
+    track_pid "$bg"
+    track_pid "$own"
+    kill -9 "$BG"
+    wait "$BG" 2>/dev/null
+    for ((i = 0; i < 20; i++)); do _pid_alive "$CPID" || break; sleep 0.1; done
+    ! _pid_alive "$CPID" || fail "the command $CPID outlived its paddock"
+    _pid_alive "$bg" || fail "expected $bg (in the command's session) to outlive a SIGKILLed paddock"
+    [ -e "$STATE_ROOT/$ID/state.json" ] || fail "the state went with paddock?"
+    assert_eq "$(state_status "$ID")" stopped "state after kill -9"
+    dsc sandbox --fallback auto -- true
+    assert_ok "the next sandbox run"
+    [ ! -e "$STATE_ROOT/$ID" ] || fail "the next sandbox run did not sweep $STATE_ROOT/$ID"
+    [ ! -e "/run/paddock-sandbox/$ID" ] || fail "its TMPDIR is left"
+    for ((i = 0; i < 20; i++)); do _pid_alive "$bg" || break; sleep 0.1; done
+    ! _pid_alive "$bg" || fail "the process left in the command's session ($bg) survived the sweep"
+    # the limit: setsid left the session, and reparenting left the tree
+    _pid_alive "$own" || fail "expected the setsid process to survive (if found now: update boundary.h)"
+    kill -9 "$own"
+    no_leaks "$ID"
+}
+
 # as_test_user: UR, the helper and a state root the test user can use.
 as_test_user() {
     rootless_setup
@@ -269,6 +376,8 @@ run_case seccomp_auto t_seccomp_auto
 run_case seccomp_network t_seccomp_network
 run_case seccomp_check t_seccomp_check
 run_case boundary_cleanup t_boundary_cleanup
+run_case boundary_state t_boundary_state
+run_case boundary_sigkill t_boundary_sigkill
 run_case seccomp_user t_seccomp_user
 run_case caps_dropped t_caps_dropped
 run_case max_userns_zero t_max_userns_zero
