@@ -31,10 +31,6 @@ int pd_agent_plan_build(const struct pd_config *cfg, uid_t euid, struct pd_agent
         return -1;
     if (!pol->present)
         return 0;
-    if (pol->network == PD_NETWORK_ALLOW)
-        return pd_failx(err, "bundle %s: config.json: .annotations[\"dev.paddock.network\"]: "
-                        "\"allow\" needs the egress proxy, which is not built yet (issue #5); "
-                        "use none or host", cfg->bundle ? cfg->bundle : "?");
     if (pd_audit_bundle_path_check(pol->audit_log, euid, err) < 0)
         return pd_wrap(err, "bundle %s: config.json", cfg->bundle ? cfg->bundle : "?");
     /* the system policy's ceilings (policy.h): an annotation can't widen them */
@@ -60,7 +56,10 @@ int pd_agent_plan_build(const struct pd_config *cfg, uid_t euid, struct pd_agent
         /* Nested sandboxes mount, and a landlock domain with filesystem
          * rules forbids every mount: the read-only binds stay the wall. */
         p->ll_skip_fs = pol->nested_userns;
-        p->ll_deny_tcp = pol->network == PD_NETWORK_NONE;
+        p->ll_deny_tcp = pol->network != PD_NETWORK_HOST;
+        /* allow: the proxies, and 80/443 anywhere, which the namespace delivers to
+           the transparent capture (netsup.h): there is no other way out */
+        p->ll_net_allow = pol->network == PD_NETWORK_ALLOW;
         p->ll_scope = true;
     }
     *out = p;
@@ -82,8 +81,10 @@ int pd_agent_apply(const struct pd_agent_plan *p, pd_error **err)
     if (p == NULL || !p->landlock)
         return 0;
     static const char *const readable[] = {"/", NULL};
+    static const int allow_ports[] = {3128, 1080, 80, 443, 0};
     struct pd_landlock_req req = {.writable = (const char *const *)p->ll_writable,
                                   .readable = readable, .deny_tcp = p->ll_deny_tcp,
+                                  .allow_connect_ports = p->ll_net_allow ? allow_ports : NULL,
                                   .scope_signals_and_abstract_unix = p->ll_scope,
                                   .skip_fs = p->ll_skip_fs};
     struct pd_landlock_result res;

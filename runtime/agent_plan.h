@@ -26,6 +26,7 @@ struct pd_agent_plan {
     bool landlock;          /* apply a landlock domain */
     char **ll_writable;     /* NULL-terminated, container paths */
     bool ll_deny_tcp;
+    bool ll_net_allow;      /* network=allow: TCP connect to 3128, 1080, 80 and 443 only */
     bool ll_scope;
     bool ll_skip_fs;        /* nested-userns=allow: no filesystem rules (they forbid mounts) */
     bool refuse_degraded;   /* fallback=refuse: a layer the kernel lacks is an error */
@@ -33,8 +34,8 @@ struct pd_agent_plan {
 };
 
 /* NULL in *out when cfg has no dev.paddock.* annotation (a plain OCI bundle). */
-/* Also refuses what can't be honoured: network=allow (the egress proxy is
- * issue #5's), and, for euid 0, an audit log outside PD_AUDIT_BUNDLE_DIR. */
+/* Also refuses what can't be honoured: for euid 0, an audit log outside
+ * PD_AUDIT_BUNDLE_DIR. */
 int pd_agent_plan_build(const struct pd_config *cfg, uid_t euid, struct pd_agent_plan **out,
                         pd_error **err);
 void pd_agent_plan_free(struct pd_agent_plan *p);

@@ -2,6 +2,7 @@
 /* paddock: parse and validate the dev.paddock.* annotations of an agent
  * bundle (spec/agent-bundle.md).  Pure: no syscalls.  Enforcement is later
  * work (#4 sandbox runtime, #5 network proxy, #6 overlay, #7 fallback). */
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -445,6 +446,48 @@ static int k_deny(const struct ap *c, const char *key, const char *val)
     return parse_hosts(c, key, val, false, &c->p->network_deny, &c->p->n_network_deny);
 }
 
+/* name=ip,...: fixed answers for the proxy's resolver (like curl's --resolve) */
+static int k_resolve(const struct ap *c, const char *key, const char *val)
+{
+    size_t cnt = 0;
+    _cleanup_strv_ char **v = split(val, ',', true, &cnt);
+    if (cnt == 0)
+        return key_fail(c, key, "empty list (expected comma-separated name=ip)");
+    for (size_t i = 0; i < cnt; i++) {
+        char *eq = strchr(v[i], '=');
+        unsigned char buf[16];
+        int broad = 0;
+        if (eq == NULL || eq == v[i])
+            return key_fail(c, key, "invalid entry \"%s\" (expected name=ip)", v[i]);
+        *eq = '\0';
+        bool ok = valid_pattern(v[i], &broad) && broad == 0 && strchr(v[i], ':') == NULL &&
+                  v[i][0] != '*' && (inet_pton(AF_INET, eq + 1, buf) == 1 ||
+                                     inet_pton(AF_INET6, eq + 1, buf) == 1);
+        *eq = '=';
+        if (!ok)
+            return key_fail(c, key, "invalid entry \"%s\" (expected name=ip, an IPv4 or IPv6 "
+                            "address)", v[i]);
+    }
+    pd_strv_free(c->p->network_resolve);
+    c->p->network_resolve = pd_steal_ptr(&v);
+    c->p->n_network_resolve = cnt;
+    return 0;
+}
+
+static int k_approver(const struct ap *c, const char *key, const char *val)
+{
+    return parse_abs_path(c, key, val, &c->p->network_approver);
+}
+
+static int k_approver_timeout(const struct ap *c, const char *key, const char *val)
+{
+    unsigned long long v = 0;
+    if (!isdigit((unsigned char)val[0]) || !pd_parse_u64(val, &v) || v < 1 || v > 3600)
+        return key_fail(c, key, "expected seconds from 1 to 3600, got \"%s\"", val);
+    c->p->approver_timeout = v;
+    return 0;
+}
+
 static int k_nested(const struct ap *c, const char *key, const char *val)
 {
     static const struct name_val names[] = { { "deny", 0 }, { "allow", 1 }, { NULL, 0 } };
@@ -527,6 +570,9 @@ static const struct {
     { PD_AGENT_PREFIX "network", 1, k_network },
     { PD_AGENT_PREFIX "network.allow", 1, k_allow },
     { PD_AGENT_PREFIX "network.deny", 1, k_deny },
+    { PD_AGENT_PREFIX "network.resolve", 1, k_resolve },
+    { PD_AGENT_PREFIX "network.approver", 1, k_approver },
+    { PD_AGENT_PREFIX "network.approver-timeout", 1, k_approver_timeout },
     { PD_AGENT_PREFIX "fallback", 1, k_fallback },
     { PD_AGENT_PREFIX "nested-userns", 1, k_nested },
     { PD_AGENT_PREFIX "audit-log", 1, k_audit },
@@ -617,6 +663,8 @@ static void set_defaults(struct pd_agent_policy *p)
     p->writable_roots = pd_xcalloc(1, sizeof(char *));
     p->network_allow = pd_xcalloc(1, sizeof(char *));
     p->network_deny = pd_xcalloc(1, sizeof(char *));
+    p->network_resolve = pd_xcalloc(1, sizeof(char *));
+    p->approver_timeout = 30;
     p->protected_paths = pd_strv_dup((char *const *)pd_agent_default_protected);
     p->n_protected_paths = pd_strv_len(p->protected_paths);
 }
@@ -632,6 +680,9 @@ static int check_cross(const struct ap *c)
     if (p->network != PD_NETWORK_ALLOW && p->n_network_allow > 0)
         return key_fail(c, PD_AGENT_PREFIX "network.allow", "only allowed with "
                         PD_AGENT_PREFIX "network=allow (the network is \"%s\")", net);
+    if (p->network != PD_NETWORK_ALLOW && (p->n_network_resolve > 0 || p->network_approver))
+        return key_fail(c, PD_AGENT_PREFIX "network", "network.resolve and network.approver "
+                        "need " PD_AGENT_PREFIX "network=allow (the network is \"%s\")", net);
     if (p->network != PD_NETWORK_ALLOW && p->n_network_deny > 0)
         return key_fail(c, PD_AGENT_PREFIX "network.deny", "only allowed with "
                         PD_AGENT_PREFIX "network=allow (the network is \"%s\")", net);
@@ -685,6 +736,8 @@ void pd_agent_policy_free(struct pd_agent_policy *p)
     pd_strv_free(p->protected_paths);
     pd_strv_free(p->network_allow);
     pd_strv_free(p->network_deny);
+    pd_strv_free(p->network_resolve);
+    free(p->network_approver);
     free(p->audit_log);
     free(p->snapshot_on_stop);
     free(p);

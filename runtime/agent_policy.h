@@ -52,6 +52,10 @@ struct pd_agent_policy {
     char **network_deny;
     size_t n_network_deny;
     bool force_wildcards;         /* allow "*" and "*.tld" in network.allow */
+    char **network_resolve;       /* "name=ip" (network.resolve), only with network allow */
+    size_t n_network_resolve;
+    char *network_approver;       /* absolute path of the approver program; NULL: none */
+    uint64_t approver_timeout;    /* seconds; default 30 */
     bool nested_userns;           /* nested-userns=allow: new user namespaces (and the mount
                                      family, for their own mount namespaces) inside */
     enum pd_fallback fallback;    /* default refuse */

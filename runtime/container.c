@@ -20,6 +20,7 @@
 #include "hooks.h"
 #include "idmap.h"
 #include "log.h"
+#include "netsup.h"
 #include "seccomp_cache.h"
 #include "sync.h"
 #include "util.h"
@@ -233,6 +234,10 @@ static int handshake(struct handshake *h, pd_error **err)
         return -1;
     if (pd_sync_expect(h->sync, PD_SYNC_READY, &m, NULL, err) < 0)
         return -1;
+    /* network=allow: the egress proxy's supervisor (netsup.h), before the process runs */
+    if (pd_netsup_start(cfg, h->o->id, out->pid, out->dir.fd, h->o->foreground, h->o->audit_log,
+                        err) < 0)
+        return -1;
     out->state->status = PD_STATUS_CREATED;
     if (pd_state_write(&out->dir, out->state, err) < 0 ||
         write_pid_file(h->o->pid_file, out->pid, err) < 0 ||
@@ -369,6 +374,7 @@ int pd_container_create(const struct pd_create_opts *o, struct pd_created *out, 
     if (pd_state_check_id(o->id, err) < 0 ||
         load_config(o->bundle, &out->cfg, &text, &text_len, err) < 0 ||
         check_terminal_opts(o, out->cfg, err) < 0 ||
+        (pd_netsup_env(out->cfg), false) ||
         pd_plan_build(out->cfg, &po, &plan, err) < 0)
         goto fail_early;
     /* Before the fork: the init can't reach the cache after pivot_root. */

@@ -71,6 +71,8 @@ struct pd_create_opts {
     bool sandbox_root;   /* `paddock sandbox` only: the rootfs may be the host's "/", and with
                             root.readonly every submount is read-only too (pd_plan.rootfs_clone) */
     bool init_reaper;    /* `sandbox`: see pd_init_args.init_reaper */
+    const char *audit_log; /* `sandbox --audit-log`: the network supervisor's log (netsup.h);
+                              NULL: dev.paddock.audit-log or the default */
     /* overlays (container_overlay.h, issue #6) */
     const char *from_snapshot; /* --from-snapshot SNAP */
     bool strict_base;          /* --strict-base */

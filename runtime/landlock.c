@@ -229,15 +229,18 @@ int pd_landlock_apply(const struct pd_landlock_req *r, struct pd_landlock_result
     if (add_paths(rfd, r->writable, attr.handled_access_fs, "writable", err) < 0)
         return -1;
 
-    if (attr.handled_access_net && r->allow_connect_port > 0) {
-        if (r->allow_connect_port > 65535)
-            return pd_failx(err, "landlock: allowed connect port %d out of range",
-                            r->allow_connect_port);
+    for (size_t i = 0; attr.handled_access_net && (i == 0 || (r->allow_connect_ports &&
+                                                               r->allow_connect_ports[i - 1]));
+         i++) {
+        int port = i == 0 ? r->allow_connect_port : r->allow_connect_ports[i - 1];
+        if (port == 0)
+            continue;
+        if (port < 0 || port > 65535)
+            return pd_failx(err, "landlock: allowed connect port %d out of range", port);
         struct pd_ll_net_port_attr np = {.allowed_access = LANDLOCK_ACCESS_NET_CONNECT_TCP,
-                                         .port = (uint64_t)r->allow_connect_port};
+                                         .port = (uint64_t)port};
         if (syscall(SYS_landlock_add_rule, rfd, PD_LL_RULE_NET_PORT, &np, 0) < 0)
-            return pd_fail_errno(err, "landlock: add rule for TCP connect port %d",
-                                 r->allow_connect_port);
+            return pd_fail_errno(err, "landlock: add rule for TCP connect port %d", port);
     }
 
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)

@@ -23,6 +23,7 @@ struct pd_landlock_req {
     const char *const *readable;   /* NULL-terminated dirs that are readable/executable ("/" usually) */
     bool deny_tcp;                 /* ABI >= 4: no TCP bind/connect ... */
     int allow_connect_port;        /* ... except connect to this port (0 = none) */
+    const int *allow_connect_ports; /* ... and these (0-terminated; NULL = none) */
     bool scope_signals_and_abstract_unix; /* ABI >= 6: no signals / abstract unix
                                            * connects to processes outside the domain */
     bool log_denials;              /* ABI >= 7: log denials to the audit log, also after exec */

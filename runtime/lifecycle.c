@@ -18,6 +18,7 @@
 
 #include "boundary_state.h"
 #include "log.h"
+#include "netsup.h"
 #include "supervise.h"
 #include "util.h"
 
@@ -154,6 +155,7 @@ int pd_container_delete(struct pd_container_dir *d, struct pd_state *st,
         pd_boundary_kill_tree(st, SIGKILL);
     if (s != PD_STATUS_STOPPED && stop_container(st, err) < 0)
         return -1;
+    pd_netsup_stop(d->fd); /* network=allow: its proxy (it also ends with the init) */
     /* Also after an OOM kill or `kill --all`: whatever is left goes with it. */
     _cleanup_cgroup_ struct pd_cgroup *cg = NULL;
     _cleanup_error_ pd_error *cge = NULL;

@@ -52,6 +52,10 @@ int pd_netpolicy_add_allow(struct pd_netpolicy *p, const char *pattern, pd_error
 enum pd_np_verdict pd_netpolicy_decide(const struct pd_netpolicy *p, const char *host, int port,
                                        const char **rule);
 
+/* May the DNS responder answer for host: some allow pattern matches the
+ * name (on any port) and no port-less deny pattern does? */
+bool pd_netpolicy_name_allowed(const struct pd_netpolicy *p, const char *host);
+
 /* The blocked class of an address ("loopback", "private", "link-local",
  * "metadata", "unspecified", "multicast", "reserved"), NULL when public.
  * len is the sockaddr's length; AF_INET and AF_INET6 only (others: "reserved"). */

@@ -294,7 +294,7 @@ static int run_created(struct pd_sandbox_opts *o, const char *id, const char *bu
                                 .sandbox_root = true,
                                 /* always: a command as pid 1 would ignore the SIGTERM or
                                    SIGINT paddock forwards (init_reaper.h) */
-                                .init_reaper = true,
+                                .init_reaper = true, .audit_log = o->audit_log,
                                 /* without limits no cgroup: the PID namespace already
                                    takes every process down with the command */
                                 .no_cgroup = o->no_cgroup || !o->enforce.cgroup};

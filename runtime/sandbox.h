@@ -29,7 +29,11 @@ struct pd_sandbox_opts {
     enum pd_sandbox_mode mode;
     const char *const *writable; /* absolute or relative to cwd */
     size_t n_writable;
-    int network;                 /* -1 default for the mode, else PD_NETWORK_NONE/HOST */
+    int network;                 /* -1 default for the mode, else PD_NETWORK_NONE/HOST/ALLOW */
+    /* network allow (issue #5): comma-separated lists, as the annotations */
+    const char *net_allow, *net_deny, *net_resolve; /* allow:LIST, --network-deny, --resolve */
+    const char *net_approver;    /* --network-approver PROG (absolute) */
+    unsigned net_approver_timeout; /* seconds; 0: the default */
     const char *audit_log;       /* NULL: the default, $XDG_STATE_HOME/paddock/audit.jsonl */
     char *const *argv;           /* the command, NULL-terminated */
 

@@ -110,7 +110,8 @@ void pd_sandbox_audit_start(struct pd_audit *a, const char *id, const struct pd_
         {.key = "unprotected_missing", .type = PD_AF_STRV,
          .v = prot ? (const char *const *)prot->missing : NULL},
         {.key = "masked_unix_sockets", .type = PD_AF_INT, .i = prot ? (long long)prot->n_masked : 0},
-        {.key = "network", .type = PD_AF_STR, .s = pd_sandbox_network_none(o) ? "none" : "host"},
+        {.key = "network", .type = PD_AF_STR,
+         .s = o->network == PD_NETWORK_ALLOW ? "allow" : pd_sandbox_network_none(o) ? "none" : "host"},
         {.key = "uid", .type = PD_AF_STR, .s = uid_map},
         {.key = "layers", .type = PD_AF_RAW_JSON, .s = layers_json ? layers_json : "{}"},
     };

@@ -144,7 +144,8 @@ static void gen_protect_mounts(pd_jgen *g, const struct pd_sandbox_opts *o, cons
     _cleanup_free_ struct pd_protect_mount *m = pd_xcalloc(prot->n_mounts + 1, sizeof(*m));
     memcpy(m, prot->mounts, prot->n_mounts * sizeof(*m));
     qsort(m, prot->n_mounts, sizeof(*m), by_length);
-    static const char *const rw[] = {"rbind", "rw", NULL}, *const ro[] = {"rbind", "ro", NULL};
+    static const char *const rw[] = {"rbind", "rw", "nodev", "nosuid", NULL};
+    static const char *const ro[] = {"rbind", "ro", "nodev", "nosuid", NULL};
     static const char *const mask[] = {"bind", "ro", NULL};
     /* in an overlay workspace .git is the overlay's: a writable bind of the
      * host's would let commits bypass it (apply guards .git instead) */
@@ -161,8 +162,8 @@ static void gen_protect_mounts(pd_jgen *g, const struct pd_sandbox_opts *o, cons
 
 bool pd_sandbox_network_none(const struct pd_sandbox_opts *o)
 {
-    if (o->network >= 0)
-        return o->network == PD_NETWORK_NONE;
+    if (o->network >= 0) /* allow: a namespace with only lo too, and the proxy's sockets */
+        return o->network == PD_NETWORK_NONE || o->network == PD_NETWORK_ALLOW;
     return o->mode != PD_SANDBOX_DANGER_FULL_ACCESS;
 }
 
@@ -227,6 +228,29 @@ static void gen_policy_extras(pd_jgen *g, const struct pd_sandbox_opts *o)
     }
 }
 
+/* dev.paddock.network*: with allow, the lists, for the network supervisor
+ * that the container path starts (netsup.h; the audit log is --audit-log's,
+ * through pd_create_opts.audit_log). */
+static void gen_network(pd_jgen *g, const struct pd_sandbox_opts *o)
+{
+    bool allow = o->network == PD_NETWORK_ALLOW;
+    pd_jgen_kv_string(g, PD_AGENT_PREFIX "network",
+                      allow ? "allow" : pd_sandbox_network_none(o) ? "none" : "host");
+    if (!allow)
+        return;
+    pd_jgen_kv_string(g, PD_AGENT_PREFIX "network.allow", o->net_allow);
+    if (o->net_deny)
+        pd_jgen_kv_string(g, PD_AGENT_PREFIX "network.deny", o->net_deny);
+    if (o->net_resolve)
+        pd_jgen_kv_string(g, PD_AGENT_PREFIX "network.resolve", o->net_resolve);
+    if (o->net_approver)
+        pd_jgen_kv_string(g, PD_AGENT_PREFIX "network.approver", o->net_approver);
+    char buf[32];
+    snprintf(buf, sizeof(buf), "%u", o->net_approver_timeout);
+    if (o->net_approver_timeout)
+        pd_jgen_kv_string(g, PD_AGENT_PREFIX "network.approver-timeout", buf);
+}
+
 /* The agent policy, as annotations: the container path applies it (the
  * landlock wall, agent_plan.h) and `paddock status ID` reads it back. */
 static void gen_annotations(pd_jgen *g, const struct pd_sandbox_opts *o, const char *cwd,
@@ -251,7 +275,7 @@ static void gen_annotations(pd_jgen *g, const struct pd_sandbox_opts *o, const c
         strcat(strcat(v, v[0] ? ":" : ""), prot->extra_roots[i]);
     if (v[0] != '\0')
         pd_jgen_kv_string(g, PD_AGENT_PREFIX "writable-roots", v);
-    pd_jgen_kv_string(g, PD_AGENT_PREFIX "network", pd_sandbox_network_none(o) ? "none" : "host");
+    gen_network(g, o);
     pd_jgen_kv_string(g, PD_AGENT_PREFIX "fallback", pd_fallback_name(o->fallback));
     if (o->nested_userns)
         pd_jgen_kv_string(g, PD_AGENT_PREFIX "nested-userns", "allow");
@@ -321,7 +345,8 @@ static void gen_mounts(pd_jgen *g, const struct pd_sandbox_opts *o, const char *
         if (i == 0 && o->ws_mount_options != NULL) /* the workspace as an overlay */
             gen_mount(g, roots[0], "overlay", "overlay", (const char *const *)o->ws_mount_options);
         else
-            gen_mount(g, roots[i], "bind", roots[i], (const char *const[]){"rbind", "rw", NULL});
+            gen_mount(g, roots[i], "bind", roots[i],
+                      (const char *const[]){"rbind", "rw", "nodev", "nosuid", NULL});
     }
     gen_protect_mounts(g, o, roots[0] ? roots[0] : "", prot);
     for (size_t i = 0; o->ro_binds && o->ro_binds[i]; i++)
@@ -418,7 +443,9 @@ struct pd_agent_policy *pd_sandbox_policy(const struct pd_sandbox_opts *o, const
     p->present = true;
     p->sandbox = o->mode;
     p->workspace = pd_xstrdup(ws);
-    p->network = pd_sandbox_network_none(o) ? PD_NETWORK_NONE : PD_NETWORK_HOST;
+    p->network = o->network == PD_NETWORK_ALLOW ? PD_NETWORK_ALLOW
+                 : pd_sandbox_network_none(o)     ? PD_NETWORK_NONE
+                                                  : PD_NETWORK_HOST;
     p->fallback = o->fallback;
     p->nested_userns = o->nested_userns;
     for (size_t i = 0; i < o->n_writable; i++) {

@@ -18,8 +18,20 @@ const char pd_sandbox_flags_help[] =
     "                        --writable DIR); danger-full-access: no filesystem\n"
     "                        restriction, host network\n"
     "  -w, --writable DIR    another writable root (workspace-write; repeatable)\n"
-    "  --network none|host   default: none (host for danger-full-access); allow:LIST\n"
-    "                        is checked but refused until the egress proxy exists\n"
+    "  --network none|host|allow:LIST\n"
+    "                        default: none (host for danger-full-access).  allow:\n"
+    "                        a namespace whose only way out is paddock's egress proxy\n"
+    "                        (HTTP 127.0.0.1:3128, SOCKS5 127.0.0.1:1080, and TCP 80/443\n"
+    "                        to any address captured transparently); LIST: host[:port],\n"
+    "                        *.domain[:port], IP, comma-separated (no port: 80 and 443)\n"
+    "  --network-deny LIST   never these, even when allowed (no port: every port)\n"
+    "  --resolve NAME=IP     the proxy resolves NAME to IP (repeatable; like curl's)\n"
+    "  --network-approver PROG\n"
+    "                        ask PROG (absolute path, run without a shell; JSON request\n"
+    "                        on stdin) for a host on no list: allow-once, allow-session\n"
+    "                        or deny on stdout\n"
+    "  --network-approver-timeout SECONDS\n"
+    "                        no answer in time is deny (default 30)\n"
     "  --audit-log FILE      append sandbox.start and sandbox.exit JSON lines to FILE\n"
     "  --protect PATH        another protected path (relative: in every writable\n"
     "                        root; repeatable)\n"
@@ -97,24 +109,59 @@ static int limit_flag(const char *cmd, int c, const char *val, struct pd_sandbox
     return pd_usage_error(cmd, "internal: unknown flag");
 }
 
-/* --network allow:LIST: the list is checked as dev.paddock.network.allow
- * is, but the egress proxy that would enforce it is issue #5's. */
-static int network_allow(const char *cmd, const char *list)
+/* --network allow:LIST and the other network flags: checked as their
+ * annotations (dev.paddock.network.*) are, all together at the end. */
+static int network_check(const char *cmd, struct pd_sandbox_opts *o)
 {
-    struct pd_kv kv[] = {{.key = PD_AGENT_PREFIX "network", .value = "allow"},
-                         {.key = PD_AGENT_PREFIX "network.allow", .value = (char *)list}};
-    struct pd_config cfg = {.file = "--network allow:LIST", .annotations = kv, .n_annotations = 2};
+    char tmo[32];
+    snprintf(tmo, sizeof(tmo), "%u", o->net_approver_timeout);
+    struct pd_kv kv[6] = {{.key = PD_AGENT_PREFIX "network", .value = "allow"},
+                          {.key = PD_AGENT_PREFIX "network.allow", .value = (char *)o->net_allow}};
+    size_t n = 2;
+    if (o->network != PD_NETWORK_ALLOW) {
+        if (o->net_deny || o->net_resolve || o->net_approver || o->net_approver_timeout)
+            return pd_usage_error(cmd, "--network-deny, --resolve and --network-approver need "
+                                  "--network allow:LIST");
+        return 0;
+    }
+    if (o->net_deny)
+        kv[n++] = (struct pd_kv){.key = PD_AGENT_PREFIX "network.deny", .value = (char *)o->net_deny};
+    if (o->net_resolve)
+        kv[n++] = (struct pd_kv){.key = PD_AGENT_PREFIX "network.resolve",
+                                 .value = (char *)o->net_resolve};
+    if (o->net_approver)
+        kv[n++] = (struct pd_kv){.key = PD_AGENT_PREFIX "network.approver",
+                                 .value = (char *)o->net_approver};
+    if (o->net_approver_timeout)
+        kv[n++] = (struct pd_kv){.key = PD_AGENT_PREFIX "network.approver-timeout", .value = tmo};
+    struct pd_config cfg = {.file = "--network", .annotations = kv, .n_annotations = n};
     _cleanup_agent_policy_ struct pd_agent_policy *p = NULL;
     pd_error *err = NULL;
-    if (pd_agent_policy_parse(&cfg, &p, &err) < 0) {
-        const char *m = strstr(err->msg, "]: ");
-        int r = pd_usage_error(cmd, "--network allow:%s: %s", list, m != NULL ? m + 3 : err->msg);
-        pd_error_free(err);
-        return r;
-    }
-    return pd_usage_error(cmd, "--network allow:%s: the list is valid, but the egress proxy "
-                          "that enforces it is not built yet (issue #5); use --network none, "
-                          "or host", list);
+    if (pd_agent_policy_parse(&cfg, &p, &err) == 0)
+        return 0;
+    const char *m = strstr(err->msg, "[\"" PD_AGENT_PREFIX);
+    int r = pd_usage_error(cmd, "--network: %s", m != NULL ? m + 2 : err->msg);
+    pd_error_free(err);
+    return r;
+}
+
+/* --resolve NAME=IP, repeatable: joined with ',' */
+static void add_resolve(struct pd_sandbox_opts *o, const char *v)
+{
+    static char *joined; /* lives as long as the command */
+    char *n = o->net_resolve ? pd_xasprintf("%s,%s", o->net_resolve, v) : pd_xstrdup(v);
+    free(joined);
+    o->net_resolve = joined = n;
+}
+
+static int approver_timeout(const char *cmd, const char *v, struct pd_sandbox_opts *o)
+{
+    unsigned long long t = 0;
+    if (!pd_parse_u64(v, &t) || t < 1 || t > 3600)
+        return pd_usage_error(cmd, "--network-approver-timeout: expected seconds from 1 to "
+                              "3600, got \"%s\"", v);
+    o->net_approver_timeout = (unsigned)t;
+    return 0;
 }
 
 /* --json-status-fd N: an open fd past the command's stdio */
@@ -177,13 +224,17 @@ static int one_flag(const char *cmd, int c, struct pd_sandbox_flags *f)
     case 'B': o->strict_base = true; return 0;
     case 'J': return status_fd(cmd, optarg, o);
     case 'a': o->audit_log = optarg; return 0;
+    case 'D': o->net_deny = optarg; return 0;
+    case 'R': add_resolve(o, optarg); return 0;
+    case 'A': o->net_approver = optarg; return 0;
+    case 'T': return approver_timeout(cmd, optarg, o);
     case 'n':
         if (strcmp(optarg, "none") == 0)
             o->network = PD_NETWORK_NONE;
         else if (strcmp(optarg, "host") == 0)
             o->network = PD_NETWORK_HOST;
         else if (strncmp(optarg, "allow:", 6) == 0)
-            return network_allow(cmd, optarg + 6);
+            o->network = PD_NETWORK_ALLOW, o->net_allow = optarg + 6;
         else
             return pd_usage_error(cmd, "--network: expected none, host or allow:LIST, got \"%s\"",
                                   optarg);
@@ -218,6 +269,9 @@ int pd_cli_sandbox_flags(const char *cmd, const char *help, int argc, char **arg
         {"allow-nested-userns", no_argument, 0, 'N'},
         {"workspace-overlay", no_argument, 0, 'O'}, {"name", required_argument, 0, 'm'},
         {"from-snapshot", required_argument, 0, 'S'}, {"strict-base", no_argument, 0, 'B'},
+        {"network-deny", required_argument, 0, 'D'}, {"resolve", required_argument, 0, 'R'},
+        {"network-approver", required_argument, 0, 'A'},
+        {"network-approver-timeout", required_argument, 0, 'T'},
         {"json", no_argument, 0, 'j'},          {"json-status-fd", required_argument, 0, 'J'},
         {"help", no_argument, 0, 'h'},          {0, 0, 0, 0},
     };
@@ -255,6 +309,8 @@ int pd_cli_sandbox_flags(const char *cmd, const char *help, int argc, char **arg
     if (f->o.n_writable > 0 && f->o.mode != PD_SANDBOX_WORKSPACE_WRITE)
         return pd_usage_error(cmd, "--writable needs --sandbox workspace-write");
     int r = overlay_flags(cmd, &f->o);
+    if (r == 0)
+        r = network_check(cmd, &f->o);
     return r != 0 ? r : system_policy(cmd, &f->o);
 }
 

@@ -1,0 +1,84 @@
+/* paddock: the DNS responder of an allow namespace (issue #5, "Transparent
+ * capture").  UDP on port 53 of every address in the namespace.  A query
+ * for a name some allow pattern matches gets its real A records, resolved
+ * by the supervisor (network.resolve first); AAAA and other types get an
+ * empty answer (the proxy speaks IPv4 to the sandbox); every other name
+ * gets NXDOMAIN and is never resolved, so that names can't carry data out
+ * through the host's resolver.  Malformed datagrams are dropped. */
+#define _GNU_SOURCE
+#include "proxy.h"
+
+#include <netinet/in.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "log.h"
+#include "util.h"
+
+/* The answer for q: rcode and A records. */
+static size_t respond(struct pd_proxy *px, const uint8_t *req, const struct pd_dns_query *q,
+                      uint8_t *out, size_t outlen)
+{
+    uint32_t a[8];
+    size_t n = 0;
+    if (q->qclass != 1 || !pd_netpolicy_name_allowed(px->pol, q->name)) {
+        pd_debug("network: dns: NXDOMAIN for %s", q->name);
+        return pd_dns_answer(req, q, 3, NULL, 0, 0, out, outlen);
+    }
+    if (q->qtype != 1) /* A only */
+        return pd_dns_answer(req, q, 0, NULL, 0, 0, out, outlen);
+    struct sockaddr_storage ss[8];
+    socklen_t lens[8];
+    int got = pd_proxy_resolve(px, q->name, 443, AF_INET, ss, lens, 8);
+    for (int i = 0; i < got; i++)
+        if (ss[i].ss_family == AF_INET)
+            a[n++] = ((struct sockaddr_in *)&ss[i])->sin_addr.s_addr;
+    return pd_dns_answer(req, q, n > 0 ? 0 : 2, a, n, 60, out, outlen);
+}
+
+void pd_dnsd_serve_one(struct pd_proxy *px)
+{
+    uint8_t buf[PD_DNS_MAX + 1], out[PD_DNS_MAX];
+    struct sockaddr_storage from;
+    char cbuf[CMSG_SPACE(sizeof(struct in_pktinfo))];
+    struct iovec iov = {.iov_base = buf, .iov_len = sizeof(buf)};
+    struct msghdr m = {.msg_name = &from, .msg_namelen = sizeof(from), .msg_iov = &iov,
+                       .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf)};
+    ssize_t n = recvmsg(px->dns_fd, &m, MSG_DONTWAIT);
+    if (n < 0 || (size_t)n > PD_DNS_MAX)
+        return;
+    struct in_pktinfo pi = {0};
+    bool have_pi = false;
+    for (struct cmsghdr *h = CMSG_FIRSTHDR(&m); h != NULL; h = CMSG_NXTHDR(&m, h))
+        if (h->cmsg_level == IPPROTO_IP && h->cmsg_type == IP_PKTINFO) {
+            memcpy(&pi, CMSG_DATA(h), sizeof(pi));
+            have_pi = true;
+        }
+    struct pd_dns_query q;
+    const char *why = NULL;
+    if (pd_dns_parse_query(buf, (size_t)n, &q, &why) != PD_PARSE_OK) {
+        pd_debug("network: dns: dropped a query: %s", why);
+        return;
+    }
+    size_t len = respond(px, buf, &q, out, sizeof(out));
+    if (len == 0)
+        return;
+    /* answer from the address it was sent to (resolvers check) */
+    struct in_pktinfo reply = {.ipi_spec_dst = pi.ipi_addr};
+    char rbuf[CMSG_SPACE(sizeof(reply))];
+    memset(rbuf, 0, sizeof(rbuf));
+    struct iovec oiov = {.iov_base = out, .iov_len = len};
+    struct msghdr om = {.msg_name = &from, .msg_namelen = m.msg_namelen, .msg_iov = &oiov,
+                        .msg_iovlen = 1};
+    if (have_pi) {
+        om.msg_control = rbuf;
+        om.msg_controllen = sizeof(rbuf);
+        struct cmsghdr *h = CMSG_FIRSTHDR(&om);
+        h->cmsg_level = IPPROTO_IP;
+        h->cmsg_type = IP_PKTINFO;
+        h->cmsg_len = CMSG_LEN(sizeof(reply));
+        memcpy(CMSG_DATA(h), &reply, sizeof(reply));
+    }
+    if (sendmsg(px->dns_fd, &om, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+        pd_debug("network: dns: reply: %m");
+}

@@ -1,0 +1,295 @@
+/* paddock: the network supervisor.  See netsup.h. */
+#define _GNU_SOURCE
+#include "netsup.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "agent_policy.h"
+#include "log.h"
+#include "netlink.h"
+#include "proxy.h"
+#include "state.h"
+#include "util.h"
+
+#define N_SOCKS (PL_N + 1) /* the listeners, then DNS */
+
+bool pd_netsup_wanted(const struct pd_config *cfg)
+{
+    _cleanup_agent_policy_ struct pd_agent_policy *p = NULL;
+    return cfg != NULL && pd_agent_policy_parse(cfg, &p, NULL) == 0 && p->present &&
+           p->network == PD_NETWORK_ALLOW;
+}
+
+static const char *const proxy_env[] = {
+    "HTTP_PROXY=http://127.0.0.1:3128",   "http_proxy=http://127.0.0.1:3128",
+    "HTTPS_PROXY=http://127.0.0.1:3128",  "https_proxy=http://127.0.0.1:3128",
+    "ALL_PROXY=socks5h://127.0.0.1:1080", "all_proxy=socks5h://127.0.0.1:1080",
+    "NO_PROXY=localhost,127.0.0.1,::1",   "no_proxy=localhost,127.0.0.1,::1",
+    "npm_config_proxy=http://127.0.0.1:3128", "npm_config_https_proxy=http://127.0.0.1:3128",
+    "YARN_HTTP_PROXY=http://127.0.0.1:3128",  "YARN_HTTPS_PROXY=http://127.0.0.1:3128",
+    "PIP_PROXY=http://127.0.0.1:3128",    "GIT_CONFIG_COUNT=1",
+    "GIT_CONFIG_KEY_0=http.proxy",        "GIT_CONFIG_VALUE_0=http://127.0.0.1:3128",
+};
+
+void pd_netsup_env(struct pd_config *cfg)
+{
+    if (!pd_netsup_wanted(cfg))
+        return;
+    for (size_t i = 0; i < PD_ARRAY_SIZE(proxy_env); i++) {
+        size_t klen = (size_t)(strchr(proxy_env[i], '=') - proxy_env[i]) + 1;
+        size_t j = 0;
+        while (j < cfg->process.n_env && strncmp(cfg->process.env[j], proxy_env[i], klen) != 0)
+            j++;
+        if (j == cfg->process.n_env) {
+            cfg->process.env = pd_xrealloc(cfg->process.env, (j + 2) * sizeof(char *));
+            cfg->process.env[j + 1] = NULL;
+            cfg->process.n_env++;
+        } else {
+            free(cfg->process.env[j]);
+        }
+        cfg->process.env[j] = pd_xstrdup(proxy_env[i]);
+    }
+}
+
+/* ---- the helper, in the container's namespaces ---- */
+
+static int listener(int type, uint32_t addr, int port, pd_error **err)
+{
+    _cleanup_close_ int fd = socket(AF_INET, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    int one = 1;
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+                             .sin_addr.s_addr = htonl(addr)};
+    if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0)
+        return pd_fail_errno(err, "network: socket for port %d", port);
+    if (type == SOCK_DGRAM && setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one)) < 0)
+        return pd_fail_errno(err, "network: IP_PKTINFO");
+    if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+        return pd_fail_errno(err, "network: bind port %d in the container's namespace", port);
+    if (type == SOCK_STREAM && listen(fd, 128) < 0)
+        return pd_fail_errno(err, "network: listen on port %d", port);
+    return pd_steal_fd(&fd);
+}
+
+static int enter_ns(pid_t init, pd_error **err)
+{
+    _cleanup_close_ int pfd = (int)syscall(SYS_pidfd_open, init, 0);
+    if (pfd < 0)
+        return pd_fail_errno(err, "network: pidfd_open(%d)", (int)init);
+    /* its own user namespace first (the kernel orders them); EINVAL: ours */
+    if (setns(pfd, CLONE_NEWUSER | CLONE_NEWNET) == 0)
+        return 0;
+    if (errno == EINVAL && setns(pfd, CLONE_NEWNET) == 0)
+        return 0;
+    return pd_fail_errno(err, "network: join the network namespace of %d", (int)init);
+}
+
+static int helper_sockets(pid_t init, int *fds, pd_error **err)
+{
+    static const struct { int type; uint32_t addr; int port; } t[N_SOCKS] = {
+        [PL_HTTP] = {SOCK_STREAM, INADDR_LOOPBACK, PROXY_HTTP_PORT},
+        [PL_SOCKS] = {SOCK_STREAM, INADDR_LOOPBACK, PROXY_SOCKS_PORT},
+        [PL_T80] = {SOCK_STREAM, INADDR_ANY, 80},
+        [PL_T443] = {SOCK_STREAM, INADDR_ANY, 443},
+        [PL_N] = {SOCK_DGRAM, INADDR_ANY, 53},
+    };
+    if (enter_ns(init, err) < 0 || pd_netsup_route_local(err) < 0)
+        return -1;
+    for (int i = 0; i < N_SOCKS; i++)
+        if ((fds[i] = listener(t[i].type, t[i].addr, t[i].port, err)) < 0)
+            return -1;
+    return 0;
+}
+
+_Noreturn static void helper(pid_t init, int sock)
+{
+    int fds[N_SOCKS];
+    pd_error *err = NULL;
+    if (helper_sockets(init, fds, &err) < 0) {
+        (void)!send(sock, err->msg, strlen(err->msg), MSG_NOSIGNAL);
+        _exit(1);
+    }
+    char cbuf[CMSG_SPACE(sizeof(fds))];
+    memset(cbuf, 0, sizeof(cbuf));
+    struct iovec iov = {.iov_base = (void *)"ok", .iov_len = 2};
+    struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+                       .msg_controllen = sizeof(cbuf)};
+    struct cmsghdr *h = CMSG_FIRSTHDR(&m);
+    h->cmsg_level = SOL_SOCKET;
+    h->cmsg_type = SCM_RIGHTS;
+    h->cmsg_len = CMSG_LEN(sizeof(fds));
+    memcpy(CMSG_DATA(h), fds, sizeof(fds));
+    _exit(sendmsg(sock, &m, MSG_NOSIGNAL) < 0 ? 1 : 0);
+}
+
+static int make_sockets(pid_t init, int *fds, pd_error **err)
+{
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+        return pd_fail_errno(err, "network: socketpair");
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(sv[0]);
+        helper(init, sv[1]);
+    }
+    close(sv[1]);
+    if (pid < 0) {
+        close(sv[0]);
+        return pd_fail_errno(err, "network: fork");
+    }
+    char buf[512], cbuf[CMSG_SPACE(sizeof(int) * N_SOCKS)];
+    struct iovec iov = {.iov_base = buf, .iov_len = sizeof(buf) - 1};
+    struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+                       .msg_controllen = sizeof(cbuf)};
+    ssize_t n;
+    while ((n = recvmsg(sv[0], &m, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
+        ;
+    int e = errno;
+    close(sv[0]);
+    while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+        ;
+    struct cmsghdr *h = n > 0 ? CMSG_FIRSTHDR(&m) : NULL;
+    if (h != NULL && h->cmsg_type == SCM_RIGHTS && h->cmsg_len == CMSG_LEN(sizeof(int) * N_SOCKS)) {
+        memcpy(fds, CMSG_DATA(h), sizeof(int) * N_SOCKS);
+        return 0;
+    }
+    if (n < 0)
+        return pd_fail(err, e, "network: receive the proxy's sockets");
+    buf[n > 0 ? n : 0] = '\0';
+    return pd_failx(err, "%s", n > 0 ? buf : "network: the namespace helper failed");
+}
+
+/* ---- the supervisor ---- */
+
+/* Close every fd above 2 but those in keep (sorted ascending). */
+static void close_others(const int *keep, size_t n)
+{
+    unsigned from = 3;
+    for (size_t i = 0; i < n; i++) {
+        if ((unsigned)keep[i] > from)
+            syscall(SYS_close_range, from, (unsigned)keep[i] - 1, 0);
+        if ((unsigned)keep[i] + 1 > from)
+            from = (unsigned)keep[i] + 1;
+    }
+    syscall(SYS_close_range, from, ~0U, 0);
+}
+
+static int cmp_int(const void *a, const void *b)
+{
+    return *(const int *)a - *(const int *)b;
+}
+
+static void redirect_null(bool attached)
+{
+    int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+    if (fd < 0)
+        return;
+    dup2(fd, STDIN_FILENO);
+    if (!attached) {
+        dup2(fd, STDOUT_FILENO);
+        dup2(fd, STDERR_FILENO);
+    }
+    if (fd > 2)
+        close(fd);
+}
+
+_Noreturn static void supervise(const struct pd_agent_policy *pol, const struct pd_config *cfg,
+                                const char *id, int *fds, int pidfd, bool attached)
+{
+    int keep[N_SOCKS + 1];
+    memcpy(keep, fds, sizeof(int) * N_SOCKS);
+    keep[N_SOCKS] = pidfd;
+    qsort(keep, N_SOCKS + 1, sizeof(int), cmp_int);
+    close_others(keep, N_SOCKS + 1);
+    redirect_null(attached);
+    setsid();
+    prctl(PR_SET_NAME, "paddock-net", 0, 0, 0);
+    pd_reset_signals();
+    signal(SIGPIPE, SIG_IGN);
+    pd_error *err = NULL;
+    struct pd_proxy px = {.resolve = pol->network_resolve, .approver = pol->network_approver,
+                          .approver_timeout = (unsigned)pol->approver_timeout, .id = id,
+                          .command = cfg->process.args, .dns_fd = fds[PL_N], .pidfd = pidfd};
+    memcpy(px.lfd, fds, sizeof(int) * PL_N);
+    if (pd_audit_open(pol->audit_log, &px.audit, &err) < 0 ||
+        pd_netpolicy_new(pol->network_allow, pol->network_deny, &px.pol, &err) < 0 ||
+        pd_proxy_serve(&px, &err) < 0) {
+        pd_log(PD_LOG_ERROR, "network supervisor of %s: %s", id, err->msg);
+        _exit(1);
+    }
+    _exit(0);
+}
+
+static void record(int dirfd, pid_t pid)
+{
+    char buf[64];
+    int n = snprintf(buf, sizeof(buf), "%d %llu\n", (int)pid, pd_pid_start_time(pid));
+    pd_error *err = NULL;
+    if (pd_state_write_atomic(dirfd, "network.pid", "network.pid", buf, (size_t)n, 0600, &err) < 0) {
+        pd_warn("%s", err->msg);
+        pd_error_free(err);
+    }
+}
+
+int pd_netsup_start(const struct pd_config *cfg, const char *id, pid_t init, int dirfd,
+                    bool attached, const char *audit_log, pd_error **err)
+{
+    _cleanup_agent_policy_ struct pd_agent_policy *pol = NULL;
+    if (pd_agent_policy_parse(cfg, &pol, err) < 0)
+        return -1;
+    if (!pol->present || pol->network != PD_NETWORK_ALLOW)
+        return 0;
+    if (audit_log != NULL) {
+        free(pol->audit_log);
+        pol->audit_log = pd_xstrdup(audit_log);
+    }
+    /* fail here, not in the supervisor, when the audit log can't be opened */
+    struct pd_audit *a = NULL;
+    if (pd_audit_open(pol->audit_log, &a, err) < 0)
+        return pd_wrap(err, "network supervisor");
+    pd_audit_close(a);
+    int fds[N_SOCKS];
+    if (make_sockets(init, fds, err) < 0)
+        return -1;
+    int pidfd = (int)syscall(SYS_pidfd_open, init, 0);
+    pid_t pid = pidfd < 0 ? -1 : fork();
+    if (pid == 0)
+        supervise(pol, cfg, id, fds, pidfd, attached);
+    int e = errno;
+    for (int i = 0; i < N_SOCKS; i++)
+        close(fds[i]);
+    if (pidfd >= 0)
+        close(pidfd);
+    if (pid < 0)
+        return pd_fail(err, e, "network supervisor: %s", pidfd < 0 ? "pidfd_open" : "fork");
+    record(dirfd, pid);
+    pd_debug("network supervisor of %s: pid %d", id, (int)pid);
+    return 0;
+}
+
+void pd_netsup_stop(int dirfd)
+{
+    char buf[64];
+    _cleanup_close_ int fd = openat(dirfd, "network.pid", O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0)
+        return;
+    ssize_t n = read(fd, buf, sizeof(buf) - 1);
+    int pid = 0;
+    unsigned long long start = 0;
+    if (n <= 0)
+        return;
+    buf[n] = '\0';
+    if (sscanf(buf, "%d %llu", &pid, &start) == 2 && pid > 0 && pd_pid_alive(pid, start))
+        kill(pid, SIGKILL);
+}

@@ -1,0 +1,44 @@
+/* paddock: the network supervisor of a container with network=allow
+ * (issue #5).  At create, once the init has set up its network namespace
+ * (lo up), pd_netsup_start():
+ *   1. a short-lived helper child joins the container's network namespace
+ *      (and its user namespace, when it has its own) through a pidfd of the
+ *      init, makes every destination local there (route "local 0.0.0.0/0
+ *      dev lo"), creates the listening sockets of proxy.h and passes them
+ *      back over a socketpair (SCM_RIGHTS);
+ *   2. the supervisor is forked: it stays in the host's namespaces, keeps
+ *      only those sockets, a pidfd of the init and the audit log, and
+ *      serves them (pd_proxy_serve) until the init exits.  It is in a
+ *      session of its own and outlives `create`; it is not the init's
+ *      parent, so it learns of its death from the pidfd (also after a
+ *      kill -9 of the init);
+ *   3. ROOT/ID/network.pid records "PID STARTTIME": `delete` (also
+ *      --force) kills it with pd_netsup_stop().
+ * No relay process and no unix socket path inside the container. */
+#ifndef PADDOCK_NETSUP_H
+#define PADDOCK_NETSUP_H
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "config.h"
+#include "error.h"
+
+/* Does cfg's agent policy ask for network=allow? */
+bool pd_netsup_wanted(const struct pd_config *cfg);
+
+/* The proxy variables for the process (set when wanted; replacing any of
+ * the same name).  The list is in spec/agent-bundle.md. */
+void pd_netsup_env(struct pd_config *cfg);
+
+/* Start the supervisor for the init `init` (see above).  attached: the
+ * caller stays (run, sandbox): the supervisor keeps its stderr.  audit_log:
+ * the log to write (NULL: the policy's dev.paddock.audit-log, or the default). */
+int pd_netsup_start(const struct pd_config *cfg, const char *id, pid_t init, int dirfd,
+                    bool attached, const char *audit_log, pd_error **err);
+
+/* Kill the supervisor recorded in dirfd (if alive); quiet when none. */
+void pd_netsup_stop(int dirfd);
+
+/* Inside the helper: every IPv4 destination local (RTM_NEWROUTE). */
+int pd_netsup_route_local(pd_error **err);
+#endif

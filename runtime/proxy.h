@@ -1,0 +1,105 @@
+/* paddock: the egress proxy of `network=allow` (issue #5), served by the
+ * network supervisor (netsup.h) in the host's network namespace on
+ * listening sockets that belong to the container's:
+ *   127.0.0.1:3128  HTTP proxy: CONNECT host:port, absolute-URI http://
+ *   127.0.0.1:1080  SOCKS5 proxy: CONNECT (domain names, IPv4, IPv6)
+ *   *:80, *:443     transparent capture: every address in the namespace is
+ *                   local, so a client that ignores the proxy variables
+ *                   lands here; the Host header / the TLS SNI names the host
+ *   *:53/udp        DNS: allowed names get their real A records, others NXDOMAIN
+ * One thread, epoll, non-blocking sockets.  Every connection is decided by
+ * netpolicy.h (by name, then by the address connected to), optionally by
+ * the approver, and audited (network.allow with bytes at its end,
+ * network.deny at once).  Bounds: PD_HTTP_HEAD_MAX per request head,
+ * PROXY_HEAD_TIMEOUT for a client to send it, PROXY_MAX_CONNS at once. */
+#ifndef PADDOCK_PROXY_H
+#define PADDOCK_PROXY_H
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+
+#include "audit.h"
+#include "netpolicy.h"
+#include "proxy_parse.h"
+
+#define PROXY_HTTP_PORT 3128
+#define PROXY_SOCKS_PORT 1080
+#define PROXY_MAX_CONNS 256
+#define PROXY_HEAD_TIMEOUT_MS 10000
+#define PROXY_CONNECT_TIMEOUT_MS 15000
+#define PROXY_BUF (PD_TLS_RECORD_MAX + 64)
+
+enum proxy_listener { PL_HTTP, PL_SOCKS, PL_T80, PL_T443, PL_N };
+
+struct pd_proxy {
+    struct pd_netpolicy *pol;
+    char **resolve;              /* "name=ip" */
+    const char *approver;        /* NULL: none */
+    unsigned approver_timeout;   /* seconds */
+    char **denied;               /* "host:port" the approver denied for the session */
+    struct pd_audit *audit;      /* NULL: no audit log */
+    const char *id;
+    char *const *command;        /* the container's process.args, for the approver */
+    int lfd[PL_N];
+    int dns_fd;
+    int pidfd;                   /* the container's init: readable once it has exited */
+    int epfd;
+    struct proxy_conn *conns[PROXY_MAX_CONNS];
+    size_t n_conns;
+};
+
+enum conn_state { CS_HEAD, CS_SOCKS_REQ, CS_APPROVE, CS_CONNECTING, CS_SPLICE, CS_DRAIN };
+
+struct proxy_conn {
+    struct pd_proxy *px;
+    size_t slot;
+    enum proxy_listener kind;
+    enum conn_state state;
+    int cfd, ufd;
+    int apid_fd;                 /* the approver's stdout, -1 */
+    pid_t apid;
+    char host[PD_HOST_MAX + 1];
+    int port;
+    char rule[160];
+    char addr[64];               /* the address connected to */
+    struct sockaddr_storage odst; /* transparent: the original destination */
+    uint8_t in[PROXY_BUF];       /* client -> upstream */
+    size_t in_off, in_len;
+    uint8_t out[PROXY_BUF];      /* upstream -> client */
+    size_t out_off, out_len;
+    bool c_eof, u_eof, u_shut, c_shut;
+    uint64_t bytes_up, bytes_down;
+    int64_t deadline;            /* monotonic ms; 0: none */
+    size_t keep;                 /* CONNECT/SOCKS: head bytes not forwarded */
+    char ans[64];                /* the approver's answer so far */
+    size_t ans_len;
+};
+
+/* Serve until the container's init exits (pidfd) or a fatal error. */
+int pd_proxy_serve(struct pd_proxy *px, pd_error **err);
+
+/* ---- internal, between proxy*.c and dnsd.c ---- */
+int64_t pd_proxy_now(void);
+void pd_proxy_update(struct proxy_conn *c);
+void pd_proxy_close(struct proxy_conn *c);
+/* A complete head was read: decide (proxy_conn.c). */
+void pd_proxy_head(struct proxy_conn *c);
+/* The verdict is allow: resolve, check the address, connect. */
+void pd_proxy_connect(struct proxy_conn *c);
+/* Deny: the protocol's error, an audit line, close after it is sent. */
+void pd_proxy_deny(struct proxy_conn *c, int http_code, uint8_t socks_code, const char *reason);
+/* The upstream connection completed (CS_CONNECTING, writable). */
+void pd_proxy_connected(struct proxy_conn *c);
+/* Resolve host (the resolve map first): up to max IPv4/IPv6 addresses. */
+int pd_proxy_resolve(const struct pd_proxy *px, const char *host, int port, int family,
+                     struct sockaddr_storage *out, socklen_t *lens, int max);
+/* approver (proxy_approve.c) */
+void pd_proxy_approve_start(struct proxy_conn *c);
+void pd_proxy_approve_read(struct proxy_conn *c);
+void pd_proxy_approve_kill(struct proxy_conn *c);
+/* dns (dnsd.c) */
+void pd_dnsd_serve_one(struct pd_proxy *px);
+/* audit */
+void pd_proxy_audit(struct proxy_conn *c, const char *event, const char *reason);
+#endif
