@@ -127,9 +127,14 @@ int pd_rootfs_prepare(const struct pd_plan *plan, int *rootfd, pd_error **err)
         fd = open_tree(AT_FDCWD, plan->rootfs, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
         if (fd < 0)
             return pd_fail_errno(err, "rootfs: clone %s", plan->rootfs);
-        struct mount_attr a = {.attr_set = MOUNT_ATTR_RDONLY};
-        if (plan->rootfs_rro && mount_setattr(fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &a, sizeof(a)) < 0)
-            return pd_fail_errno(err, "rootfs: make %s read-only recursively", plan->rootfs);
+        /* nodev and nosuid always: a device node or a setuid file anywhere
+         * on the host's filesystems (outside the fresh /dev) must not open a
+         * disk to a sandbox that runs as root, nor raise anyone's ids. */
+        struct mount_attr a = {.attr_set = MOUNT_ATTR_NODEV | MOUNT_ATTR_NOSUID |
+                                           (plan->rootfs_rro ? MOUNT_ATTR_RDONLY : 0)};
+        if (mount_setattr(fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &a, sizeof(a)) < 0)
+            return pd_fail_errno(err, "rootfs: make %s nodev, nosuid%s recursively", plan->rootfs,
+                                 plan->rootfs_rro ? ", read-only" : "");
         if (move_mount(fd, "", AT_FDCWD, plan->rootfs, MOVE_MOUNT_F_EMPTY_PATH) < 0)
             return pd_fail_errno(err, "rootfs: attach the read-only %s", plan->rootfs);
     } else if (plan->rootfs_overlay != NULL) {
