@@ -108,6 +108,12 @@ int pd_netpolicy_add_allow(struct pd_netpolicy *p, const char *pattern, pd_error
     return add_rules(v, &p->allow, &p->n_allow, err);
 }
 
+void pd_netpolicy_pop_allow(struct pd_netpolicy *p)
+{
+    if (p->n_allow > 0)
+        rule_free(&p->allow[--p->n_allow]);
+}
+
 void pd_netpolicy_free(struct pd_netpolicy *p)
 {
     if (p == NULL)

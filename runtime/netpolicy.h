@@ -47,6 +47,10 @@ void pd_netpolicy_free(struct pd_netpolicy *p);
 /* Add one allow pattern (an approver's allow-session). */
 int pd_netpolicy_add_allow(struct pd_netpolicy *p, const char *pattern, pd_error **err);
 
+/* Remove the last allow pattern (an approver's allow-once, added for one
+ * decision). */
+void pd_netpolicy_pop_allow(struct pd_netpolicy *p);
+
 /* The verdict for host:port, by name.  *rule (may be NULL) gets the pattern
  * that decided, or NULL for UNKNOWN (on no list). */
 enum pd_np_verdict pd_netpolicy_decide(const struct pd_netpolicy *p, const char *host, int port,

@@ -118,17 +118,22 @@ static void answer(struct proxy_conn *c)
         a[--l] = '\0';
     pd_proxy_approve_kill(c);
     if (strcmp(a, "allow-once") == 0 || strcmp(a, "allow-session") == 0) {
+        /* an approval names the host exactly: as an exact allow pattern, for
+           the session or (allow-once) for this connection's decision only */
         snprintf(c->rule, sizeof(c->rule), "approver: %s", a);
-        if (a[6] == 's') {
-            _cleanup_free_ char *pat = pd_xasprintf(strchr(c->host, ':') ? "[%s]:%d" : "%s:%d",
-                                                    c->host, c->port);
-            pd_error *err = NULL;
-            if (pd_netpolicy_add_allow(c->px->pol, pat, &err) < 0) {
-                pd_warn("network: approver: %s", err->msg);
-                pd_error_free(err);
-            }
+        _cleanup_free_ char *pat = pd_xasprintf(strchr(c->host, ':') ? "[%s]:%d" : "%s:%d",
+                                                c->host, c->port);
+        pd_error *err = NULL;
+        bool added = pd_netpolicy_add_allow(c->px->pol, pat, &err) == 0;
+        if (!added) {
+            pd_warn("network: approver: %s", err->msg);
+            pd_error_free(err);
         }
-        pd_proxy_connect(c);
+        struct pd_netpolicy *pol = c->px->pol;
+        bool once = a[6] == 'o';
+        pd_proxy_connect(c); /* decides on the address before it returns */
+        if (added && once)
+            pd_netpolicy_pop_allow(pol);
         return;
     }
     if (strcmp(a, "deny") == 0) {
