@@ -8,6 +8,7 @@
 
 #include "audit.h"
 #include "landlock.h"
+#include "seccomp_profile.h"
 #include "log.h"
 #include "policy.h"
 #include "util.h"
@@ -40,6 +41,12 @@ int pd_agent_plan_build(const struct pd_config *cfg, uid_t euid, struct pd_agent
     struct pd_agent_plan *p = pd_xcalloc(1, sizeof(*p));
     p->refuse_degraded = pol->fallback == PD_FALLBACK_REFUSE;
     p->nested_userns = pol->nested_userns;
+    /* An agent bundle without a seccomp profile of its own gets the agent one. */
+    if ((!cfg->has_linux || cfg->linux_.seccomp == NULL) &&
+        pd_seccomp_profile_builtin(PD_SECCOMP_PROFILE_DEFAULT, &p->default_seccomp, err) < 0) {
+        pd_agent_plan_free(p);
+        return -1;
+    }
     if (pol->sandbox != PD_SANDBOX_DANGER_FULL_ACCESS) {
         size_t n = 0;
         p->landlock = true;
@@ -73,6 +80,7 @@ void pd_agent_plan_free(struct pd_agent_plan *p)
     for (size_t i = 0; p->ll_writable && p->ll_writable[i]; i++)
         free(p->ll_writable[i]);
     free(p->ll_writable);
+    pd_seccomp_profile_free(p->default_seccomp);
     free(p);
 }
 

@@ -31,6 +31,8 @@ struct pd_agent_plan {
     bool ll_skip_fs;        /* nested-userns=allow: no filesystem rules (they forbid mounts) */
     bool refuse_degraded;   /* fallback=refuse: a layer the kernel lacks is an error */
     bool nested_userns;     /* seccomp lets new user namespaces and the mount family through */
+    struct pd_seccomp *default_seccomp; /* the agent-default profile, for a config without
+                                           linux.seccomp (owned; NULL: the config has one) */
 };
 
 /* NULL in *out when cfg has no dev.paddock.* annotation (a plain OCI bundle). */

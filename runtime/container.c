@@ -378,9 +378,11 @@ int pd_container_create(const struct pd_create_opts *o, struct pd_created *out, 
         pd_plan_build(out->cfg, &po, &plan, err) < 0)
         goto fail_early;
     /* Before the fork: the init can't reach the cache after pivot_root. */
-    if (out->cfg->linux_.seccomp != NULL &&
-        pd_seccomp_prepare(out->cfg->linux_.seccomp, plan->agent != NULL && plan->agent->nested_userns,
-                           &bpf, err) < 0)
+    const struct pd_seccomp *sc = out->cfg->linux_.seccomp;
+    if (sc == NULL && plan->agent != NULL)
+        sc = plan->agent->default_seccomp; /* an agent bundle without its own profile */
+    if (sc != NULL &&
+        pd_seccomp_prepare(sc, plan->agent != NULL && plan->agent->nested_userns, &bpf, err) < 0)
         goto fail_early;
     if (check_rootfs(out->cfg, plan, err) < 0 || pd_state_dir_create(o->root, o->id, &out->dir, err) < 0)
         goto fail_early;

@@ -440,12 +440,15 @@ static void apply_defaults(struct exec_ctx *x)
  * the nested-userns rules as the agent policy says, as for the init. */
 static int prepare_seccomp(const struct pd_config *cfg, struct pd_seccomp_bpf **out, pd_error **err)
 {
-    if (!cfg->has_linux || cfg->linux_.seccomp == NULL)
-        return 0;
     _cleanup_agent_plan_ struct pd_agent_plan *agent = NULL;
     if (pd_agent_plan_build(cfg, geteuid(), &agent, err) < 0)
         return -1;
-    if (pd_seccomp_prepare(cfg->linux_.seccomp, agent != NULL && agent->nested_userns, out, err) < 0)
+    const struct pd_seccomp *sc = cfg->has_linux ? cfg->linux_.seccomp : NULL;
+    if (sc == NULL && agent != NULL)
+        sc = agent->default_seccomp; /* as the init got it */
+    if (sc == NULL)
+        return 0;
+    if (pd_seccomp_prepare(sc, agent != NULL && agent->nested_userns, out, err) < 0)
         return pd_wrap(err, "seccomp (.linux.seccomp of the container)");
     return 0;
 }

@@ -38,8 +38,11 @@ t_agent_default() {
     rm -rf "$plain" && mkdir -p "$plain"
     spec_in "$plain"
     assert_ok
-    assert_eq "$(jq -cS 'del(.annotations)' "$d/config.json")" "$(jq -cS . "$plain/config.json")" \
-        "spec --agent minus annotations vs spec"
+    # ... but for linux.seccomp: an agent bundle has none, and gets the
+    # agent-default profile at create (agent_plan.c)
+    assert_eq "$(jq -cS 'del(.annotations)' "$d/config.json")" "$(jq -cS 'del(.linux.seccomp)' "$plain/config.json")" \
+        "spec --agent minus annotations vs spec minus linux.seccomp"
+    assert_eq "$(jq -c '.linux.seccomp' "$d/config.json")" null "spec --agent writes no linux.seccomp"
 }
 
 t_agent_read_only_host() {
@@ -53,6 +56,16 @@ t_agent_read_only_host() {
     assert_eq "$(jq -r '.annotations["dev.paddock.workspace"]' "$c")" "$ws" "workspace"
     assert_eq "$(jq -r '.annotations["dev.paddock.network"]' "$c")" none "network"
     assert_eq "$(jq -r '.root | "\(.path) \(.readonly)"' "$c")" "/ true" "--rootfs host .root"
+    # It runs, under the agent-default seccomp profile it did not spell out:
+    # each denial of helpers/syscall-probe.py holds.
+    need_cmd python3
+    cp "$REPO/tests/integration/helpers/syscall-probe.py" "$ws/probe.py"
+    cfg_set "$d" '.process.args = ["python3", $p] | .process.terminal = false' --arg p "$ws/probe.py"
+    rtc run --bundle "$d" "$(new_id agent)"
+    assert_ok "run the host-root agent bundle"
+    local bad
+    bad=$(printf '%s\n' "$OUT" | awk '$2 != "EPERM"')
+    [ -n "$OUT" ] && [ -z "$bad" ] || fail "agent-default denials that did not hold: $(oneline "$bad")"
     # danger-full-access: the network default is host; --rootfs DIR; relative workspace.
     local d3=$T/agent3
     rm -rf "$d3" && mkdir -p "$d3/sub"

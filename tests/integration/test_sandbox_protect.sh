@@ -265,11 +265,7 @@ t_agent_bundle_landlock() {
     assert_eq "$RC" 1 "bundle audit log outside /var/log/paddock, as root"
     assert_contains "$ERR" "is outside /var/log/paddock/"
     [ ! -e /etc/pdt-audit-pwn.log ] || { rm -f /etc/pdt-audit-pwn.log; fail "root wrote the bundle's /etc log"; }
-    # network=allow needs the proxy (#5): refused, never host networking
-    cfg_set "$b" '.annotations = {"dev.paddock.network": "allow", "dev.paddock.network.allow": "pypi.org"}'
-    rtc run --bundle "$b" "$(new_id agent)"
-    assert_eq "$RC" 1 "network=allow before the proxy exists"
-    assert_contains "$ERR" "issue #5"
+
 }
 
 # Root is still contained: /proc/sys, the keyring, inherited fds.
