@@ -166,7 +166,7 @@ store_fixture() {
     cfg_set "$b" '.annotations = {"dev.paddock.workspace":$ws, "dev.paddock.workspace.kind":"overlay",
             "dev.paddock.audit-log":$l}
         | .mounts += [{"destination":$ws,"type":"bind","source":$ws,"options":["rbind","rw"]}]' \
-        --arg ws "$ws" --arg l "$T/audit.log"
+        --arg ws "$ws" --arg l "$(bundle_log store-fixture)"
     FIX_ID=$(new_id ws)
     rt_ok --store "$T/store" run --bundle "$b" "$FIX_ID"
     rt_ok --store "$T/store" snapshot create "$FIX_ID" pdt-snap-comp
