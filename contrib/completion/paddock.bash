@@ -79,7 +79,10 @@ _paddock_value() {
         FILE | PATH | FILE\|- | S) COMPREPLY=($(compgen -f -- "$cur")) ;;
         SNAP) COMPREPLY=($(compgen -W "$(_paddock_names "$bin" snapshot "$@")" -- "$cur")) ;;
         NAME) COMPREPLY=($(compgen -W "$(_paddock_names "$bin" workspace "$@")" -- "$cur")) ;;
-        *\|*) COMPREPLY=($(compgen -W "${arg//|/ }" -- "$cur")) ;;
+        *\|*) # literal choices only: "allow:LIST" is a template, not a value
+            local v vals=()
+            for v in ${arg//|/ }; do [[ $v == *:* ]] || vals+=("$v"); done
+            COMPREPLY=($(compgen -W "${vals[*]}" -- "$cur")) ;;
         *) return 1 ;; # a number, a size, a list
     esac
 }
