@@ -475,7 +475,10 @@ static void landlock_layers(const struct pd_report_input *in, const struct pd_ho
     else
         set_layer(r, PD_LAYER_LANDLOCK_FS, PD_LAYER_ACTIVE, "ABI %d: writes only under the "
                   "writable roots, /tmp and /dev", abi);
-    if (p->network != PD_NETWORK_NONE) {
+    if (p->network == PD_NETWORK_ALLOW && abi >= 4) {
+        set_layer(r, PD_LAYER_LANDLOCK_NET, PD_LAYER_ACTIVE, "TCP bind denied; connect only to "
+                  "ports 3128, 1080, 80 and 443, which lead to paddock's egress proxy");
+    } else if (p->network != PD_NETWORK_NONE) {
         set_layer(r, PD_LAYER_LANDLOCK_NET, PD_LAYER_ABSENT, "network %s: TCP is not restricted",
                   pd_network_mode_name(p->network));
     } else if (abi < 4) {
