@@ -14,7 +14,7 @@
 #                        host root read-only, /tmp private, no network but lo,
 #                        audit events
 #   bundle_host_network  --network host: no network namespace of its own
-#   bundle_refusals      --allow (needs issue #5's proxy), bad options
+#   bundle_refusals      --allow LIST writes network allow; bad options are refused
 #   example_up_to_date   contrib/agents/agent-bundle/config.json is what the
 #                        generator writes for the arguments the README gives
 source "$(dirname "$0")/lib.sh"
@@ -162,12 +162,14 @@ t_bundle_refusals() {
     need_paddock
     local ws=$T/rws
     mkdir -p "$ws"
-    gen --workspace "$ws" --allow api.anthropic.com "$T/rb" -- my-agent
-    assert_rc 1 "paddock-agent-bundle --allow"
-    assert_contains "$ERR" "issue #5"
-    [ ! -e "$T/rb" ] || fail "a refused --allow wrote a bundle"
+    gen --workspace "$ws" --allow api.anthropic.com "$T/ab2" -- my-agent
+    assert_rc 0 "paddock-agent-bundle --allow"
+    assert_eq "$(jq -r '.annotations | [.["dev.paddock.network"], .["dev.paddock.network.allow"]] | join(" ")' "$T/ab2/config.json")" \
+        "allow api.anthropic.com" "--allow LIST: network allow and the list"
+    assert_contains "$(jq -c '[.linux.namespaces[].type]' "$T/ab2/config.json")" '"network"' "--allow keeps the network namespace"
     gen --workspace "$ws" --network allow "$T/rb" -- my-agent
-    assert_rc 2 "--network allow"
+    assert_rc 2 "--network allow without --allow LIST"
+    [ ! -e "$T/rb" ] || fail "a refused --network allow wrote a bundle"
     gen --workspace "$ws" "$T/rb"
     assert_rc 2 "no -- AGENT"
     gen --workspace "$T/no-such-dir" "$T/rb" -- my-agent
@@ -179,7 +181,8 @@ t_example_up_to_date() {
     need_paddock
     local r=$T/ex
     mkdir -p "$r/home/agent/project" "$r/home/agent/.cache"
-    gen --workspace "$r/home/agent/project" --writable "$r/home/agent/.cache" --network host \
+    gen --workspace "$r/home/agent/project" --writable "$r/home/agent/.cache" \
+        --allow api.anthropic.com,api.openai.com,registry.npmjs.org,pypi.org,files.pythonhosted.org \
         --user 1000:1000 --home /home/agent --audit-log /var/log/paddock/agent-audit.log --terminal \
         "$r/b" -- my-agent
     [ "$RC" = 0 ] || fail "paddock-agent-bundle (the README's example): $(oneline "$ERR")"
