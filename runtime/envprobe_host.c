@@ -33,20 +33,6 @@ static long sysctl_num(const char *path)
     return pd_parse_u64(buf, &v) ? (long)v : -1;
 }
 
-static bool status_field(const char *status, const char *key, int base, uint64_t *out)
-{
-    const char *p = strstr(status, key);
-    if (p == NULL || (p != status && p[-1] != '\n'))
-        return false;
-    char *end = NULL;
-    errno = 0;
-    unsigned long long v = strtoull(p + strlen(key), &end, base);
-    if (errno != 0 || end == p + strlen(key))
-        return false;
-    *out = v;
-    return true;
-}
-
 static void add_ev(struct pd_envprobe *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void add_ev(struct pd_envprobe *p, const char *fmt, ...)
 {
@@ -204,14 +190,14 @@ void pd_envprobe_facts(struct pd_envprobe *p)
     _cleanup_free_ char *st = NULL;
     uint64_t v;
     if (pd_read_file("/proc/self/status", 1 << 16, &st, NULL, NULL) == 0) {
-        if (status_field(st, "Seccomp:", 10, &v))
+        if (pd_proc_status_u64(st, "Seccomp:", 10, &v))
             p->seccomp_mode = (int)v;
-        if (status_field(st, "Seccomp_filters:", 10, &v))
+        if (pd_proc_status_u64(st, "Seccomp_filters:", 10, &v))
             p->seccomp_filters = (int)v;
-        if (status_field(st, "NoNewPrivs:", 10, &v))
+        if (pd_proc_status_u64(st, "NoNewPrivs:", 10, &v))
             p->nnp = v != 0;
-        status_field(st, "CapEff:", 16, &p->cap_eff);
-        status_field(st, "CapBnd:", 16, &p->cap_bnd);
+        pd_proc_status_u64(st, "CapEff:", 16, &p->cap_eff);
+        pd_proc_status_u64(st, "CapBnd:", 16, &p->cap_bnd);
     }
     p->max_user_namespaces = sysctl_num("/proc/sys/user/max_user_namespaces");
     p->unprivileged_userns_clone = sysctl_num("/proc/sys/kernel/unprivileged_userns_clone");

@@ -175,20 +175,6 @@ static const char *const ns_files[PD_NS__COUNT] = {
     [PD_NS_CGROUP] = "cgroup", [PD_NS_TIME] = "time",
 };
 
-static bool status_u64(const char *status, const char *key, int base, uint64_t *out)
-{
-    const char *p = strstr(status, key);
-    if (p == NULL || (p != status && p[-1] != '\n'))
-        return false;
-    char *end = NULL;
-    errno = 0;
-    unsigned long long v = strtoull(p + strlen(key), &end, base);
-    if (errno != 0 || end == p + strlen(key))
-        return false;
-    *out = v;
-    return true;
-}
-
 struct proc_info {
     uint64_t nnp, seccomp, cap_eff, cap_bnd;
     int ppid, session;
@@ -203,10 +189,10 @@ static bool read_proc(pid_t pid, struct proc_info *p)
     _cleanup_free_ char *status = NULL;
     if (pid <= 0 || pd_read_file(path, 1 << 16, &status, NULL, NULL) < 0)
         return false;
-    if (!status_u64(status, "NoNewPrivs:", 10, &p->nnp) ||
-        !status_u64(status, "Seccomp:", 10, &p->seccomp) ||
-        !status_u64(status, "CapEff:", 16, &p->cap_eff) ||
-        !status_u64(status, "CapBnd:", 16, &p->cap_bnd))
+    if (!pd_proc_status_u64(status, "NoNewPrivs:", 10, &p->nnp) ||
+        !pd_proc_status_u64(status, "Seccomp:", 10, &p->seccomp) ||
+        !pd_proc_status_u64(status, "CapEff:", 16, &p->cap_eff) ||
+        !pd_proc_status_u64(status, "CapBnd:", 16, &p->cap_bnd))
         return false;
     snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
     _cleanup_free_ char *st = NULL;

@@ -272,3 +272,17 @@ bool pd_in_initial_userns(void)
     return sscanf(map, "%lu %lu %lu %n", &a, &b, &c, &n) == 3 && map[n] == '\0' && a == 0 &&
            b == 0 && c == 4294967295UL;
 }
+
+bool pd_proc_status_u64(const char *status, const char *key, int base, uint64_t *out)
+{
+    const char *p = strstr(status, key);
+    if (p == NULL || (p != status && p[-1] != '\n'))
+        return false;
+    char *end = NULL;
+    errno = 0;
+    unsigned long long v = strtoull(p + strlen(key), &end, base);
+    if (errno != 0 || end == p + strlen(key))
+        return false;
+    *out = v;
+    return true;
+}

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -53,6 +54,9 @@ int pd_mkdir_p(const char *path, int mode, pd_error **err);
 int pd_rm_rf(const char *path, pd_error **err);
 /* Current time as RFC 3339 with nanoseconds, UTC, into buf (>= 40 bytes). */
 void pd_time_rfc3339(char *buf, size_t len);
+/* The number after KEY ("CapEff:", "Seccomp:", ...) at the start of a line
+ * of a /proc/PID/status text, in base; false when absent or malformed. */
+bool pd_proc_status_u64(const char *status, const char *key, int base, uint64_t *out);
 /* Parse a decimal unsigned integer strictly; returns false on junk/overflow. */
 bool pd_parse_u64(const char *s, unsigned long long *out);
 
