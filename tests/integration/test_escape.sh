@@ -433,7 +433,7 @@ ptrace_case() {
         blocked "rootless without a PID namespace (its user namespace)"
         assert_contains "$(attempt_line ptrace)" "PTRACE_ATTACH" "rootless without a PID namespace: the target is visible"
     fi
-    kill "$TARGET_PID" 2>/dev/null
+    kill -KILL "$TARGET_PID" 2>/dev/null; pkill -KILL -f -- "$MARKER" 2>/dev/null
     scoped_no_leaks "$RUN_ID"
 }
 t_ptrace_root() { ptrace_case root; }
@@ -455,7 +455,7 @@ signal_case() {
     local i
     for ((i = 0; i < 50; i++)); do [ -s "$SIG_FILE" ] && break; sleep 0.1; done
     assert_eq "$(cat "$SIG_FILE")" SIGUSR1 "what the host's target received in the control"
-    kill "$TARGET_PID" 2>/dev/null
+    kill -KILL "$TARGET_PID" 2>/dev/null; pkill -KILL -f -- "$MARKER" 2>/dev/null
     scoped_no_leaks "$RUN_ID"
 }
 t_signal_root() { signal_case root; }
