@@ -80,6 +80,11 @@ static int parse_root(const struct pc *c, const pd_json *v, const struct jp *p,
         return -1;
     if (cfg->root.path[0] == '\0')
         return pc_fail(c, JP_M(rp, "path"), "expected a non-empty path");
+    if (pd_path_leaves_bundle(cfg->root.path)) {
+        _cleanup_free_ char *q = pc_quote(cfg->root.path);
+        return pc_fail(c, JP_M(rp, "path"), "%s leaves the bundle (a relative path is in the bundle; "
+                       "give an absolute path for a root filesystem elsewhere)", q);
+    }
     return 0;
 }
 
@@ -200,6 +205,36 @@ static int parse_linux_member(const struct pc *c, const pd_json *v, const struct
     return pc_parse_linux(c, lx, JP_M(p, "linux"), &cfg->linux_);
 }
 
+/* hostname, domainname: what sethostname(2)/setdomainname(2) take. */
+static int parse_name(const struct pc *c, const pd_json *v, const struct jp *p, const char *key,
+                      char **out)
+{
+    if (pc_m_str(c, v, p, key, out) < 0)
+        return -1;
+    if (*out != NULL && strlen(*out) > 64) /* HOST_NAME_MAX, __NEW_UTS_LEN */
+        return pc_fail(c, JP_M(p, key), "%zu bytes long: at most 64", strlen(*out));
+    return 0;
+}
+
+bool pd_path_leaves_bundle(const char *path)
+{
+    if (path[0] == '/')
+        return false;
+    long depth = 0;
+    for (const char *s = path; *s != '\0';) {
+        size_t n = strcspn(s, "/");
+        if (n == 2 && s[0] == '.' && s[1] == '.') {
+            if (--depth < 0)
+                return true;
+        } else if (n > 0 && !(n == 1 && s[0] == '.')) {
+            depth++;
+        }
+        s += n;
+        s += strspn(s, "/");
+    }
+    return false;
+}
+
 static int parse_document(const struct pc *c, const pd_json *v, struct pd_config *cfg)
 {
     const struct jp root = JP_ROOT_INIT;
@@ -208,8 +243,8 @@ static int parse_document(const struct pc *c, const pd_json *v, struct pd_config
         return pc_fail_doc(c, "expected a JSON object, got %s", pd_json_type_name(v));
     if (parse_version(c, v, p, cfg) < 0 || parse_root(c, v, p, cfg) < 0 ||
         parse_process_member(c, v, p, cfg) < 0 ||
-        pc_m_str(c, v, p, "hostname", &cfg->hostname) < 0 ||
-        pc_m_str(c, v, p, "domainname", &cfg->domainname) < 0 ||
+        parse_name(c, v, p, "hostname", &cfg->hostname) < 0 ||
+        parse_name(c, v, p, "domainname", &cfg->domainname) < 0 ||
         parse_mounts(c, v, p, cfg) < 0 || parse_hooks(c, v, p, cfg) < 0 ||
         pc_m_kvmap(c, v, p, "annotations", &cfg->annotations, &cfg->n_annotations) < 0 ||
         parse_linux_member(c, v, p, cfg) < 0)

@@ -356,4 +356,9 @@ const char *pd_config_annotation(const struct pd_config *cfg, const char *key);
 static inline void pd_config_freep(struct pd_config **c) { pd_config_free(*c); *c = 0; }
 #define _cleanup_config_ __attribute__((cleanup(pd_config_freep)))
 
+/* A path relative to the bundle (root.path, a bind mount's source) that
+ * climbs out of it with "..": refused, naming the field (an absolute path
+ * names a place elsewhere on purpose). */
+bool pd_path_leaves_bundle(const char *path);
+
 #endif

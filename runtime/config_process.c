@@ -241,6 +241,21 @@ static int parse_console(const struct pc *c, const pd_json *proc, const struct j
     return 0;
 }
 
+/* The kernel's limit for one argument or environment string
+ * (MAX_ARG_STRLEN, 32 pages): execve fails with E2BIG beyond it. */
+#define PD_MAX_ARG_STRLEN (32 * 4096)
+
+static int check_strv_len(const struct pc *c, const struct jp *p, char *const *v)
+{
+    for (size_t i = 0; v != NULL && v[i] != NULL; i++) {
+        size_t n = strlen(v[i]);
+        if (n >= PD_MAX_ARG_STRLEN)
+            return pc_fail(c, JP_I(p, i), "%zu bytes long: the kernel takes at most %d bytes in one "
+                           "argument or environment string", n, PD_MAX_ARG_STRLEN - 1);
+    }
+    return 0;
+}
+
 /* args (non-empty), env, cwd (absolute). */
 static int parse_argv_env_cwd(const struct pc *c, const pd_json *v, const struct jp *p,
                               struct pd_process *out)
@@ -249,9 +264,10 @@ static int parse_argv_env_cwd(const struct pc *c, const pd_json *v, const struct
     const struct jp *ap = JP_M(p, "args");
     if (pd_json_type(args) != PD_JSON_ARRAY || pd_json_len(args) == 0)
         return pc_fail(c, ap, "expected a non-empty array of strings");
-    if (pc_v_strv(c, args, ap, &out->args, &out->n_args) < 0)
+    if (pc_v_strv(c, args, ap, &out->args, &out->n_args) < 0 || check_strv_len(c, ap, out->args) < 0)
         return -1;
-    if (pc_m_strv(c, v, p, "env", &out->env, &out->n_env) < 0)
+    if (pc_m_strv(c, v, p, "env", &out->env, &out->n_env) < 0 ||
+        check_strv_len(c, JP_M(p, "env"), out->env) < 0)
         return -1;
     if (out->env == NULL)
         out->env = pd_xcalloc(1, sizeof(char *));

@@ -171,6 +171,10 @@ static int plan_one_mount(const struct pd_config *cfg, struct pd_plan *p, size_t
         op->kind = PD_MOUNT_BIND;
         if (m->source == NULL)
             return plan_fail(cfg, err, ".mounts[%zu].source: a bind mount needs a source", i);
+        if (pd_path_leaves_bundle(m->source))
+            return plan_fail(cfg, err, ".mounts[%zu].source: \"%s\" leaves the bundle (a relative "
+                             "source is in the bundle; give an absolute path for one elsewhere)",
+                             i, m->source);
         op->source = mount_source(cfg, m->source);
         return 0;
     }

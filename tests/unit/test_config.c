@@ -617,6 +617,35 @@ static void test_process_and_resources_errors(void)
     pd_error_free(err);
 }
 
+/* Oversized values and paths that leave the bundle (issue #9, bad input). */
+static void test_err_oversized_and_outside(void)
+{
+    char big[70];
+    memset(big, 'h', 65);
+    big[65] = '\0';
+    char *json = pd_xasprintf(HEAD "\"hostname\": \"%s\"}", big);
+    EXPECT_ERR(json, ".hostname: 65 bytes long: at most 64");
+    free(json);
+    json = pd_xasprintf(HEAD "\"domainname\": \"%s\"}", big);
+    EXPECT_ERR(json, ".domainname: 65 bytes long: at most 64");
+    free(json);
+    char *arg = pd_xcalloc(1, 131073);
+    memset(arg, 'a', 131072);
+    json = pd_xasprintf(HEAD PROC(", \"env\": [\"A=1\", \"%s\"]") "}", arg);
+    EXPECT_ERR(json, ".process.env[1]: 131072 bytes long: the kernel takes at most 131071 bytes in one "
+                     "argument or environment string");
+    free(json);
+    free(arg);
+    EXPECT_ERR("{\"ociVersion\": \"1.0.0\", \"root\": {\"path\": \"a/../../r\"}}",
+               ".root.path: \"a/../../r\" leaves the bundle (a relative path is in the bundle; give an "
+               "absolute path for a root filesystem elsewhere)");
+    CHECK(pd_path_leaves_bundle(".."));
+    CHECK(pd_path_leaves_bundle("./x/../../y"));
+    CHECK(!pd_path_leaves_bundle("x/../y"));
+    CHECK(!pd_path_leaves_bundle("/../etc")); /* absolute: elsewhere on purpose */
+    CHECK(!pd_path_leaves_bundle("x/..../y"));
+}
+
 static void test_load(void)
 {
     char dir[] = "/tmp/paddock-test-config-XXXXXX";
@@ -692,6 +721,7 @@ int main(void)
     RUN(test_err_annotations);
     RUN(test_err_hooks);
     RUN(test_process_and_resources_errors);
+    RUN(test_err_oversized_and_outside);
     RUN(test_load);
     UNIT_EXIT();
 }
