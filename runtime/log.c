@@ -15,15 +15,14 @@ static int log_fd = -1;
 static bool log_json;
 static bool log_debug;
 
-void pd_log_init(const char *path, bool json, bool debug)
+int pd_log_init(const char *path, bool json, bool debug)
 {
     log_json = json;
     log_debug = debug;
     if (path == NULL || *path == '\0')
-        return;
+        return 0;
     log_fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0600);
-    if (log_fd < 0)
-        fprintf(stderr, "paddock: warning: cannot open log %s: %s\n", path, strerror(errno));
+    return log_fd < 0 ? -1 : 0;
 }
 
 bool pd_log_debug_enabled(void) { return log_debug; }

@@ -10,7 +10,8 @@
 enum pd_log_level { PD_LOG_DEBUG, PD_LOG_INFO, PD_LOG_WARN, PD_LOG_ERROR };
 
 /* path may be NULL (stderr only).  Failing to open the log is reported on stderr. */
-void pd_log_init(const char *path, bool json, bool debug);
+/* -1 (errno set) when --log PATH cannot be opened for appending. */
+int pd_log_init(const char *path, bool json, bool debug);
 void pd_log(enum pd_log_level lvl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 #define pd_debug(...) pd_log(PD_LOG_DEBUG, __VA_ARGS__)
 #define pd_warn(...) pd_log(PD_LOG_WARN, __VA_ARGS__)

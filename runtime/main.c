@@ -1,6 +1,7 @@
 /* paddock: command-line entry point.  Global flags, then one command; each
  * command lives in runtime/cli/NAME.c. */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -100,7 +101,12 @@ static int parse_global(int argc, char **argv, struct pd_global *g)
     opterr = 0;
     while ((c = getopt_long(argc, argv, "+vh", opts, NULL)) != -1) {
         switch (c) {
-        case 'r': free(g->root); g->root = pd_xstrdup(optarg); break;
+        case 'r':
+            if (optarg[0] == '\0')
+                return pd_usage_error(NULL, "--root: expected a directory, got \"\"");
+            free(g->root);
+            g->root = pd_xstrdup(optarg);
+            break;
         case 'l': g->log_path = optarg; break;
         case 'f':
             if (strcmp(optarg, "json") != 0 && strcmp(optarg, "text") != 0)
@@ -143,7 +149,12 @@ int main(int argc, char **argv)
     }
     struct pd_global g = {0};
     int r = parse_global(argc, argv, &g);
-    pd_log_init(g.log_path, g.log_json, g.debug);
+    if (pd_log_init(g.log_path, g.log_json, g.debug) < 0 && r == 0) {
+        /* as runc: a log an engine asked for and cannot get is an error */
+        fprintf(stderr, "paddock: --log %s: %s\n", g.log_path, strerror(errno));
+        free(g.root);
+        return PD_EXIT_FAIL;
+    }
     if (r != 0) {
         free(g.root);
         return r == -2 ? 0 : r;
