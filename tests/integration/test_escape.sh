@@ -387,6 +387,13 @@ NO_PIDNS='.linux.namespaces |= map(select(.type != "pid"))
       then {"destination": "/proc", "type": "bind", "source": "/proc", "options": ["rbind", "nosuid", "noexec", "nodev"]}
       else . end) else . end'
 
+# Every target this script started (their markers carry its pid), also
+# those of a case that stopped early: lib.sh's cleanup_all calls this.
+script_cleanup() {
+    pkill -KILL -f -- "paddock-escape-target-$$-" 2>/dev/null
+    return 0
+}
+
 # e_target PROG: start "PROG --target MARKER [FILE]" on the host as WHO
 # (root: with no capability at all, as a process a container's root could
 # ptrace if it saw it); MARKER, TARGET_PID, SIG_FILE.
