@@ -165,7 +165,7 @@ sandbox_status_fd_type  | sandbox --json-status-fd abc -- true               | s
 sandbox_status_fd_closed | sandbox --json-status-fd 999 -- true              | sandbox: --json-status-fd 999: not an open file descriptor | 2
 sandbox_writable_missing | sandbox -w @T/nodir -- true                       | --writable @T/nodir: No such file or directory |
 sandbox_unix_socket_relative | sandbox --allow-unix-socket relative -- true  | sandbox: --allow-unix-socket: expected an absolute path | 2
-sandbox_audit_log_unwritable | sandbox --audit-log @T/nodir/audit.log -- true | @T/nodir/audit.log |
+sandbox_audit_log_unwritable | sandbox --audit-log /proc/paddock-bad/audit.log -- true | audit log /proc/paddock-bad/audit.log: mkdir /proc/paddock-bad |
 sandbox_no_command      | sandbox --                                         | sandbox: no command given | 2
 status_mode             | status --sandbox bogus                             | status: --sandbox: expected read-only, workspace-write or danger-full-access | 2
 check_mode              | check --sandbox bogus                              | check: --sandbox: expected read-only, workspace-write or danger-full-access | 2
