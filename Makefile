@@ -68,7 +68,7 @@ FUZZ_LIB_OBJS := $(LIB_SRCS:%.c=$(FUZZ)/%.o)
 FUZZ_SECONDS ?= 60
 
 .SECONDARY:
-.PHONY: escape-bins test-helpers hooks man fuzz fuzz-bins build-deps demo all deps check check-unit check-unit-asan check-integration install uninstall clean unit bench
+.PHONY: stress asan-runtime escape-bins test-helpers hooks man fuzz fuzz-bins build-deps demo all deps check check-unit check-unit-asan check-integration install uninstall clean unit bench
 all: runtime/paddock hooks
 
 # Every compile waits for this check: a missing library is named by its
@@ -181,6 +181,18 @@ $(ESC)/main-noseal.o: runtime/main.c $(wildcard runtime/*.h runtime/cli/*.h) | b
 $(ESC)/paddock-noseal: $(ESC)/main-noseal.o $(filter-out $(B)/runtime/main.o,$(CLI_OBJS)) $(B)/libpaddock.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# The runtime itself under ASan and UBSan (issue #9): `make stress` runs
+# the integration suite once with it (RUNTIME=runtime/paddock-asan).
+SAN_CLI_OBJS := $(CLI_SRCS:%.c=$(SAN)/%.o)
+asan-runtime: runtime/paddock-asan
+
+runtime/paddock-asan: $(SAN_CLI_OBJS) $(SAN)/libpaddock.a
+	$(CC) $(CFLAGS) $(SAN_FLAGS) $(LDFLAGS) -o $@ $(SAN_CLI_OBJS) $(SAN)/libpaddock.a $(LDLIBS)
+
+# Stress and leaks at full size (tests/stress/run; not part of check).
+stress: runtime/paddock asan-runtime escape-bins test-helpers hooks
+	@tests/stress/run
+
 deps:
 	@tests/setup/install-deps
 
@@ -257,4 +269,4 @@ uninstall:
 	fi
 
 clean:
-	rm -rf $(B) runtime/paddock
+	rm -rf $(B) runtime/paddock runtime/paddock-asan

@@ -8,7 +8,9 @@
 #
 # Environment:
 #   RUNTIME=/path/to/runtime  runtime under test (default: $REPO/runtime/paddock).
-#                             RUNTIME=runc validates the tests themselves.
+#                             RUNTIME=runc validates the tests themselves;
+#                             RUNTIME=runtime/paddock-asan runs them against
+#                             paddock under ASan/UBSan (make asan-runtime).
 #   KEEP_TMP=1                keep the per-script temp dir (bundles, state, logs).
 #   CASES=glob                run only the cases whose name matches glob.
 #   RT_TIMEOUT=secs           timeout of one runtime invocation (default 15).
@@ -55,7 +57,8 @@ N_PASS=0
 N_FAIL=0
 IO_N=0
 
-is_paddock() { [ "$RUNTIME_NAME" = paddock ]; }
+# paddock-asan: runtime/paddock-asan (make asan-runtime), paddock under ASan/UBSan.
+is_paddock() { [ "$RUNTIME_NAME" = paddock ] || [ "$RUNTIME_NAME" = paddock-asan ]; }
 is_runc() { [ "$RUNTIME_NAME" = runc ]; }
 
 # ---------------------------------------------------------------- results
