@@ -142,7 +142,8 @@ static void gen_protect_mounts(pd_jgen *g, const struct pd_sandbox_opts *o, cons
     if (prot == NULL)
         return;
     _cleanup_free_ struct pd_protect_mount *m = pd_xcalloc(prot->n_mounts + 1, sizeof(*m));
-    memcpy(m, prot->mounts, prot->n_mounts * sizeof(*m));
+    if (prot->n_mounts > 0) /* mounts is NULL when there are none */
+        memcpy(m, prot->mounts, prot->n_mounts * sizeof(*m));
     qsort(m, prot->n_mounts, sizeof(*m), by_length);
     static const char *const rw[] = {"rbind", "rw", "nodev", "nosuid", NULL};
     static const char *const ro[] = {"rbind", "ro", "nodev", "nosuid", NULL};

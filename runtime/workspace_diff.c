@@ -355,6 +355,7 @@ int pd_ws_changes(const struct pd_ws_view *v, struct pd_changes *out, pd_error *
         return -1;
     }
     /* by path: a directory's entries right after it, parents first */
-    qsort(out->v, out->n, sizeof(*out->v), by_path);
+    if (out->n > 0) /* v is NULL when nothing changed */
+        qsort(out->v, out->n, sizeof(*out->v), by_path);
     return 0;
 }
