@@ -606,6 +606,11 @@ static int apply_one(const struct pd_mount_op *op, int rootfd, pd_error **err)
         return pd_failx(err, "idmapped mounts are not supported yet");
     if (op->dest == NULL || op->dest[0] != '/')
         return pd_failx(err, "destination must be an absolute path");
+    if (op->if_exists) { /* e.g. a host socket that went away since the sandbox's scan */
+        _cleanup_close_ int fd = pd_open_in_root(rootfd, op->dest, O_PATH | O_CLOEXEC, 0, NULL);
+        if (fd < 0)
+            return 0;
+    }
     switch (op->kind) {
     case PD_MOUNT_BIND:
         return apply_bind(op, rootfd, err);

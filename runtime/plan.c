@@ -156,7 +156,18 @@ static int plan_one_mount(const struct pd_config *cfg, struct pd_plan *p, size_t
     op->index = i;
     op->dest = m->destination[0] == '/' ? pd_xstrdup(m->destination)
                                         : pd_xasprintf("/%s", m->destination);
-    if (pd_mount_opts_parse(m->options, &op->fl, err) < 0) {
+    /* paddock's own option, not a mount option: x-paddock-if-exists */
+    size_t n = 0;
+    while (m->options && m->options[n])
+        n++;
+    _cleanup_free_ char **opts = pd_xcalloc(n + 1, sizeof(char *));
+    for (size_t k = 0, j = 0; k < n; k++) {
+        if (strcmp(m->options[k], "x-paddock-if-exists") == 0)
+            op->if_exists = true;
+        else
+            opts[j++] = m->options[k];
+    }
+    if (pd_mount_opts_parse(opts, &op->fl, err) < 0) {
         if (cfg->bundle != NULL)
             return pd_wrap(err, "bundle %s: %s: .mounts[%zu] (%s).options", cfg->bundle,
                            cfg->file ? cfg->file : "config.json", i, m->destination);

@@ -65,6 +65,8 @@ struct pd_mount_op {
     char *fstype;      /* FS: "tmpfs", "proc", ... */
     struct pd_mount_flags fl;
     bool sysfs_fallback_bind; /* sysfs in a user namespace without a new netns: rbind /sys instead */
+    bool if_exists;    /* option "x-paddock-if-exists" (paddock's own configs): a destination
+                          that is gone by the time it is mounted is skipped, not created */
 };
 
 struct pd_plan {

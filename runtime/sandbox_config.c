@@ -147,7 +147,7 @@ static void gen_protect_mounts(pd_jgen *g, const struct pd_sandbox_opts *o, cons
     qsort(m, prot->n_mounts, sizeof(*m), by_length);
     static const char *const rw[] = {"rbind", "rw", "nodev", "nosuid", NULL};
     static const char *const ro[] = {"rbind", "ro", "nodev", "nosuid", NULL};
-    static const char *const mask[] = {"bind", "ro", NULL};
+    static const char *const mask[] = {"bind", "ro", "x-paddock-if-exists", NULL};
     /* in an overlay workspace .git is the overlay's: a writable bind of the
      * host's would let commits bypass it (apply guards .git instead) */
     for (size_t i = 0; i < prot->n_mounts; i++)

@@ -325,6 +325,27 @@ t_kill9_sweep() {
     sp_clean
 }
 
+# The sandbox covers host sockets with binds marked x-paddock-if-exists, so
+# that a socket gone between the scan and the mount is skipped instead of
+# failing the start: such a mount onto a missing destination is skipped
+# (nothing created), and the same mount without the option creates it
+# (control).
+t_mask_if_exists() {
+    require_runtime
+    is_paddock || { note "x-paddock-if-exists is paddock's own"; exit 0; }
+    local b=$T/ife.$BASHPID
+    make_bundle "$b" sh -c 'test -e /gone.sock && echo there || echo skipped'
+    cfg_set "$b" '.mounts += [{"destination": "/gone.sock", "type": "bind", "source": "/dev/null", "options": ["bind", "ro", "x-paddock-if-exists"]}]'
+    rtc run --bundle "$b" "$(new_id ife)"
+    assert_ok "run with a mount onto a missing destination, x-paddock-if-exists"
+    assert_eq "$OUT" skipped "the mount was skipped"
+    [ ! -e "$b/rootfs/gone.sock" ] || fail "x-paddock-if-exists created its destination"
+    cfg_set "$b" '.mounts[-1].options = ["bind", "ro"]'
+    rtc run --bundle "$b" "$(new_id ife)"
+    assert_ok "control: the same mount without the option"
+    assert_eq "$OUT" there "control: the destination is created and mounted"
+}
+
 # --allow-nested-userns: a nested sandbox (user + mount namespace, a mount in
 # it) works for a user; the protected paths stay read-only from inside it.
 # Root can't map its uid 0 into a nested namespace without CAP_SETFCAP
@@ -376,6 +397,7 @@ t_rootless() {
     no_leaks "$WS"
 }
 
+run_case protect_mask_if_exists t_mask_if_exists
 run_case protect_nested_userns t_nested_userns
 run_case protect_git_commit t_git_commit
 run_case protect_git_init t_git_init
