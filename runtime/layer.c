@@ -84,7 +84,10 @@ int pd_copy_xattrs(int src, int dst, const char *what, pd_error **err)
                 continue;
             return pd_fail_errno(err, "read xattr %s of %s", n, what);
         }
-        if (fsetxattr(dst, n, value, (size_t)vl, 0) < 0 && errno != EPERM)
+        /* EPERM: trusted.* without the capability; ENOTSUP: the destination
+         * (a tmpfs without user xattrs) cannot hold it */
+        if (fsetxattr(dst, n, value, (size_t)vl, 0) < 0 && errno != EPERM && errno != ENOTSUP &&
+            errno != EOPNOTSUPP)
             return pd_fail_errno(err, "set xattr %s on %s", n, what);
     }
     return 0;

@@ -23,6 +23,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "layer.h"
 #include "log.h"
 #include "overlay_mount.h"
 #include "safepath.h"
@@ -30,7 +31,6 @@
 
 #define FD_PATH_LEN 64
 #define PROPAGATION_MASK (MS_SHARED | MS_SLAVE | MS_PRIVATE | MS_UNBINDABLE)
-#define COPYUP_MAX_DEPTH 128
 
 /* ---- flags -> MOUNT_ATTR_* ---- */
 
@@ -174,106 +174,6 @@ static int apply_bind(const struct pd_mount_op *op, int rootfd, pd_error **err)
     return set_propagation(now, op->fl.propagation, err);
 }
 
-/* ---- tmpcopyup ---- */
-
-static int copy_tree(int src, int dst, int depth, pd_error **err);
-
-static int copy_file_data(int src, int dst, const char *name, pd_error **err)
-{
-    char buf[65536];
-    for (;;) {
-        ssize_t n = read(src, buf, sizeof(buf));
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return pd_fail_errno(err, "read %s", name);
-        if (n == 0)
-            return 0;
-        if (pd_write_all(dst, buf, (size_t)n) < 0)
-            return pd_fail_errno(err, "write %s", name);
-    }
-}
-
-/* Owner, mode and times of name in dst from st.  Ownership that cannot be
- * represented (ids unmapped in a user namespace) is left as is. */
-static int copy_meta(int dst, const char *name, const struct stat *st, pd_error **err)
-{
-    if (fchownat(dst, name, st->st_uid, st->st_gid, AT_SYMLINK_NOFOLLOW) < 0 &&
-        errno != EPERM && errno != EINVAL)
-        return pd_fail_errno(err, "chown %s", name);
-    if (!S_ISLNK(st->st_mode) && fchmodat(dst, name, st->st_mode & 07777, 0) < 0)
-        return pd_fail_errno(err, "chmod %s", name);
-    struct timespec ts[2] = {st->st_atim, st->st_mtim};
-    if (utimensat(dst, name, ts, AT_SYMLINK_NOFOLLOW) < 0)
-        return pd_fail_errno(err, "set times of %s", name);
-    return 0;
-}
-
-static int copy_entry(int src, int dst, const char *name, const struct stat *st, int depth,
-                      pd_error **err)
-{
-    if (S_ISDIR(st->st_mode)) {
-        if (mkdirat(dst, name, 0700) < 0)
-            return pd_fail_errno(err, "mkdir %s", name);
-        _cleanup_close_ int s = openat(src, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        _cleanup_close_ int d = openat(dst, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (s < 0 || d < 0)
-            return pd_fail_errno(err, "open %s", name);
-        if (copy_tree(s, d, depth + 1, err) < 0)
-            return pd_wrap(err, "%s", name);
-    } else if (S_ISREG(st->st_mode)) {
-        _cleanup_close_ int s = openat(src, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-        if (s < 0)
-            return pd_fail_errno(err, "open %s", name);
-        _cleanup_close_ int d =
-            openat(dst, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-        if (d < 0)
-            return pd_fail_errno(err, "create %s", name);
-        if (copy_file_data(s, d, name, err) < 0)
-            return -1;
-    } else if (S_ISLNK(st->st_mode)) {
-        char target[4096];
-        ssize_t n = readlinkat(src, name, target, sizeof(target) - 1);
-        if (n < 0)
-            return pd_fail_errno(err, "readlink %s", name);
-        target[n] = '\0';
-        if (symlinkat(target, dst, name) < 0)
-            return pd_fail_errno(err, "symlink %s", name);
-    } else if (mknodat(dst, name, st->st_mode, st->st_rdev) < 0) {
-        return pd_fail_errno(err, "mknod %s", name);
-    }
-    return copy_meta(dst, name, st, err);
-}
-
-static int copy_tree(int src, int dst, int depth, pd_error **err)
-{
-    if (depth > COPYUP_MAX_DEPTH)
-        return pd_fail(err, ELOOP, "tmpcopyup: directory tree too deep");
-    int dfd = fcntl(src, F_DUPFD_CLOEXEC, 0);
-    if (dfd < 0)
-        return pd_fail_errno(err, "dup");
-    DIR *d = fdopendir(dfd);
-    if (d == NULL) {
-        close(dfd);
-        return pd_fail_errno(err, "opendir");
-    }
-    int r = 0;
-    struct dirent *e;
-    while (r == 0 && (errno = 0, e = readdir(d)) != NULL) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        struct stat st;
-        if (fstatat(src, e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-            r = pd_fail_errno(err, "stat %s", e->d_name);
-        else
-            r = copy_entry(src, dst, e->d_name, &st, depth, err);
-    }
-    if (r == 0 && errno != 0)
-        r = pd_fail_errno(err, "readdir");
-    closedir(d);
-    return r;
-}
-
 /* ---- filesystems ---- */
 
 /* After a new filesystem is mounted on dest_fd: check the destination,
@@ -288,7 +188,8 @@ static int finish_fs(const struct pd_mount_op *op, int rootfd, int dest_fd, int 
         _cleanup_close_ int dir = openat(top, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (dir < 0)
             return pd_fail_errno(err, "open %s", op->dest);
-        if (copy_tree(copy_from, dir, 0, err) < 0)
+        /* the same copy as a workspace layer's: owners, modes, times, user.* xattrs */
+        if (pd_layer_copy(copy_from, dir, NULL, err) < 0)
             return pd_wrap(err, "tmpcopyup");
         if ((op->fl.flags & MS_RDONLY) && set_attr(top, false, MOUNT_ATTR_RDONLY, 0, err) < 0)
             return -1;

@@ -39,6 +39,29 @@ t_tmpfs_size() {
     no_leaks "$RUN_ID" "$B"
 }
 
+# tmpcopyup (crun's option, used by podman for --read-only): the tmpfs starts
+# with a copy of what the destination held, owners, modes, links and all;
+# writes land in the tmpfs only.
+t_tmpcopyup() {
+    setup_bundle
+    is_paddock || { note "tmpcopyup is a crun extension that runc 1.1.5 rejects"; return 0; }
+    mkdir -p "$B/rootfs/srv/seed/sub"
+    echo seeded >"$B/rootfs/srv/seed/sub/f"
+    chmod 0640 "$B/rootfs/srv/seed/sub/f"
+    chown 7:9 "$B/rootfs/srv/seed/sub"
+    ln -s sub/f "$B/rootfs/srv/seed/link"
+    mkfifo "$B/rootfs/srv/seed/fifo"
+    add_mount "$B" '{"destination":"/srv/seed","type":"tmpfs","source":"tmpfs","options":["tmpcopyup","nosuid"]}'
+    run_in "$B" sh -c 'grep " /srv/seed " /proc/self/mountinfo | grep -c " - tmpfs "
+        cat /srv/seed/link; stat -c "%a %u:%g" /srv/seed/sub/f /srv/seed/sub; readlink /srv/seed/link
+        stat -c %F /srv/seed/fifo; echo changed >/srv/seed/sub/f && cat /srv/seed/sub/f'
+    assert_ok "run with a tmpcopyup tmpfs"
+    assert_eq "$OUT" $'1\nseeded\n640 0:0\n755 7:9\nsub/f\nfifo\nchanged' "copied content, owner, mode, link, fifo"
+    assert_eq "$(cat "$B/rootfs/srv/seed/sub/f")" seeded "the rootfs copy is untouched"
+    no_leaks "$RUN_ID" "$B"
+    rm -rf "$B/rootfs/srv/seed"
+}
+
 t_bind_rw() {
     setup_bundle
     local h=$T/host-rw
@@ -411,6 +434,7 @@ t_rootfs_propagation() {
 }
 
 run_case tmpfs_size t_tmpfs_size
+run_case tmpcopyup t_tmpcopyup
 run_case bind_rw t_bind_rw
 run_case bind_ro t_bind_ro
 run_case masked_paths t_masked_paths
