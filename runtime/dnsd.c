@@ -33,7 +33,7 @@ static size_t respond(struct pd_proxy *px, const uint8_t *req, const struct pd_d
     for (int i = 0; i < got; i++)
         if (ss[i].ss_family == AF_INET)
             a[n++] = ((struct sockaddr_in *)&ss[i])->sin_addr.s_addr;
-    return pd_dns_answer(req, q, n > 0 ? 0 : 2, a, n, 60, out, outlen);
+    return pd_dns_answer(req, q, n > 0 ? 0 : 2, (const uint8_t *)a, n, 60, out, outlen);
 }
 
 void pd_dnsd_serve_one(struct pd_proxy *px)

@@ -53,8 +53,15 @@ struct pd_socks5_req {
 enum pd_parse pd_socks5_request(const uint8_t *buf, size_t len, struct pd_socks5_req *r,
                                 const char **why);
 
-/* ---- TLS ClientHello (the first record only): the SNI host name ---- */
+/* ---- TLS ClientHello: the SNI host name ----
+ * The hello may arrive in pieces (TCP segments: PD_PARSE_MORE until it is
+ * whole) and span several handshake records (their payloads are gathered).
+ * Bounded: a hello message above PD_TLS_HELLO_MAX bytes is refused when its
+ * length is read, and one not complete within the first PD_TLS_HELLO_BUF
+ * bytes of records (too many small records) is refused too. */
 #define PD_TLS_RECORD_MAX (5 + 16384)
+#define PD_TLS_HELLO_MAX 16384
+#define PD_TLS_HELLO_BUF 24576
 /* OK with sni "" when the hello has no server_name. */
 enum pd_parse pd_tls_sni(const uint8_t *buf, size_t len, char *sni, size_t snilen,
                          const char **why);
@@ -70,9 +77,11 @@ struct pd_dns_query {
 /* A query datagram (one question; an EDNS OPT record is tolerated). */
 enum pd_parse pd_dns_parse_query(const uint8_t *buf, size_t len, struct pd_dns_query *q,
                                  const char **why);
-/* The answer to q (whose datagram is req), rcode 0 or 3 (NXDOMAIN), with
- * n IPv4 addresses (network order) as A records (TTL ttl).  Returns the
- * length written to out (at most outlen), 0 when it doesn't fit. */
+/* The answer to q (whose datagram is req), rcode 0, 2 (SERVFAIL) or 3
+ * (NXDOMAIN), with n addresses (network order, packed) as records of the
+ * question's type: A (4 bytes each) or AAAA (qtype 28, 16 bytes each); any
+ * other type only with n == 0.  TTL ttl.  Returns the length written to out
+ * (at most outlen), 0 when it doesn't fit. */
 size_t pd_dns_answer(const uint8_t *req, const struct pd_dns_query *q, int rcode,
-                     const uint32_t *a, size_t n, uint32_t ttl, uint8_t *out, size_t outlen);
+                     const uint8_t *addrs, size_t n, uint32_t ttl, uint8_t *out, size_t outlen);
 #endif

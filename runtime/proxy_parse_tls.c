@@ -112,30 +112,57 @@ static enum pd_parse hello_body(struct rd *h, char *sni, size_t snilen, const ch
     return PD_PARSE_OK;
 }
 
+/* More bytes may complete the hello, unless the buffer is full already. */
+static enum pd_parse tls_more(size_t len, const char **why)
+{
+    return len >= PD_TLS_HELLO_BUF ? bad(why, "ClientHello too large or too fragmented")
+                                   : PD_PARSE_MORE;
+}
+
+/* The handshake records from buf, their payloads gathered into msg until
+ * the ClientHello message is whole (it may span records: RFC 8446 5.1). */
 enum pd_parse pd_tls_sni(const uint8_t *buf, size_t len, char *sni, size_t snilen,
                          const char **why)
 {
+    uint8_t msg[4 + PD_TLS_HELLO_MAX];
+    size_t have = 0, need = 4, off = 0;
     if (snilen > 0)
         sni[0] = '\0';
-    if (len >= 1 && buf[0] != 22)
-        return bad(why, "not a TLS handshake record");
-    if (len >= 2 && buf[1] != 3)
-        return bad(why, "not a TLS record version");
-    if (len < 5)
-        return PD_PARSE_MORE;
-    size_t rlen = ((size_t)buf[3] << 8) | buf[4];
-    if (rlen < 4 || rlen > 16384)
-        return bad(why, "invalid TLS record length");
-    if (len < 5 + rlen)
-        return PD_PARSE_MORE;
-    struct rd r = {.p = buf + 5, .len = rlen};
-    uint32_t type = get(&r, 1), hlen = get(&r, 3);
-    if (type != 1)
-        return bad(why, "not a ClientHello");
-    if (hlen > rlen - 4)
-        return bad(why, "ClientHello split over records (not supported)");
-    struct rd h = {.p = r.p + r.off, .len = hlen};
-    return hello_body(&h, sni, snilen, why);
+    if (len > PD_TLS_HELLO_BUF)
+        len = PD_TLS_HELLO_BUF;
+    while (have < need) {
+        const uint8_t *h = buf + off;
+        size_t left = len - off;
+        if (left >= 1 && h[0] != 22)
+            return bad(why, "not a TLS handshake record");
+        if (left >= 2 && h[1] != 3)
+            return bad(why, "not a TLS record version");
+        if (left < 5)
+            return tls_more(len, why);
+        size_t rlen = ((size_t)h[3] << 8) | h[4];
+        if (rlen < 1 || rlen > 16384)
+            return bad(why, "invalid TLS record length");
+        if (left - 5 < rlen)
+            return tls_more(len, why);
+        size_t take = rlen < need - have ? rlen : need - have;
+        memcpy(msg + have, h + 5, take);
+        size_t before = have;
+        have += take;
+        if (before < 4 && have >= 4) {
+            if (msg[0] != 1)
+                return bad(why, "not a ClientHello");
+            size_t hlen = ((size_t)msg[1] << 16) | ((size_t)msg[2] << 8) | msg[3];
+            if (hlen > PD_TLS_HELLO_MAX)
+                return bad(why, "ClientHello too large");
+            need = 4 + hlen;
+            size_t more = rlen - take < need - have ? rlen - take : need - have;
+            memcpy(msg + have, h + 5 + take, more);
+            have += more;
+        }
+        off += 5 + rlen;
+    }
+    struct rd hb = {.p = msg + 4, .len = need - 4};
+    return hello_body(&hb, sni, snilen, why);
 }
 
 /* ---- DNS ---- */
@@ -165,7 +192,9 @@ enum pd_parse pd_dns_parse_query(const uint8_t *buf, size_t len, struct pd_dns_q
             break;
         if (l > 63)
             return bad(why, "label too long or compressed");
-        if (n + l + 1 > PD_HOST_MAX + 1 || l > r.len - r.off)
+        if (l > r.len - r.off)
+            return bad(why, "truncated name");
+        if (n + l + 1 > PD_HOST_MAX + 1)
             return bad(why, "name too long");
         if (n > 0)
             q->name[n++] = '.';
@@ -192,10 +221,11 @@ static void put16(uint8_t *p, uint32_t v)
 }
 
 size_t pd_dns_answer(const uint8_t *req, const struct pd_dns_query *q, int rcode,
-                     const uint32_t *a, size_t n, uint32_t ttl, uint8_t *out, size_t outlen)
+                     const uint8_t *addrs, size_t n, uint32_t ttl, uint8_t *out, size_t outlen)
 {
-    size_t need = q->question_end + n * 16;
-    if (q->question_end < 12 || need > outlen)
+    size_t alen = q->qtype == 28 ? 16 : 4, rr = 12 + alen;
+    size_t need = q->question_end + n * rr;
+    if (q->question_end < 12 || need > outlen || (n > 0 && q->qtype != 1 && q->qtype != 28))
         return 0;
     memcpy(out, req, q->question_end);
     put16(out + 2, 0x8000 | (q->flags & 0x0100) | 0x0080 | (uint32_t)(rcode & 0xf));
@@ -204,14 +234,14 @@ size_t pd_dns_answer(const uint8_t *req, const struct pd_dns_query *q, int rcode
     put16(out + 8, 0);
     put16(out + 10, 0);
     uint8_t *p = out + q->question_end;
-    for (size_t i = 0; i < n; i++, p += 16) {
+    for (size_t i = 0; i < n; i++, p += rr) {
         put16(p, 0xc00c);  /* the question's name */
-        put16(p + 2, 1);   /* A */
+        put16(p + 2, q->qtype);
         put16(p + 4, 1);   /* IN */
         put16(p + 6, ttl >> 16);
         put16(p + 8, ttl & 0xffff);
-        put16(p + 10, 4);
-        memcpy(p + 12, &a[i], 4);
+        put16(p + 10, (uint32_t)alen);
+        memcpy(p + 12, addrs + i * alen, alen);
     }
     return need;
 }

@@ -11,7 +11,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    if (size > PD_TLS_RECORD_MAX)
+    if (size > PD_TLS_HELLO_BUF + 16)
         return 0;
     uint8_t *buf = malloc(size ? size : 1);
     if (buf == NULL)
