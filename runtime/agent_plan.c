@@ -89,7 +89,7 @@ int pd_agent_apply(const struct pd_agent_plan *p, pd_error **err)
     if (p == NULL || !p->landlock)
         return 0;
     static const char *const readable[] = {"/", NULL};
-    static const int allow_ports[] = {3128, 1080, 80, 443, 0};
+    static const int allow_ports[] = {3128, 1080, 80, 443, 53, 0};
     struct pd_landlock_req req = {.writable = (const char *const *)p->ll_writable,
                                   .readable = readable, .deny_tcp = p->ll_deny_tcp,
                                   .allow_connect_ports = p->ll_net_allow ? allow_ports : NULL,

@@ -82,3 +82,44 @@ void pd_dnsd_serve_one(struct pd_proxy *px)
     if (sendmsg(px->dns_fd, &om, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
         pd_debug("network: dns: reply: %m");
 }
+
+/* ---- DNS over TCP (RFC 7766): each message after a 2-byte length ----
+ * Answered in order, as many as there are complete queries and room for
+ * their answers in c->out (more once it drains: proxy.c calls again).  A
+ * length outside 12..PD_DNS_MAX or a malformed query closes the
+ * connection; so does PROXY_HEAD_TIMEOUT_MS without a complete query. */
+void pd_dnsd_tcp(struct proxy_conn *c)
+{
+    for (;;) {
+        if (c->out_off == c->out_len)
+            c->out_off = c->out_len = 0;
+        if (sizeof(c->out) - c->out_len < 2 + PD_DNS_MAX || c->in_len < 2)
+            break;
+        size_t qlen = ((size_t)c->in[0] << 8) | c->in[1];
+        if (qlen < 12 || qlen > PD_DNS_MAX) {
+            pd_proxy_deny(c, 400, 1, "query length out of bounds");
+            return;
+        }
+        if (c->in_len < 2 + qlen)
+            break;
+        struct pd_dns_query q;
+        const char *why = NULL;
+        if (pd_dns_parse_query(c->in + 2, qlen, &q, &why) != PD_PARSE_OK) {
+            pd_proxy_deny(c, 400, 1, why);
+            return;
+        }
+        uint8_t *ans = c->out + c->out_len;
+        size_t len = respond(c->px, c->in + 2, &q, ans + 2, PD_DNS_MAX);
+        if (len == 0) {
+            pd_proxy_deny(c, 400, 1, "no answer fits");
+            return;
+        }
+        ans[0] = (uint8_t)(len >> 8);
+        ans[1] = (uint8_t)len;
+        c->out_len += 2 + len;
+        memmove(c->in, c->in + 2 + qlen, c->in_len - 2 - qlen);
+        c->in_len -= 2 + qlen;
+        c->deadline = pd_proxy_now() + PROXY_HEAD_TIMEOUT_MS; /* idle from here */
+    }
+    pd_proxy_update(c);
+}

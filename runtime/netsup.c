@@ -102,6 +102,7 @@ static int helper_sockets(pid_t init, int *fds, pd_error **err)
         [PL_SOCKS] = {SOCK_STREAM, INADDR_LOOPBACK, PROXY_SOCKS_PORT},
         [PL_T80] = {SOCK_STREAM, INADDR_ANY, 80},
         [PL_T443] = {SOCK_STREAM, INADDR_ANY, 443},
+        [PL_DNS] = {SOCK_STREAM, INADDR_ANY, 53},
         [PL_N] = {SOCK_DGRAM, INADDR_ANY, 53},
     };
     if (enter_ns(init, err) < 0 || pd_netsup_route_local(err) < 0)

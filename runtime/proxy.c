@@ -30,7 +30,7 @@ int64_t pd_proxy_now(void)
 static const char *via_name(enum proxy_listener k)
 {
     static const char *const n[] = {"http-proxy", "socks5", "transparent-http",
-                                    "transparent-tls"};
+                                    "transparent-tls", "dns-tcp"};
     return n[k];
 }
 
@@ -157,6 +157,10 @@ static void client_read(struct proxy_conn *c)
     ssize_t n = recv(c->cfd, c->in + c->in_len, sizeof(c->in) - c->in_len, 0);
     if (n < 0 && (errno == EAGAIN || errno == EINTR))
         return;
+    if (n == 0 && c->kind == PL_DNS && c->out_off < c->out_len) { /* answers pending */
+        c->state = CS_DRAIN;
+        return;
+    }
     if (n <= 0 && c->state != CS_SPLICE) { /* gone before deciding */
         pd_proxy_close(c);
         return;
@@ -251,6 +255,11 @@ static void on_conn(struct pd_proxy *px, uint64_t tag, uint32_t ev)
         if (c->out_off == c->out_len)
             pd_proxy_close(c);
         return;
+    }
+    if (c->kind == PL_DNS && which == 0 && (ev & EPOLLOUT) && c->state == CS_HEAD) {
+        pd_dnsd_tcp(c); /* room for more answers */
+        if (px->conns[slot] != c)
+            return;
     }
     if (which == 0 && (ev & (EPOLLIN | EPOLLHUP | EPOLLERR))) {
         client_read(c);

@@ -7,6 +7,7 @@
  *                   local, so a client that ignores the proxy variables
  *                   lands here; the Host header / the TLS SNI names the host
  *   *:53/udp        DNS: allowed names get their real A records, others NXDOMAIN
+ *   *:53/tcp        the same over TCP (2-byte length framing, RFC 7766)
  * One thread, epoll, non-blocking sockets.  Every connection is decided by
  * netpolicy.h (by name, then by the address connected to), optionally by
  * the approver, and audited (network.allow with bytes at its end,
@@ -30,7 +31,7 @@
 #define PROXY_CONNECT_TIMEOUT_MS 15000
 #define PROXY_BUF (PD_TLS_HELLO_BUF + 64)
 
-enum proxy_listener { PL_HTTP, PL_SOCKS, PL_T80, PL_T443, PL_N };
+enum proxy_listener { PL_HTTP, PL_SOCKS, PL_T80, PL_T443, PL_DNS, PL_N };
 
 struct pd_proxy {
     struct pd_netpolicy *pol;
@@ -100,6 +101,8 @@ void pd_proxy_approve_read(struct proxy_conn *c);
 void pd_proxy_approve_kill(struct proxy_conn *c);
 /* dns (dnsd.c) */
 void pd_dnsd_serve_one(struct pd_proxy *px);
+/* DNS over TCP: answer the complete queries in c->in (kind PL_DNS). */
+void pd_dnsd_tcp(struct proxy_conn *c);
 /* audit */
 void pd_proxy_audit(struct proxy_conn *c, const char *event, const char *reason);
 #endif

@@ -24,7 +24,7 @@
 static char *request_json(const struct proxy_conn *c)
 {
     static const char *const via[] = {"http-proxy", "socks5", "transparent-http",
-                                      "transparent-tls"};
+                                      "transparent-tls", "dns-tcp"};
     pd_jgen *g = pd_jgen_new(false);
     pd_jgen_map_open(g);
     pd_jgen_kv_string(g, "id", c->px->id);

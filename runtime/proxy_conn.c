@@ -38,6 +38,11 @@ static const char *http_status(int code)
 
 void pd_proxy_deny(struct proxy_conn *c, int http_code, uint8_t socks_code, const char *reason)
 {
+    if (c->kind == PL_DNS) { /* DNS over TCP: idle or malformed, closed unaudited */
+        pd_debug("network: dns over tcp: %s", reason);
+        pd_proxy_close(c);
+        return;
+    }
     pd_proxy_approve_kill(c);
     if (c->kind == PL_HTTP || c->kind == PL_T80) {
         char body[512], head[1024];
@@ -212,6 +217,8 @@ void pd_proxy_head(struct proxy_conn *c)
 {
     if (c->kind == PL_SOCKS)
         head_socks(c);
+    else if (c->kind == PL_DNS)
+        pd_dnsd_tcp(c);
     else if (c->kind == PL_T443)
         head_tls(c);
     else

@@ -477,7 +477,7 @@ static void landlock_layers(const struct pd_report_input *in, const struct pd_ho
                   "writable roots, /tmp and /dev", abi);
     if (p->network == PD_NETWORK_ALLOW && abi >= 4) {
         set_layer(r, PD_LAYER_LANDLOCK_NET, PD_LAYER_ACTIVE, "TCP bind denied; connect only to "
-                  "ports 3128, 1080, 80 and 443, which lead to paddock's egress proxy");
+                  "ports 3128, 1080, 80, 443 and 53, which lead to paddock's egress proxy and DNS");
     } else if (p->network != PD_NETWORK_NONE) {
         set_layer(r, PD_LAYER_LANDLOCK_NET, PD_LAYER_ABSENT, "network %s: TCP is not restricted",
                   pd_network_mode_name(p->network));

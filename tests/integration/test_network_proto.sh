@@ -71,4 +71,36 @@ t_split_hello() {
     assert_match "$a" '"event":"network.deny".*"host":"other.test","port":443,"rule":"not on the allow list","via":"transparent-tls"' "audit: the denied SNI"
 }
 
+# DNS over TCP on :53 of any address: several queries on one connection,
+# the same answers as over UDP; NXDOMAIN for an unlisted name; a length
+# below a DNS header closes the connection (control: a valid one doesn't).
+t_dns_tcp() {
+    p_setup
+    sb --network "allow:allowed.test,*.wild.test" --resolve allowed.test=127.0.0.23 \
+        --resolve allowed.test=127.0.0.24 --resolve a.wild.test=192.0.2.7 -- sh -c "
+        python3 $NC dns tcp 10.9.9.9 allowed.test A 3; echo rc=\$?
+        python3 $NC dns udp 10.9.9.9 allowed.test A; echo rc=\$?
+        python3 $NC dns tcp 127.0.0.53 a.wild.test A; echo rc=\$?
+        python3 $NC dns tcp 10.9.9.9 other.test A; echo rc=\$?
+        python3 -c '
+import socket, sys
+ok = bytes.fromhex(\"001e00010100000100000000000007616c6c6f77656404746573740000010001\")  # allowed.test A
+for q in (bytes.fromhex(\"0002abcd\"), ok):
+    s = socket.create_connection((\"10.9.9.9\", 53), timeout=10)
+    s.sendall(q)
+    s.shutdown(socket.SHUT_WR)
+    print(\"len=%d got=%d\" % (q[1], len(s.recv(100))))
+'"
+    assert_ok
+    note "$OUT"
+    local one=$'rcode=0\n127.0.0.23\n127.0.0.24'
+    assert_eq "$(sed -n 1,10p <<<"$OUT")" "$one"$'\n'"$one"$'\n'"$one"$'\nrc=0' "three queries on one TCP connection"
+    assert_eq "$(sed -n 11,14p <<<"$OUT")" "$one"$'\nrc=0' "the same over UDP"
+    assert_eq "$(sed -n 15,17p <<<"$OUT")" $'rcode=0\n192.0.2.7\nrc=0' "a wildcard name over TCP"
+    assert_eq "$(sed -n 18,19p <<<"$OUT")" $'rcode=3\nrc=0' "NXDOMAIN over TCP"
+    assert_eq "$(sed -n 20p <<<"$OUT")" "len=2 got=0" "a 2-byte query closes the connection"
+    assert_eq "$(sed -n 21p <<<"$OUT")" "len=30 got=64" "control: a valid query is answered"
+}
+
 run_case net_split_hello t_split_hello
+run_case net_dns_tcp t_dns_tcp
