@@ -43,24 +43,31 @@ static const char *const proxy_env[] = {
     "GIT_CONFIG_KEY_0=http.proxy",        "GIT_CONFIG_VALUE_0=http://127.0.0.1:3128",
 };
 
-void pd_netsup_env(struct pd_config *cfg)
+void pd_netsup_env_process(const struct pd_config *cfg, struct pd_process *p, bool replace)
 {
     if (!pd_netsup_wanted(cfg))
         return;
     for (size_t i = 0; i < PD_ARRAY_SIZE(proxy_env); i++) {
         size_t klen = (size_t)(strchr(proxy_env[i], '=') - proxy_env[i]) + 1;
         size_t j = 0;
-        while (j < cfg->process.n_env && strncmp(cfg->process.env[j], proxy_env[i], klen) != 0)
+        while (j < p->n_env && strncmp(p->env[j], proxy_env[i], klen) != 0)
             j++;
-        if (j == cfg->process.n_env) {
-            cfg->process.env = pd_xrealloc(cfg->process.env, (j + 2) * sizeof(char *));
-            cfg->process.env[j + 1] = NULL;
-            cfg->process.n_env++;
+        if (j == p->n_env) {
+            p->env = pd_xrealloc(p->env, (j + 2) * sizeof(char *));
+            p->env[j + 1] = NULL;
+            p->n_env++;
+        } else if (!replace) {
+            continue; /* the process's own value */
         } else {
-            free(cfg->process.env[j]);
+            free(p->env[j]);
         }
-        cfg->process.env[j] = pd_xstrdup(proxy_env[i]);
+        p->env[j] = pd_xstrdup(proxy_env[i]);
     }
+}
+
+void pd_netsup_env(struct pd_config *cfg)
+{
+    pd_netsup_env_process(cfg, &cfg->process, true);
 }
 
 /* ---- the helper, in the container's namespaces ---- */

@@ -29,6 +29,10 @@ bool pd_netsup_wanted(const struct pd_config *cfg);
 /* The proxy variables for the process (set when wanted; replacing any of
  * the same name).  The list is in spec/agent-bundle.md. */
 void pd_netsup_env(struct pd_config *cfg);
+/* The same variables for p, a process of the container cfg (exec): replace
+ * those p has (the config's own process), or only add the missing ones
+ * (a process.json of exec's own). */
+void pd_netsup_env_process(const struct pd_config *cfg, struct pd_process *p, bool replace);
 
 /* Start the supervisor for the init `init` (see above).  attached: the
  * caller stays (run, sandbox): the supervisor keeps its stderr.  audit_log:

@@ -12,6 +12,7 @@
 #include "container.h"
 #include "exec.h"
 #include "log.h"
+#include "netsup.h"
 #include "util.h"
 
 static const char exec_help[] =
@@ -248,6 +249,7 @@ static int process_from_flags(const struct exec_flags *f, struct pd_config *cfg,
         free(p->cwd);
         p->cwd = pd_xstrdup(f->cwd);
     }
+    pd_netsup_env_process(cfg, p, true); /* network=allow: as the init has them */
     for (size_t i = 0; i < f->n_env; i++)
         set_env(p, f->env[i]);
     if (f->has_user)
@@ -305,6 +307,8 @@ static int exec_main(const struct pd_global *g, const struct exec_flags *f, int 
     if (f->process_file != NULL ? process_from_file(f, &file_proc, err) < 0
                                 : process_from_flags(f, t.cfg, err) < 0)
         goto out;
+    if (file_proc != NULL) /* its own values win */
+        pd_netsup_env_process(t.cfg, file_proc, false);
     struct pd_exec_request req = {
         .cfg = t.cfg, .st = t.st, .proc = file_proc != NULL ? file_proc : &t.cfg->process,
         .cgroup = t.cgroup, .console_socket = f->console_socket, .pid_file = f->pid_file,

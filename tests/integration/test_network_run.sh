@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# network allow (issue #5), the container side: `exec` gets the proxy
+# variables; `status` shows the supervisor's live counters (network.json);
+# a bundle under `run` with real traffic and audit lines; the supervisor
+# ends by itself with the init (create/start and run).  Servers on the
+# host's 127.0.0.1 (python3's http.server), names mapped with
+# dev.paddock.network.resolve / --resolve.
+source "$(dirname "$0")/lib.sh"
+
+n_setup() {
+    is_paddock || { note "the egress proxy is paddock's own"; exit 0; }
+    need_cmd python3
+    need_cmd curl
+    need_cmd jq
+    WS=$T/ws.$BASHPID
+    mkdir -p "$WS/www"
+    echo hello-from-host >"$WS/www/index.html"
+    cd "$WS" || fail "cd $WS"
+    SERVERS=()
+    trap 'for p in "${SERVERS[@]}"; do kill "$p" 2>/dev/null; done' EXIT
+}
+
+# http_server PORT: python3's http.server on 127.0.0.1:PORT serving www/
+http_server() {
+    python3 -m http.server "$1" --bind 127.0.0.1 --directory "$WS/www" >"$WS/http.$1.log" 2>&1 &
+    SERVERS+=($!)
+    wait_port "$1"
+}
+
+# wait_port PORT: until something listens on 127.0.0.1:PORT
+wait_port() {
+    local i
+    for i in $(seq 100); do
+        python3 -c 'import socket,sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1)' \
+            "$1" 2>/dev/null && return 0
+        sleep 0.1
+    done
+    fail "no server on 127.0.0.1:$1"
+}
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+# allow_bundle DIR PORT [AUDIT-LOG] ARGS...: a busybox bundle with network
+# allow for allowed.test:PORT (resolved to 127.0.0.1), process.args ARGS.
+allow_bundle() {
+    local b=$1 p=$2 log=$3
+    shift 3
+    make_bundle "$b" "$@"
+    cfg_set "$b" '.annotations = {"dev.paddock.network":"allow","dev.paddock.network.allow":$a,
+        "dev.paddock.network.resolve":"allowed.test=127.0.0.1,denied.test=127.0.0.1",
+        "dev.paddock.sandbox":"danger-full-access"}
+        | if $l != "" then .annotations["dev.paddock.audit-log"] = $l else . end' \
+        --arg a "allowed.test:$p" --arg l "$log"
+}
+
+# sup_pid ID: the supervisor recorded in the state directory
+sup_pid() { cut -d' ' -f1 "$STATE_ROOT/$1/network.pid"; }
+
+# gone PID: wait up to 10 s for PID to end
+gone() {
+    local i
+    for i in $(seq 100); do _pid_alive "$1" || return 0; sleep 0.1; done
+    return 1
+}
+
+# exec gets the proxy variables of the init; its own --env / process.json win
+t_exec_env() {
+    n_setup
+    local p b=$WS/bundle id
+    p=$(free_port)
+    http_server "$p"
+    allow_bundle "$b" "$p" "" sleep 1000
+    id=$(new_id)
+    rt_ok run -d --bundle "$b" "$id"
+    rt_ok exec "$id" sh -c 'echo "$HTTP_PROXY|$https_proxy|$ALL_PROXY|$NO_PROXY|$GIT_CONFIG_VALUE_0"'
+    assert_eq "$OUT" "http://127.0.0.1:3128|http://127.0.0.1:3128|socks5h://127.0.0.1:1080|localhost,127.0.0.1,::1|http://127.0.0.1:3128" "exec: the proxy variables"
+    # real traffic through them: the port is not 80, so only the proxy reaches it
+    rt_ok exec "$id" wget -q -O - "http://allowed.test:$p/"
+    assert_eq "$OUT" hello-from-host "exec: wget through http_proxy"
+    # control: without the variables the same request can't get out
+    rtc exec "$id" env -u http_proxy -u HTTP_PROXY wget -q -T 5 -O - "http://allowed.test:$p/"
+    assert_ne "$RC" 0 "exec: wget without http_proxy fails"
+    assert_not_contains "$OUT" hello-from-host "exec: wget without http_proxy"
+    # --env wins
+    rt_ok exec --env HTTPS_PROXY=http://mine:1 "$id" sh -c 'echo "$HTTPS_PROXY|$HTTP_PROXY"'
+    assert_eq "$OUT" "http://mine:1|http://127.0.0.1:3128" "exec --env wins"
+    # a process.json of its own: its values win, the others are added
+    jq -n '{cwd:"/", args:["sh","-c","echo \"$HTTPS_PROXY|$HTTP_PROXY|$PATH\""],
+        env:["PATH=/bin:/usr/bin","HTTPS_PROXY=http://own:2"], user:{uid:0,gid:0}}' >"$WS/proc.json"
+    rt_ok exec --process "$WS/proc.json" "$id"
+    assert_eq "$OUT" "http://own:2|http://127.0.0.1:3128|/bin:/usr/bin" "exec --process"
+    rt_ok delete --force "$id"
+    # control: a container without network allow gets none
+    make_bundle "$WS/plain" sleep 1000
+    id=$(new_id)
+    rt_ok run -d --bundle "$WS/plain" "$id"
+    rt_ok exec "$id" sh -c 'echo "[$HTTP_PROXY$ALL_PROXY]"'
+    assert_eq "$OUT" "[]" "exec into a container without network allow"
+    rt_ok delete --force "$id"
+}
+
+run_case net_exec_env t_exec_env
+finish
