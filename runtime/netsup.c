@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -213,13 +214,16 @@ static void redirect_null(bool attached)
 }
 
 _Noreturn static void supervise(const struct pd_agent_policy *pol, const struct pd_config *cfg,
-                                const char *id, int *fds, int pidfd, bool attached)
+                                const char *id, int *fds, int pidfd, int state_fd, bool attached)
 {
-    int keep[N_SOCKS + 1];
+    int keep[N_SOCKS + 2];
+    size_t n_keep = N_SOCKS + 1;
     memcpy(keep, fds, sizeof(int) * N_SOCKS);
     keep[N_SOCKS] = pidfd;
-    qsort(keep, N_SOCKS + 1, sizeof(int), cmp_int);
-    close_others(keep, N_SOCKS + 1);
+    if (state_fd >= 0)
+        keep[n_keep++] = state_fd;
+    qsort(keep, n_keep, sizeof(int), cmp_int);
+    close_others(keep, n_keep);
     redirect_null(attached);
     setsid();
     prctl(PR_SET_NAME, "paddock-net", 0, 0, 0);
@@ -228,7 +232,8 @@ _Noreturn static void supervise(const struct pd_agent_policy *pol, const struct 
     pd_error *err = NULL;
     struct pd_proxy px = {.resolve = pol->network_resolve, .approver = pol->network_approver,
                           .approver_timeout = (unsigned)pol->approver_timeout, .id = id,
-                          .command = cfg->process.args, .dns_fd = fds[PL_N], .pidfd = pidfd};
+                          .command = cfg->process.args, .dns_fd = fds[PL_N], .pidfd = pidfd,
+                          .state_fd = state_fd};
     memcpy(px.lfd, fds, sizeof(int) * PL_N);
     if (pd_audit_open(pol->audit_log, &px.audit, &err) < 0 ||
         pd_netpolicy_new(pol->network_allow, pol->network_deny, &px.pol, &err) < 0 ||
@@ -271,14 +276,21 @@ int pd_netsup_start(const struct pd_config *cfg, const char *id, pid_t init, int
     if (make_sockets(init, fds, err) < 0)
         return -1;
     int pidfd = (int)syscall(SYS_pidfd_open, init, 0);
+    /* a descriptor of its own for network.json: dirfd holds the state lock */
+    int state_fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (state_fd < 0)
+        pd_warn("network supervisor of %s: open the state dir: %s (no live counters)", id,
+                strerror(errno));
     pid_t pid = pidfd < 0 ? -1 : fork();
     if (pid == 0)
-        supervise(pol, cfg, id, fds, pidfd, attached);
+        supervise(pol, cfg, id, fds, pidfd, state_fd, attached);
     int e = errno;
     for (int i = 0; i < N_SOCKS; i++)
         close(fds[i]);
     if (pidfd >= 0)
         close(pidfd);
+    if (state_fd >= 0)
+        close(state_fd);
     if (pid < 0)
         return pd_fail(err, e, "network supervisor: %s", pidfd < 0 ? "pidfd_open" : "fork");
     record(dirfd, pid);
@@ -298,6 +310,13 @@ void pd_netsup_stop(int dirfd)
     if (n <= 0)
         return;
     buf[n] = '\0';
-    if (sscanf(buf, "%d %llu", &pid, &start) == 2 && pid > 0 && pd_pid_alive(pid, start))
-        kill(pid, SIGKILL);
+    if (sscanf(buf, "%d %llu", &pid, &start) != 2 || pid <= 0)
+        return;
+    _cleanup_close_ int pfd = (int)syscall(SYS_pidfd_open, pid, 0);
+    if (pfd < 0 || !pd_pid_alive(pid, start) || kill(pid, SIGKILL) < 0)
+        return;
+    /* gone before the caller removes the state dir it writes network.json to */
+    struct pollfd p = {.fd = pfd, .events = POLLIN};
+    while (poll(&p, 1, 2000) < 0 && errno == EINTR)
+        ;
 }

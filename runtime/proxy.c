@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "state.h"
 #include "util.h"
 
 #define TAG_LISTEN (1ULL << 32)
@@ -34,8 +35,40 @@ static const char *via_name(enum proxy_listener k)
     return n[k];
 }
 
+/* network.json (netstats.h), when something changed and the period is
+ * over, or at the end (final). */
+static void stats_flush(struct pd_proxy *px, int64_t now, bool final)
+{
+    if (px->state_fd < 0 || (!final && (!px->stats_dirty || now - px->stats_at < PD_NETSTATS_PERIOD_MS)))
+        return;
+    /* the bytes of the ended connections, and of those open now */
+    uint64_t out = px->stats.done_out, in = px->stats.done_in;
+    for (size_t i = 0; i < PROXY_MAX_CONNS; i++)
+        if (px->conns[i] != NULL)
+            out += px->conns[i]->bytes_up, in += px->conns[i]->bytes_down;
+    px->stats.bytes_out = out;
+    px->stats.bytes_in = in;
+    px->stats.open = px->n_conns;
+    px->stats.final = final;
+    size_t len = 0;
+    _cleanup_free_ char *text = pd_netstats_json(&px->stats, &len);
+    pd_error *err = NULL;
+    if (pd_state_write_atomic(px->state_fd, "network.json", "network.json", text, len, 0600,
+                              &err) < 0) {
+        pd_warn("network: counters: %s", err->msg);
+        pd_error_free(err);
+    }
+    px->stats_at = now;
+    px->stats_dirty = false;
+}
+
 void pd_proxy_audit(struct proxy_conn *c, const char *event, const char *reason)
 {
+    if (strcmp(event, "network.deny") == 0)
+        pd_netstats_deny(&c->px->stats, c->host, c->port, via_name(c->kind), reason);
+    else
+        pd_netstats_allow(&c->px->stats, c->host, c->bytes_up, c->bytes_down);
+    c->px->stats_dirty = true;
     if (c->px->audit == NULL)
         return;
     struct pd_audit_field f[] = {
@@ -172,9 +205,10 @@ static void client_read(struct proxy_conn *c)
         return;
     }
     c->in_len += (size_t)n;
-    if (c->state == CS_SPLICE)
+    if (c->state == CS_SPLICE) {
         c->bytes_up += (uint64_t)n;
-    else
+        c->px->stats_dirty = true;
+    } else
         pd_proxy_head(c);
 }
 
@@ -208,6 +242,7 @@ static void upstream_read(struct proxy_conn *c)
     }
     c->out_len += (size_t)n;
     c->bytes_down += (uint64_t)n;
+    c->px->stats_dirty = true;
 }
 
 /* Half-closes, and the end: both directions finished. */
@@ -313,6 +348,8 @@ static int next_timeout(const struct pd_proxy *px, int64_t now)
         if (c != NULL && c->deadline != 0 && c->deadline - now < t)
             t = c->deadline - now;
     }
+    if (px->stats_dirty && px->state_fd >= 0 && px->stats_at + PD_NETSTATS_PERIOD_MS - now < t)
+        t = px->stats_at + PD_NETSTATS_PERIOD_MS - now;
     return t < 0 ? 0 : (int)t;
 }
 
@@ -321,6 +358,8 @@ int pd_proxy_serve(struct pd_proxy *px, pd_error **err)
     px->epfd = epoll_create1(EPOLL_CLOEXEC);
     if (px->epfd < 0)
         return pd_fail_errno(err, "network: epoll_create1");
+    px->stats_dirty = true; /* zeros at once: status shows the counters from the start */
+    stats_flush(px, pd_proxy_now(), false);
     for (int k = 0; k < PL_N; k++)
         if (ep_add(px->epfd, px->lfd[k], TAG_LISTEN | (uint64_t)k, err) < 0)
             return -1;
@@ -334,8 +373,10 @@ int pd_proxy_serve(struct pd_proxy *px, pd_error **err)
             return pd_fail_errno(err, "network: epoll_wait");
         for (int i = 0; i < n; i++) {
             uint64_t tag = ev[i].data.u64;
-            if ((tag & TAG_MASK) == TAG_PIDFD)
-                return 0; /* the container has exited */
+            if ((tag & TAG_MASK) == TAG_PIDFD) { /* the container has exited */
+                stats_flush(px, pd_proxy_now(), true);
+                return 0;
+            }
             if ((tag & TAG_MASK) == TAG_LISTEN)
                 on_accept(px, (enum proxy_listener)(tag & 0xff));
             else if ((tag & TAG_MASK) == TAG_DNS)
@@ -344,5 +385,6 @@ int pd_proxy_serve(struct pd_proxy *px, pd_error **err)
                 on_conn(px, tag, ev[i].events);
         }
         timeouts(px, pd_proxy_now());
+        stats_flush(px, pd_proxy_now(), false);
     }
 }

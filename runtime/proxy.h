@@ -22,6 +22,7 @@
 
 #include "audit.h"
 #include "netpolicy.h"
+#include "netstats.h"
 #include "proxy_parse.h"
 
 #define PROXY_HTTP_PORT 3128
@@ -45,6 +46,10 @@ struct pd_proxy {
     int lfd[PL_N];
     int dns_fd;
     int pidfd;                   /* the container's init: readable once it has exited */
+    int state_fd;                /* ROOT/ID, for network.json (netstats.h); -1: none */
+    struct pd_netstats stats;
+    int64_t stats_at;            /* when network.json was last written (monotonic ms) */
+    bool stats_dirty;
     int epfd;
     struct proxy_conn *conns[PROXY_MAX_CONNS];
     size_t n_conns;

@@ -16,6 +16,7 @@
 #include "container.h"
 #include "json.h"
 #include "log.h"
+#include "netstats.h"
 #include "sandbox_env.h"
 #include "sandbox_limits.h"
 #include "sandbox_report.h"
@@ -65,7 +66,16 @@ static const char help_tail[] =
     "in, or null)}, unix_sockets {host (count),\n"
     "reachable (paths)}, kernel {landlock_abi, user_namespaces, user_namespaces_reason,\n"
     "seccomp, keyrings, cgroup (0 none, 1, 2), cgroup_reason}, layers {NAME: {state\n"
-    "(active|degraded|absent), reason (string or null)}}.\n\n"
+    "(active|degraded|absent), reason (string or null)}}, network_counters (network\n"
+    "allow: the proxy's counters, else null) {updated, final (the supervisor has\n"
+    "ended), open, allowed, denied, bytes_out, bytes_in, top_hosts [{host, allowed,\n"
+    "denied, bytes}], last_denial {time, host, port, via, reason} or null}.\n\n"
+    "With network allow, the egress proxy's supervisor publishes its counters in\n"
+    "ROOT/ID/network.json (at most 4 times a second while traffic flows, and once\n"
+    "more when the container ends); `status ID` shows them as \"traffic\", \"top\n"
+    "hosts\" and \"last denial\".  A connection is counted allowed when it ends,\n"
+    "denied when it is refused; bytes grow while data flows.  `paddock sandbox` runs\n"
+    "have an ID too (sandbox-PID-..., in `paddock list` and --json-status-fd).\n\n"
     "Exit status: 0 the report was printed (whatever it says); 1 the container\n"
     "does not exist or the configuration can't be built; 2 bad usage.\n";
 
@@ -131,7 +141,8 @@ static void print_env(const struct pd_sandbox_report *r)
         printf("%-16s degraded: %s\n", "", r->env_degraded[i]);
 }
 
-static void print_text(const struct pd_sandbox_report *r, const char *title)
+static void print_text(const struct pd_sandbox_report *r, const char *title,
+                       const struct pd_netstats *ns, bool allow)
 {
     const struct pd_host_facts *h = &r->host;
     printf("%-16s %s\n", "report for", title);
@@ -157,6 +168,10 @@ static void print_text(const struct pd_sandbox_report *r, const char *title)
     else if (r->observed_pid > 0)
         printf("%-16s pid %d\n", "observed", (int)r->observed_pid);
     printf("%-16s %s\n", "network", r->network);
+    if (ns != NULL)
+        pd_netstats_print(ns);
+    else if (allow)
+        printf("%-16s - (no counters: no network supervisor has published any)\n", "traffic");
     printf("%-16s %s\n", "seccomp", r->seccomp);
     printf("%-16s ABI %d in use (kernel: %d)\n", "landlock", r->landlock_in_use, r->landlock_abi);
     print_ids("uid", r->uid, r->uid_map, r->n_uid_map);
@@ -177,7 +192,7 @@ static void print_text(const struct pd_sandbox_report *r, const char *title)
 }
 
 static void print_json(const struct pd_sandbox_report *r, const char *id, const char *status,
-                       pid_t pid)
+                       pid_t pid, const struct pd_netstats *ns)
 {
     pd_jgen *g = pd_jgen_new(true);
     pd_jgen_map_open(g);
@@ -190,6 +205,8 @@ static void print_json(const struct pd_sandbox_report *r, const char *id, const 
     else
         pd_jgen_null(g);
     pd_sandbox_report_jgen(r, g);
+    pd_jgen_key(g, "network_counters");
+    pd_netstats_jgen(ns, g);
     pd_jgen_map_close(g);
     _cleanup_free_ char *s = pd_jgen_finish(g, NULL);
     printf("%s\n", s);
@@ -266,9 +283,9 @@ static int status_report(struct pd_sandbox_flags *f, const char *cwd,
     if (pd_sandbox_report_fill(&in, &r, err) < 0)
         return -1;
     if (f->json)
-        print_json(&r, NULL, NULL, 0);
+        print_json(&r, NULL, NULL, 0, NULL);
     else
-        print_text(&r, "the configuration of these flags (not running)");
+        print_text(&r, "the configuration of these flags (not running)", NULL, false);
     pd_sandbox_report_free(&r);
     return 0;
 }
@@ -329,14 +346,21 @@ static int status_container(const struct pd_global *g, const char *id, bool json
     if (pd_sandbox_report_fill(&in, &r, err) < 0)
         return -1;
     bool alive = status != PD_STATUS_STOPPED;
+    /* network=allow: the supervisor's live counters (netstats.h) */
+    bool allow = pol->present && pol->network == PD_NETWORK_ALLOW;
+    struct pd_netstats ns;
+    _cleanup_error_ pd_error *nse = NULL;
+    int has_ns = allow ? pd_netstats_read(dir, &ns, &nse) : 0;
+    if (has_ns < 0)
+        pd_warn("status: network counters: %s", nse->msg);
     if (json) {
-        print_json(&r, id, pd_status_name(status), alive ? st->pid : 0);
+        print_json(&r, id, pd_status_name(status), alive ? st->pid : 0, has_ns > 0 ? &ns : NULL);
     } else {
         _cleanup_free_ char *title = alive ? pd_xasprintf("container %s (%s, pid %d)", id,
                                                           pd_status_name(status), (int)st->pid)
                                            : pd_xasprintf("container %s (%s)", id,
                                                           pd_status_name(status));
-        print_text(&r, title);
+        print_text(&r, title, has_ns > 0 ? &ns : NULL, allow);
     }
     pd_sandbox_report_free(&r);
     return 0;

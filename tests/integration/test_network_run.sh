@@ -38,6 +38,8 @@ wait_port() {
     fail "no server on 127.0.0.1:$1"
 }
 
+jqo() { printf '%s' "$OUT" | jq -r "$@"; }
+
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 # allow_bundle DIR PORT [AUDIT-LOG] ARGS...: a busybox bundle with network
@@ -99,5 +101,87 @@ t_exec_env() {
     rt_ok delete --force "$id"
 }
 
+# status ID: the supervisor's live counters while the container runs
+t_status_counters() {
+    n_setup
+    local p b=$WS/bundle id
+    p=$(free_port)
+    http_server "$p"
+    allow_bundle "$b" "$p" "" sleep 1000
+    id=$(new_id)
+    rt_ok run -d --bundle "$b" "$id"
+    # at once: zeros (control for the counts below)
+    wait_file "$STATE_ROOT/$id/network.json" || fail "no network.json after start"
+    rt_ok status --json "$id"
+    assert_eq "$(jqo '.network_counters | [.allowed, .denied, .bytes_in, .final] | @tsv')" \
+        "0	0	0	false" "counters before any traffic"
+    rt_ok exec "$id" wget -q -O - "http://allowed.test:$p/"
+    rt_ok exec "$id" wget -q -O - "http://allowed.test:$p/"
+    rtc exec "$id" wget -q -O - "http://denied.test:$p/"
+    assert_contains "$ERR" "403" "denied.test: 403"
+    local i
+    for i in $(seq 50); do # published within PD_NETSTATS_PERIOD_MS
+        rt_ok status --json "$id"
+        [ "$(jqo .network_counters.denied)" = 1 ] && break
+        sleep 0.1
+    done
+    assert_eq "$(jqo '.status')" running "still running"
+    assert_eq "$(jqo '.network_counters | [.allowed, .denied, .open, .final] | @tsv')" \
+        "2	1	0	false" "status --json: counters"
+    assert_match "$(jqo .network_counters.bytes_in)" '^[1-9][0-9]{2,}$' "bytes_in"
+    assert_match "$(jqo .network_counters.bytes_out)" '^[1-9][0-9]+$' "bytes_out"
+    assert_eq "$(jqo '.network_counters.top_hosts[0] | "\(.host) \(.allowed) \(.denied)"')" \
+        "allowed.test 2 0" "top host"
+    assert_eq "$(jqo '.network_counters.last_denial | "\(.host):\(.port) \(.via) \(.reason)"')" \
+        "denied.test:$p http-proxy not on the allow list" "last denial"
+    rt_ok status "$id"
+    assert_match "$OUT" "traffic +2 allowed, 1 denied, 0 open; [0-9.]+ (B|KiB) in" "status: traffic line"
+    assert_contains "$OUT" "last denial      denied.test:$p via http-proxy: not on the allow list" \
+        "status: last denial"
+    # control: a container without network allow has no counters
+    make_bundle "$WS/plain" sleep 1000
+    local id2
+    id2=$(new_id)
+    rt_ok run -d --bundle "$WS/plain" "$id2"
+    rt_ok status --json "$id2"
+    assert_eq "$(jqo .network_counters)" null "no counters without network allow"
+    rt_ok delete --force "$id2"
+    rt_ok delete --force "$id"
+    no_leaks "$id" "$id2"
+}
+
+# the same for a `paddock sandbox` run: status SANDBOX-ID while it runs
+t_status_sandbox() {
+    n_setup
+    local p st=$WS/status.jsonl id i
+    p=$(free_port)
+    http_server "$p"
+    rt sandbox --network "allow:allowed.test:$p" --resolve allowed.test=127.0.0.1 \
+        --resolve denied.test=127.0.0.1 --json-status-fd 3 -- sh -c "
+        curl -sS -m 10 http://allowed.test:$p/ >got
+        curl -sS -m 10 -o /dev/null http://denied.test:$p/
+        echo done >traffic-done
+        while [ ! -e finish ]; do sleep 0.1; done" 3>"$st" >"$WS/sb.out" 2>"$WS/sb.err" &
+    local bg=$!
+    wait_file "$WS/traffic-done" 100 || { kill $bg; fail "the sandbox made no traffic: $(cat "$WS/sb.err")"; }
+    id=$(head -1 "$st" | jq -r .id)
+    assert_match "$id" '^sandbox-' "the sandbox's id (--json-status-fd)"
+    for i in $(seq 50); do
+        rtc status --json "$id"
+        [ "$(jqo .network_counters.denied 2>/dev/null)" = 1 ] && break
+        sleep 0.1
+    done
+    touch "$WS/finish"
+    wait $bg || fail "the sandbox failed: $(cat "$WS/sb.err")"
+    assert_ok "status SANDBOX-ID"
+    assert_eq "$(jqo '[.source, .network, (.network_counters | .allowed, .denied)] | @tsv')" \
+        "container	allow	1	1" "status SANDBOX-ID --json while it runs"
+    assert_eq "$(jqo .network_counters.last_denial.host)" denied.test "last denial"
+    assert_eq "$(cat "$WS/got")" hello-from-host "the allowed request"
+    [ ! -e "$STATE_ROOT/$id" ] || fail "the sandbox's state dir is left"
+}
+
 run_case net_exec_env t_exec_env
+run_case net_status_counters t_status_counters
+run_case net_status_sandbox t_status_sandbox
 finish
