@@ -44,6 +44,9 @@ static void audit_start(struct pd_audit *audit, const struct pd_sandbox_opts *o,
     pd_sandbox_audit_start(audit, run->id, o, run->cwd, NULL, cfg);
     _cleanup_free_ char *why = pd_xasprintf("container-boundary: %s", o->env->why);
     pd_sandbox_audit_fallback(audit, run->id, "mode", why);
+    if (o->network == PD_NETWORK_ALLOW)
+        pd_sandbox_audit_fallback(audit, run->id, "network",
+                                  "container-boundary: network allow: " PD_SANDBOX_ENV_ALLOW_LOST);
     static const char *const limits[] = {"memory", "pids", "cpus"};
     for (size_t i = 0; i < PD_ARRAY_SIZE(limits); i++) {
         const char *how = pd_sandbox_enforced_by(o, limits[i]);

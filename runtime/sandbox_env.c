@@ -180,12 +180,16 @@ int pd_sandbox_env_allowed(const struct pd_sandbox_opts *o, const struct pd_sand
     if (!e->boundary)
         return 0;
     _cleanup_free_ char *fixes = fixes_text(e);
+    bool allow = o->network == PD_NETWORK_ALLOW;
     if (o->fallback == PD_FALLBACK_REFUSE)
-        return refuse(err, "sandbox: the namespaces a sandbox needs can't be made here: %s%s\n"
-                      "  or: --fallback auto (dev.paddock.fallback=auto) runs it in "
+        return refuse(err, "sandbox: the namespaces a sandbox needs can't be made here: %s%s%s"
+                      "\n  or: --fallback auto (dev.paddock.fallback=auto) runs it in "
                       "container-boundary mode: no namespaces, but landlock, seccomp, "
-                      "no_new_privs and no capabilities (`paddock status --fallback auto` says "
-                      "what is lost)", e->why, fixes);
+                      "no_new_privs and no capabilities%s (`paddock status --fallback auto` says "
+                      "what is lost)", e->why,
+                      allow ? "; network allow needs a network namespace for its egress proxy, "
+                              "so it can't be enforced here either" : "",
+                      fixes, allow ? "; network allow runs as network none there (no TCP)" : "");
     const char *why = pd_sandbox_env_unconfined(e, o->mode == PD_SANDBOX_DANGER_FULL_ACCESS,
                                                 pd_sandbox_network_none(o));
     if (why != NULL)
@@ -238,7 +242,10 @@ char *pd_sandbox_env_lost_line(const struct pd_sandbox_opts *o, const struct pd_
         "kept: landlock%s, %s, no_new_privs, no capabilities, setsid, closed fds, the "
         "environment deny-list",
         e->why, none ? " and network" : "", ww ? ", the protected paths" : "",
-        none ? "; the host's network, TCP denied by landlock and other IP sockets by seccomp" : "",
+        !none ? ""
+        : o->network == PD_NETWORK_ALLOW ? "; network allow (" PD_SANDBOX_ENV_ALLOW_LOST ")"
+                                         : "; the host's network, TCP denied by landlock and "
+                                           "other IP sockets by seccomp",
         e->landlock_abi >= 6 ? " (with scoping)" : "",
         e->seccomp ? "the agent seccomp profile" : "NO seccomp (filters can't be installed)");
 }

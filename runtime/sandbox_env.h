@@ -78,6 +78,11 @@ void pd_sandbox_env_warn_degraded(const struct pd_sandbox_env *e);
 void pd_sandbox_env_audit_degraded(const struct pd_sandbox_env *e, struct pd_audit *audit,
                                    const char *id);
 
+/* network allow in container-boundary mode: what becomes of it. */
+#define PD_SANDBOX_ENV_ALLOW_LOST                                                          \
+    "its egress proxy needs a network namespace and can't be enforced without one: it "     \
+    "runs as network none, the host's network with TCP denied by landlock and other IP "    \
+    "sockets by seccomp, no proxy"
 /* The layers container-boundary mode loses, as one line for stderr. */
 char *pd_sandbox_env_lost_line(const struct pd_sandbox_opts *o, const struct pd_sandbox_env *e);
 

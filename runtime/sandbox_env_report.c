@@ -48,7 +48,8 @@ static void landlock(const struct pd_report_input *in, const struct pd_sandbox_e
 {
     const struct pd_agent_policy *p = in->policy;
     bool danger = p->sandbox == PD_SANDBOX_DANGER_FULL_ACCESS;
-    bool none = p->network == PD_NETWORK_NONE;
+    /* allow has no proxy here: it runs as none (PD_SANDBOX_ENV_ALLOW_LOST) */
+    bool none = p->network == PD_NETWORK_NONE || p->network == PD_NETWORK_ALLOW;
     int abi = e->landlock_abi;
     r->landlock_in_use = abi > 0 && (!danger || none) ? abi : 0;
     if (abi == 0) {
@@ -88,6 +89,12 @@ static void boundary(const struct pd_report_input *in, const struct pd_sandbox_e
     for (size_t i = 0; i < PD_ARRAY_SIZE(ns); i++)
         if (ns[i] != PD_LAYER_NET_NS || in->policy->network == PD_NETWORK_NONE)
             absent(r, ns[i], "no new namespaces");
+    if (in->policy->network == PD_NETWORK_ALLOW) { /* what runs is none: say so */
+        absent(r, PD_LAYER_NET_NS, "no network namespace: network allow: "
+               PD_SANDBOX_ENV_ALLOW_LOST);
+        free(r->network);
+        r->network = pd_xstrdup("none");
+    }
     bool ww = in->policy->sandbox == PD_SANDBOX_WORKSPACE_WRITE;
     bool danger = in->policy->sandbox == PD_SANDBOX_DANGER_FULL_ACCESS;
     if (!danger) {
@@ -184,7 +191,7 @@ void pd_sandbox_env_report(const struct pd_report_input *in, const struct pd_hos
     /* with refuse, or nearly unconfined, it does not start: say why */
     const char *unconfined = pd_sandbox_env_unconfined(e, in->policy->sandbox ==
                                                        PD_SANDBOX_DANGER_FULL_ACCESS,
-                                                       in->policy->network == PD_NETWORK_NONE);
+                                                       in->policy->network != PD_NETWORK_HOST);
     char *why = in->policy->fallback == PD_FALLBACK_REFUSE
                     ? pd_xasprintf("container-boundary mode and the fallback is refuse: %s", e->why)
                 : unconfined ? pd_xstrdup(unconfined) : NULL;

@@ -4,8 +4,11 @@
 # a bundle under `run` with real traffic and audit lines; the supervisor
 # ends by itself with the init (create/start and run).  Servers on the
 # host's 127.0.0.1 (python3's http.server), names mapped with
-# dev.paddock.network.resolve / --resolve.
-source "$(dirname "$0")/lib.sh"
+# dev.paddock.network.resolve / --resolve.  And network allow where no
+# network namespace can be made (container-boundary mode, under the
+# Docker-like seccomp filter of fallback-lib.sh): refused, or run as none
+# and said so.
+source "$(dirname "$0")/fallback-lib.sh"
 
 n_setup() {
     is_paddock || { note "the egress proxy is paddock's own"; exit 0; }
@@ -37,8 +40,6 @@ wait_port() {
     done
     fail "no server on 127.0.0.1:$1"
 }
-
-jqo() { printf '%s' "$OUT" | jq -r "$@"; }
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
@@ -181,7 +182,67 @@ t_status_sandbox() {
     [ ! -e "$STATE_ROOT/$id" ] || fail "the sandbox's state dir is left"
 }
 
+# network allow in container-boundary mode: no network namespace, so no
+# proxy can be enforced: refuse says so; auto runs it as network none and
+# says so (the warning line, status, the audit log)
+t_boundary_allow() {
+    fb_setup
+    n_setup
+    local p a=$WS/audit.log st=$WS/st.jsonl id
+    p=$(free_port)
+    http_server "$p"
+    local py='import os,socket,sys
+def t(f):
+    try: f(); return "ok"
+    except OSError as e: return e.strerror
+print("tcp", t(lambda: socket.create_connection(("127.0.0.1", int(sys.argv[1])), 2)))
+print("udp", t(lambda: socket.socket(socket.AF_INET, socket.SOCK_DGRAM)))
+print("proxy", os.environ.get("HTTP_PROXY"))'
+    dsc sandbox --network "allow:127.0.0.1:$p" -- true
+    assert_refused "network allow under a Docker-like filter" \
+        "network allow needs a network namespace for its egress proxy, so it can't be enforced here" \
+        "network allow runs as network none there (no TCP)"
+    dsc sandbox --fallback auto --audit-log "$a" --network "allow:127.0.0.1:$p" \
+        -- /usr/bin/python3 -c "$py" "$p"
+    assert_ok "network allow, --fallback auto"
+    assert_eq "$OUT" "tcp Permission denied
+udp Permission denied
+proxy None" "network allow in container-boundary mode runs as none"
+    assert_eq "$(grep -c 'container-boundary mode' <<<"$ERR")" 1 "one warning line"
+    assert_contains "$ERR" "; network allow (its egress proxy needs a network namespace and can't be enforced without one: it runs as network none" "the warning says so"
+    assert_contains "$(cat "$a")" '"event":"fallback","id":"sandbox-' "fallback events"
+    assert_match "$(cat "$a")" '"layer":"network","reason":"container-boundary: network allow: its egress proxy needs a network namespace' "the audit's fallback event"
+    # control: in full mode the same policy reaches the server (through the proxy)
+    rtc sandbox --network "allow:allowed.test:$p" --resolve allowed.test=127.0.0.1 \
+        -- curl -sS -m 10 "http://allowed.test:$p/"
+    assert_ok "full mode"
+    assert_eq "$OUT" hello-from-host "full mode: through the proxy"
+    # status, by the flags and of a running one
+    dsc status --json --fallback auto --network "allow:127.0.0.1:$p"
+    assert_ok
+    assert_eq "$(jqo '[.network, .layers["network-ns"].state, .layers["landlock-net"].state,
+        (.fallback.lost | index("network-ns") != null)] | @tsv')" "none	absent	active	true" \
+        "status --fallback auto --network allow"
+    assert_contains "$(jqo '.layers["network-ns"].reason')" "network allow: its egress proxy" \
+        "status: why"
+    "$DS" "$RUNTIME" --root "$STATE_ROOT" sandbox --fallback auto --network "allow:127.0.0.1:$p" \
+        --json-status-fd 3 -- sh -c 'echo up >started; while [ ! -e finish ]; do sleep 0.1; done' \
+        3>"$st" >"$WS/bg.out" 2>"$WS/bg.err" &
+    local bg=$!
+    wait_file "$WS/started" 100 || { kill $bg; fail "no boundary sandbox: $(cat "$WS/bg.err")"; }
+    id=$(head -1 "$st" | jq -r .id)
+    rtc status "$id"
+    touch "$WS/finish"
+    wait $bg || fail "the boundary sandbox failed: $(cat "$WS/bg.err")"
+    assert_ok "status ID"
+    assert_match "$OUT" $'\nnetwork +none\n' "status ID: network"
+    assert_match "$OUT" "network-ns +absent +container-boundary: no network namespace: network allow" \
+        "status ID: the layer"
+    assert_contains "$OUT" "environment      container-boundary" "status ID: the mode"
+}
+
 run_case net_exec_env t_exec_env
 run_case net_status_counters t_status_counters
 run_case net_status_sandbox t_status_sandbox
+run_case net_boundary_allow t_boundary_allow
 finish
