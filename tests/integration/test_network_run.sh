@@ -241,8 +241,73 @@ proxy None" "network allow in container-boundary mode runs as none"
     assert_contains "$OUT" "environment      container-boundary" "status ID: the mode"
 }
 
+# the same policy for a bundle under `run` (foreground), with real traffic
+# and the bundle's own audit log
+t_bundle_run() {
+    n_setup
+    local p b=$WS/bundle id log a
+    p=$(free_port)
+    http_server "$p"
+    log=$(bundle_log run)
+    allow_bundle "$b" "$p" "$log" sh -c "
+        wget -q -O - http://allowed.test:$p/; echo rc=\$?
+        wget -q -O - http://denied.test:$p/ 2>&1; echo rc=\$?"
+    id=$(new_id)
+    rtc run --bundle "$b" "$id"
+    assert_ok "run"
+    assert_eq "$(sed -n 1,2p <<<"$OUT")" "hello-from-host
+rc=0" "allowed name through the proxy"
+    assert_match "$(sed -n 3,4p <<<"$OUT")" "403 Forbidden.*rc=1" "unlisted name: 403"
+    [ -s "$log" ] || fail "no audit log $log"
+    a=$(cat "$log")
+    assert_match "$a" '"event":"network.allow","id":"'"$id"'".*"host":"allowed.test","port":'"$p"',"rule":"allowed.test:'"$p"'","via":"http-proxy","address":"127.0.0.1","bytes_out":[1-9][0-9]*,"bytes_in":[1-9]' "audit: network.allow"
+    assert_match "$a" '"event":"network.deny","id":"'"$id"'".*"host":"denied.test","port":'"$p"',"rule":"not on the allow list"' "audit: network.deny"
+    no_leaks "$id"
+}
+
+# the supervisor ends by itself when the init ends normally: after
+# create/start (the state stays until delete), and with `run`
+t_bundle_exit() {
+    n_setup
+    local p b=$WS/bundle id sp i
+    p=$(free_port)
+    http_server "$p"
+    allow_bundle "$b" "$p" "" sh -c "wget -q -O /got http://allowed.test:$p/"
+    id=$(new_id)
+    rt_ok create --bundle "$b" "$id"
+    sp=$(sup_pid "$id")
+    assert_match "$sp" '^[0-9]+$' "network.pid recorded"
+    track_pid "$sp"
+    _pid_alive "$sp" || fail "supervisor $sp not running after create"
+    rt_ok start "$id"
+    wait_status "$id" stopped 100
+    gone "$sp" || fail "supervisor $sp outlived the init ($(tr '\0' ' ' <"/proc/$sp/cmdline"))"
+    assert_eq "$(cat "$b/rootfs/got")" hello-from-host "the init's request"
+    rt_ok status --json "$id"
+    assert_eq "$(jqo '.network_counters | [.final, .allowed, .open] | @tsv')" "true	1	0" \
+        "the final counters, after the init ended"
+    rt_ok delete "$id"
+    no_leaks "$id"
+    # run: the supervisor lives while the container runs, and not after
+    b=$WS/bundle2
+    allow_bundle "$b" "$p" "" sh -c "wget -q -O /got2 http://allowed.test:$p/; while [ ! -e /finish ]; do sleep 0.1; done"
+    id=$(new_id)
+    rt run --bundle "$b" "$id" >"$WS/run.out" 2>"$WS/run.err" &
+    local bg=$!
+    wait_file "$b/rootfs/got2" 100 || { kill $bg; fail "no request from the container: $(cat "$WS/run.err")"; }
+    sp=$(sup_pid "$id")
+    track_pid "$sp"
+    _pid_alive "$sp" || fail "supervisor $sp not running during run"
+    touch "$b/rootfs/finish"
+    wait $bg || fail "run failed: $(cat "$WS/run.err")"
+    gone "$sp" || fail "supervisor $sp outlived run"
+    no_leaks "$id"
+}
+
 run_case net_exec_env t_exec_env
 run_case net_status_counters t_status_counters
 run_case net_status_sandbox t_status_sandbox
 run_case net_boundary_allow t_boundary_allow
+run_case net_bundle_run t_bundle_run
+run_case net_bundle_exit t_bundle_exit
 finish
