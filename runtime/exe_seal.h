@@ -16,8 +16,13 @@
  * So the commands that start container processes first re-execute
  * themselves from a copy of the binary in a memfd sealed against writes,
  * growth, shrinking and further seals (as runc and crun do): all the
- * container can reach is that copy, which nobody can write.  The cost is
- * one copy of the binary into memory and one execve. */
+ * container can reach is that copy, which nobody can write.  The copy
+ * holds what the kernel and ld.so read (the ELF header, the program headers
+ * and the segments they name), not the debug information, symbol table
+ * and section headers after them: it runs the same code, but a debugger
+ * attached to a sealed paddock finds no symbols in it (use the binary on
+ * disk; the build id is kept).  The cost is one copy of ~0.6 MB into
+ * memory and one execve. */
 #ifndef PADDOCK_EXE_SEAL_H
 #define PADDOCK_EXE_SEAL_H
 

@@ -5,8 +5,10 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <link.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -14,6 +16,33 @@
 #include "error.h"
 #include "exe_seal.h"
 #include "unit.h"
+
+/* Facts about the bytes of /proc/self/exe: its size, its ELF header's
+ * section header count, an FNV-1a hash of what follows the ELF header up
+ * to LIMIT bytes into the file. */
+static void exe_bytes(long long limit, long long *size, unsigned *shnum, unsigned long long *hash)
+{
+    *size = -1;
+    *shnum = 9999;
+    *hash = 14695981039346656037ULL;
+    int fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return;
+    ElfW(Ehdr) eh;
+    if (read(fd, &eh, sizeof(eh)) == (ssize_t)sizeof(eh))
+        *shnum = eh.e_shnum;
+    char buf[65536];
+    ssize_t n;
+    long long total = sizeof(eh);
+    while (total < limit && (n = read(fd, buf, (size_t)(limit - total < (long long)sizeof(buf) ?
+                                                         limit - total : (long long)sizeof(buf)))) > 0) {
+        for (ssize_t i = 0; i < n; i++)
+            *hash = (*hash ^ (unsigned char)buf[i]) * 1099511628211ULL;
+        total += n;
+    }
+    close(fd);
+    *size = total;
+}
 
 /* In the re-executed child: one line of facts about /proc/self/exe. */
 static int report(void)
@@ -40,8 +69,13 @@ static int report(void)
     char *argv[] = { "/proc/self/exe", NULL };
     int again = pd_exe_seal_reexec(argv, &err);
     pd_error_free(err);
-    printf("sealed=%d memfd=%d seals=%#x write=%d errno=%d again=%d\n", pd_exe_is_sealed(),
-           strncmp(link, "/memfd:paddock", 14) == 0, seals, wr, werr, again);
+    long long size;
+    unsigned shnum;
+    unsigned long long hash;
+    exe_bytes(1LL << 40, &size, &shnum, &hash);
+    printf("sealed=%d memfd=%d seals=%#x write=%d errno=%d again=%d size=%lld shnum=%u hash=%llx\n",
+           pd_exe_is_sealed(), strncmp(link, "/memfd:paddock", 14) == 0, seals, wr, werr, again,
+           size, shnum, hash);
     return 0;
 }
 
@@ -72,6 +106,20 @@ static void test_reexec_sealed(void)
     CHECK_CONTAINS(self_out, "write=-1 errno=");
     CHECK_CONTAINS(self_out, "again=0");
     CHECK_CONTAINS(self_out, "seals=0xf"); /* SEAL | SHRINK | GROW | WRITE */
+    /* The copy holds what the kernel and ld.so read, byte for byte, and
+     * leaves out the debug information and section headers (this test
+     * binary is built with -g, so there are some). */
+    const char *sz = strstr(self_out, " size=");
+    long long csize = -1, osize, osize_all;
+    unsigned cshnum = 9999, oshnum;
+    unsigned long long chash = 0, ohash, ohash_all;
+    CHECK(sz != NULL && sscanf(sz, " size=%lld shnum=%u hash=%llx", &csize, &cshnum, &chash) == 3);
+    exe_bytes(1LL << 40, &osize_all, &oshnum, &ohash_all);
+    exe_bytes(csize, &osize, &oshnum, &ohash);
+    CHECK(oshnum > 0 && cshnum == 0);
+    CHECK(csize > 4096 && csize < osize_all);
+    CHECK(osize == csize && ohash == chash);
+    CHECK(ohash_all != chash); /* the hash sees the difference */
 }
 
 static void test_not_sealed_here(void)
