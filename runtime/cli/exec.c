@@ -7,7 +7,6 @@
 #include <strings.h>
 #include <sys/capability.h>
 
-#include "cgroups.h"
 #include "cli/cli.h"
 #include "container.h"
 #include "exec.h"
@@ -178,6 +177,7 @@ struct target {
     struct pd_state *st;
     struct pd_config *cfg;
     char *cgroup;
+    bool paused; /* its cgroup is frozen (pd_state_status looked) */
 };
 
 /* Read the state under the lock, then let go of it: kill and delete must
@@ -197,6 +197,7 @@ static int load_target(const struct pd_global *g, const char *id, struct target 
         pd_failx(err, "exec: container \"%s\" is still being created", id);
         goto out;
     }
+    t->paused = s == PD_STATUS_PAUSED;
     if (pd_container_config(&d, t->st, &t->cfg, err) < 0)
         goto out;
     t->cgroup = pd_xstrdup(t->st->cgroup ? t->st->cgroup : "");
@@ -206,13 +207,9 @@ out:
     return r;
 }
 
-static int check_paused(const char *id, const char *cgroup, pd_error **err)
+static int check_paused(const char *id, const struct target *t, pd_error **err)
 {
-    _cleanup_cgroup_ struct pd_cgroup *cg = NULL;
-    _cleanup_error_ pd_error *e = NULL;
-    if (cgroup[0] == '\0' || pd_cgroup_load(cgroup, &cg, &e) < 0)
-        return 0; /* pd_exec reports a bad cgroup */
-    if (pd_cgroup_is_frozen(cg))
+    if (t->paused)
         return pd_failx(err, "exec: cannot exec in a paused container (\"%s\"); --ignore-paused "
                         "overrides", id);
     return 0;
@@ -302,7 +299,7 @@ static int exec_main(const struct pd_global *g, const struct exec_flags *f, int 
     struct pd_process *file_proc = NULL;
     int r = -1;
     if (load_target(g, f->id, &t, err) < 0 ||
-        (!f->ignore_paused && check_paused(f->id, t.cgroup, err) < 0))
+        (!f->ignore_paused && check_paused(f->id, &t, err) < 0))
         goto out;
     if (f->process_file != NULL ? process_from_file(f, &file_proc, err) < 0
                                 : process_from_flags(f, t.cfg, err) < 0)

@@ -313,6 +313,24 @@ t_refused() {
     no_leaks "$id" "$B"
 }
 
+# A paused container: exec is refused (the process would freeze in its
+# cgroup) unless --ignore-paused; after resume it runs (the control).
+t_paused() {
+    setup_bundle
+    start_container
+    rt_ok pause "$CID"
+    assert_eq "$(state_status "$CID")" paused "status after pause"
+    rtc exec "$CID" true
+    assert_failed "exec into a paused container"
+    assert_err_contains "paused"
+    rt_ok resume "$CID"
+    rtc exec "$CID" sh -c 'echo resumed'
+    assert_ok "exec after resume"
+    assert_eq "$OUT" resumed "output of the exec after resume"
+    stop_container "$CID"
+    no_leaks "$CID" "$B"
+}
+
 # --- rootless (the unprivileged test user, as test_rootless.sh) ---
 
 t_rootless() {
@@ -359,5 +377,6 @@ run_case preserve_fds t_preserve_fds
 run_case missing_binary t_missing_binary
 run_case created_container t_created_container
 run_case refused t_refused
+run_case paused t_paused
 run_case rootless t_rootless
 finish
