@@ -80,10 +80,17 @@ static int listen_start_socket(const struct pd_container_dir *d, int *out, pd_er
     return 0;
 }
 
-/* pd_config_load, keeping the text for the state directory's copy (read once). */
-static int load_config(const char *bundle, struct pd_config **cfg, char **text, size_t *len,
-                       pd_error **err)
+/* pd_config_load, keeping the text for the state directory's copy (read
+ * once); or the text the caller has in memory (o->config_text). */
+static int load_config(const struct pd_create_opts *o, struct pd_config **cfg, char **text,
+                       size_t *len, pd_error **err)
 {
+    if (o->config_text != NULL) {
+        *len = strlen(o->config_text);
+        *text = pd_xstrdup(o->config_text);
+        return pd_config_parse(*text, *len, o->bundle, "config.json", cfg, err);
+    }
+    const char *bundle = o->bundle;
     _cleanup_free_ char *abs = realpath(bundle, NULL);
     if (abs == NULL)
         return pd_fail_errno(err, "bundle %s", bundle);
@@ -372,7 +379,7 @@ int pd_container_create(const struct pd_create_opts *o, struct pd_created *out, 
                               .in_userns = !pd_in_initial_userns(),
                               .sandbox_root = o->sandbox_root};
     if (pd_state_check_id(o->id, err) < 0 ||
-        load_config(o->bundle, &out->cfg, &text, &text_len, err) < 0 ||
+        load_config(o, &out->cfg, &text, &text_len, err) < 0 ||
         check_terminal_opts(o, out->cfg, err) < 0 ||
         (pd_netsup_env(out->cfg), false) ||
         pd_plan_build(out->cfg, &po, &plan, err) < 0)

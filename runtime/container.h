@@ -60,6 +60,9 @@ struct pd_create_opts {
     enum pd_rootless_mode rootless;
     const char *id;
     const char *bundle;
+    /* `sandbox`: the config.json text, handed over in memory (no file is
+     * written or read); bundle (absolute) then only names it */
+    const char *config_text;
     const char *pid_file;
     const char *console_socket;
     int preserve_fds;

@@ -43,17 +43,6 @@ static char *bundle_base(void)
     return pd_xasprintf("/tmp/paddock-sandbox-%u", (unsigned)geteuid());
 }
 
-static int write_bundle(const char *dir, const char *config, pd_error **err)
-{
-    if (mkdir(dir, 0700) < 0)
-        return pd_fail_errno(err, "sandbox: create the bundle %s", dir);
-    _cleanup_free_ char *path = pd_xasprintf("%s/config.json", dir);
-    _cleanup_close_ int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (fd < 0 || pd_write_all(fd, config, strlen(config)) < 0)
-        return pd_fail_errno(err, "sandbox: write %s", path);
-    return 0;
-}
-
 static int64_t now_ms(void)
 {
     struct timespec ts;
@@ -70,10 +59,10 @@ static int fail_code(pd_error *err)
 
 /* ---- stale sandboxes ----
  * A sandbox's id is "sandbox-<pid of its paddock>-<random>".  When that
- * paddock was killed (kill -9), its state directory (and, if the kill came
- * during create, its temporary bundle) stays behind; the next sandbox run
- * removes those whose owner is dead, as `delete --force` would (the cgroup
- * too).  A live owner, or a pid reused since, keeps them: never too much. */
+ * paddock was killed (kill -9), its state directory (in container-boundary
+ * mode its TMPDIR; a temporary bundle of an older version) stays behind;
+ * the next sandbox run removes those whose owner is dead, as `delete
+ * --force` would (the cgroup too).  A live owner, or a pid reused since, keeps them: never too much. */
 
 static pid_t sandbox_owner(const char *name)
 {
@@ -284,12 +273,12 @@ static void audit_fallbacks(struct pd_audit *audit, const char *id, const struct
 
 /* Create, start, supervise, delete; the exit status. */
 static int run_created(struct pd_sandbox_opts *o, const char *id, const char *bundle,
-                       const char *cwd, struct pd_protect *prot, struct pd_audit *audit,
-                       struct status *js)
+                       const char *config, const char *cwd, struct pd_protect *prot,
+                       struct pd_audit *audit, struct status *js)
 {
     _cleanup_error_ pd_error *err = NULL;
     struct pd_create_opts co = {.root = o->root, .rootless = o->rootless, .id = id,
-                                .bundle = bundle, .foreground = true,
+                                .bundle = bundle, .config_text = config, .foreground = true,
                                 .systemd_cgroup = o->systemd_cgroup,
                                 .sandbox_root = true,
                                 /* always: a command as pid 1 would ignore the SIGTERM or
@@ -300,8 +289,6 @@ static int run_created(struct pd_sandbox_opts *o, const char *id, const char *bu
                                 .no_cgroup = o->no_cgroup || !o->enforce.cgroup};
     struct pd_created c;
     int r = pd_container_create(&co, &c, &err);
-    /* the state directory has its own copy of the config now */
-    pd_rm_rf(bundle, NULL);
     int code = PD_EXIT_RUNTIME;
     if (r == 0) {
         pd_sandbox_audit_start(audit, id, o, cwd, prot, c.cfg);
@@ -390,20 +377,14 @@ static int run(struct pd_sandbox_opts *o, struct status *js, char **idp,
         pd_sandbox_config_with(o, cwd, getuid(), getgid(), environ, id, &prot, &err);
     if (config == NULL)
         return fail_code(err);
+    /* The config goes to create in memory: no bundle is written.  Its
+     * name (state.json's "bundle") is where older versions wrote it. */
     _cleanup_free_ char *bundle = pd_xasprintf("%s/%s", base, id);
-    if (pd_mkdir_p(base, 0700, &err) < 0)
-        return fail_code(err);
-    if (write_bundle(bundle, config, &err) < 0) {
-        pd_rm_rf(bundle, NULL);
-        return fail_code(err);
-    }
     /* always audited: --audit-log, or the default (audit.h) */
     struct pd_audit *audit = NULL;
-    if (pd_audit_open(o->audit_log, &audit, &err) < 0) {
-        pd_rm_rf(bundle, NULL);
+    if (pd_audit_open(o->audit_log, &audit, &err) < 0)
         return fail_code(err);
-    }
-    int code = run_created(o, id, bundle, cwd, prot, audit, js);
+    int code = run_created(o, id, bundle, config, cwd, prot, audit, js);
     pd_sandbox_audit_exit(audit, id, code, now_ms() - js->t0);
     pd_audit_close(audit);
     return code;

@@ -1,7 +1,8 @@
 /* paddock sandbox: run one command on the host's own root, read-only but
- * for the writable roots (issue #4, "`paddock sandbox`").  It writes an
- * ordinary OCI config into a private temporary bundle and runs it with the
- * same create/start/supervise/delete path as `paddock run`.
+ * for the writable roots (issue #4, "`paddock sandbox`").  It builds an
+ * ordinary OCI config and runs it with the same create/start/supervise/
+ * delete path as `paddock run`; the config text goes to create in memory
+ * (pd_create_opts.config_text), not through a bundle on disk.
  *
  * Identity: a user namespace maps only the caller's uid and gid, each to
  * itself, and the command runs as that uid/gid with no capabilities, so
