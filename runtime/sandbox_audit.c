@@ -41,7 +41,8 @@ static bool exists(const char *path)
  * layer the kernel can't give is also a `fallback` event. */
 static char *layers(struct pd_audit *a, const char *id, const struct pd_agent_policy *pol,
                     const char *const *allow, bool cgroup_limits, const char *cwd,
-                    char **masked, const struct pd_config *cfg, const struct pd_sandbox_env *env)
+                    char **masked, const struct pd_config *cfg, const struct pd_sandbox_env *env,
+                    bool seccomp_builtin)
 {
     int cgroup = cgroup_limits ? (access("/sys/fs/cgroup/cgroup.controllers", F_OK) == 0 ? 2 : 1) : 0;
     struct pd_host_facts h = {.landlock_abi = pd_landlock_abi(), .userns = true, .seccomp = true,
@@ -49,7 +50,7 @@ static char *layers(struct pd_audit *a, const char *id, const struct pd_agent_po
                               .exists = exists};
     struct pd_report_input in = {.cfg = cfg, .policy = pol, .policy_in_config = true,
                                  .allow_unix_socket = allow, .cgroup = cgroup, .workspace = cwd,
-                                 .env = env};
+                                 .env = env, .seccomp_builtin = seccomp_builtin};
     struct pd_sandbox_report r;
     pd_error *err = NULL;
     if (pd_sandbox_report_compute(&in, &h, &r, &err) < 0) {
@@ -81,8 +82,9 @@ void pd_sandbox_audit_start(struct pd_audit *a, const char *id, const struct pd_
         for (size_t i = 0; prot && i < prot->n_mounts; i++)
             if (prot->mounts[i].kind == PD_PROTECT_MASK)
                 masked[n++] = pd_xstrdup(prot->mounts[i].path);
+        /* cfg is pd_sandbox_config's: the built-in profile is its seccomp */
         layers_json = layers(a, id, pol, o->allow_unix_socket, o->enforce.cgroup, cwd, masked, cfg,
-                             o->env);
+                             o->env, true);
     }
     _cleanup_free_ const char **writable = pd_xcalloc(1, sizeof(char *));
     _cleanup_free_ const char **protected = pd_xcalloc(1, sizeof(char *));
@@ -169,7 +171,7 @@ void pd_agent_audit(const struct pd_config *cfg, const char *id, const char *eve
     for (size_t i = 0; i < pol->n_writable_roots; i++)
         writable[nw++] = pol->writable_roots[i];
     _cleanup_free_ char *lj = layers(a, id, pol, NULL, cfg->linux_.cgroups_path != NULL, ws, NULL, cfg,
-                                     NULL);
+                                     NULL, false);
     struct pd_audit_field f[] = {
         {.key = "mode", .type = PD_AF_STR, .s = pd_sandbox_mode_name(pol->sandbox)},
         {.key = "command", .type = PD_AF_STRV, .v = (const char *const *)cfg->process.args},

@@ -14,6 +14,8 @@
 #include "sandbox.h"
 #include "sandbox_protect.h"
 
+/* cfg: the config pd_sandbox_config built (its linux.seccomp is the
+ * built-in agent-default profile, which the layer report takes as given). */
 void pd_sandbox_audit_start(struct pd_audit *a, const char *id, const struct pd_sandbox_opts *o,
                             const char *cwd, const struct pd_protect *prot,
                             const struct pd_config *cfg);

@@ -357,11 +357,14 @@ static int seccomp_layer(const struct pd_report_input *in, const struct pd_host_
         set_layer(r, PD_LAYER_SECCOMP, PD_LAYER_ABSENT, "the config has no linux.seccomp");
         return 0;
     }
-    struct pd_seccomp *def = NULL;
-    if (pd_seccomp_profile_builtin(PD_SECCOMP_PROFILE_DEFAULT, &def, err) < 0)
-        return -1;
-    bool agent_default = seccomp_equal(sc, def);
-    pd_seccomp_profile_free(def);
+    bool agent_default = in->seccomp_builtin;
+    if (!agent_default) {
+        struct pd_seccomp *def = NULL;
+        if (pd_seccomp_profile_builtin(PD_SECCOMP_PROFILE_DEFAULT, &def, err) < 0)
+            return -1;
+        agent_default = seccomp_equal(sc, def);
+        pd_seccomp_profile_free(def);
+    }
     r->seccomp = pd_xstrdup(agent_default ? PD_SECCOMP_PROFILE_DEFAULT : "custom");
     if (!h->seccomp)
         set_layer(r, PD_LAYER_SECCOMP, PD_LAYER_ABSENT, "kernel: no seccomp");

@@ -83,6 +83,9 @@ struct pd_report_input {
     const struct pd_observed *observed; /* NULL: not running */
     const struct pd_sandbox_env *env; /* the mode in this environment (sandbox_env.h), NULL:
                                          full mode, not probed */
+    bool seccomp_builtin;   /* the caller put the built-in agent-default profile into cfg's
+                               linux.seccomp itself (pd_sandbox_config): it is not parsed
+                               again to be compared */
 };
 
 struct pd_sandbox_report {
