@@ -324,7 +324,8 @@ static int supervise(const struct pd_sandbox_opts *o, struct pd_boundary_run *ru
     pd_closep(&p->slave);
     if (run->started != NULL)
         run->started(run->arg, pid);
-    struct pd_supervise_opts so = {.master = p->master, .timeout = o->timeout};
+    struct pd_supervise_opts so = {.master = p->master, .timeout = o->timeout,
+                                   .tty_signals = true};
     int code = PD_EXIT_RUNTIME;
     _cleanup_error_ pd_error *err = NULL;
     if (pd_supervise_with(pid, &so, &code, &err) < 0) {

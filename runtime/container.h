@@ -112,6 +112,7 @@ int pd_container_run_attached(struct pd_created *c, int *exit_code, pd_error **e
  * it expires; timed_out says so) and a call once the process has exec'd. */
 struct pd_attach_opts {
     unsigned long long timeout;  /* seconds from the exec; 0: none */
+    bool tty_signals;            /* see pd_supervise_opts */
     void (*started)(void *arg, const struct pd_created *c);
     void *arg;
     /* out */

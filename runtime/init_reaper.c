@@ -8,6 +8,7 @@
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "caps.h"
@@ -49,9 +50,28 @@ static bool reap(pid_t child, int *code)
     return false;
 }
 
-static _Noreturn void reaper(pid_t child, const sigset_t *all)
+/* Signals queued on pid 1 before the fork (the runtime keeps them blocked
+ * while the init sets up) were meant for the process, which did not exist
+ * yet: a Ctrl-C on the terminal then reached only pid 1.  Each goes to the
+ * process, whatever sent it. */
+static void forward_early(pid_t child, const sigset_t *early)
+{
+    static const struct timespec now = {0, 0};
+    for (int sig = 1; sig < NSIG; sig++) {
+        if (sig == SIGCHLD || sigismember(early, sig) != 1)
+            continue;
+        sigset_t one;
+        sigemptyset(&one);
+        sigaddset(&one, sig);
+        while (sigtimedwait(&one, NULL, &now) == sig)
+            kill(child, sig);
+    }
+}
+
+static _Noreturn void reaper(pid_t child, const sigset_t *all, const sigset_t *early)
 {
     drop_everything(child);
+    forward_early(child, early);
     for (;;) {
         siginfo_t si;
         int sig = sigwaitinfo(all, &si);
@@ -74,6 +94,9 @@ int pd_init_reaper_split(int conn, pd_error **err)
     /* From here on, signals sent to pid 1 wait in its queue for sigwaitinfo. */
     if (sigprocmask(SIG_SETMASK, &all, &old) < 0)
         return pd_fail_errno(err, "init reaper: block signals");
+    sigset_t early;
+    if (sigpending(&early) < 0)
+        return pd_fail_errno(err, "init reaper: sigpending");
     pid_t child = fork();
     if (child < 0) {
         int e = errno;
@@ -84,5 +107,5 @@ int pd_init_reaper_split(int conn, pd_error **err)
     if (child == 0)
         return 0;
     close(conn);
-    reaper(child, &all);
+    reaper(child, &all, &early);
 }

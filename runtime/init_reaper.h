@@ -13,7 +13,9 @@
  *     (128+N when it was killed by signal N), which ends the namespace;
  *   - forwards the signals sent to it from outside (the runtime's forwarding,
  *     `paddock kill`) to the process; signals of the terminal (SI_KERNEL)
- *     are not forwarded: the process got them directly;
+ *     are not forwarded: the process got them directly; but the signals
+ *     queued on pid 1 before the fork, the terminal's too, are forwarded
+ *     once the process exists (a Ctrl-C typed while the init set up);
  *   - resumes the process when a terminal stop (Ctrl-Z) stops it: there is
  *     no shell outside the sandbox to resume it, and a stopped sandbox
  *     would hang its caller. */

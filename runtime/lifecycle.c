@@ -185,7 +185,8 @@ int pd_container_run_attached_with(struct pd_created *c, struct pd_attach_opts *
         ao->started(ao->arg, c);
     /* Let kill, state and delete work on the container while it runs. */
     flock(c->dir.fd, LOCK_UN);
-    struct pd_supervise_opts so = {.master = c->console_master, .timeout = ao->timeout};
+    struct pd_supervise_opts so = {.master = c->console_master, .timeout = ao->timeout,
+                                   .tty_signals = ao->tty_signals};
     int r = pd_supervise_with(c->pid, &so, exit_code, err);
     ao->timed_out = so.timed_out;
     ao->wait_status = so.wait_status;

@@ -294,7 +294,8 @@ static int run_created(struct pd_sandbox_opts *o, const char *id, const char *bu
         pd_sandbox_audit_start(audit, id, o, cwd, prot, c.cfg);
         audit_fallbacks(audit, id, o);
         pd_sandbox_env_audit_degraded(o->env, audit, id);
-        struct pd_attach_opts ao = {.timeout = o->timeout, .started = status_start, .arg = js};
+        struct pd_attach_opts ao = {.timeout = o->timeout, .tty_signals = true,
+                                    .started = status_start, .arg = js};
         r = pd_container_run_attached_with(&c, &ao, &code, &err);
         js->wait_status = ao.wait_status;
         js->timed_out = ao.timed_out;

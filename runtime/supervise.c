@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
 #include <sys/wait.h>
@@ -28,6 +29,7 @@ void pd_supervise_signals(sigset_t *set)
 
 struct relay {
     int master;       /* -1: no terminal to relay */
+    bool tty_signals; /* SIGINT/SIGQUIT go to the terminal's foreground group */
     bool stdin_open;
     bool raw;
     struct termios saved;
@@ -62,6 +64,18 @@ static bool pump(int from, int to)
     return pd_write_all(to, buf, (size_t)n) == 0;
 }
 
+/* SIGINT or SIGQUIT that reached the runtime (say a Ctrl-C typed before the
+ * caller's terminal was raw) goes where the same key typed on the sandbox's
+ * terminal would: TIOCSIG on the master signals the slave's foreground
+ * process group, as the line discipline does (no pid involved, so none that
+ * could have been reused).  False when it did not apply. */
+static bool tty_signal(const struct relay *r, int sig)
+{
+    if (!r->tty_signals || r->master < 0 || (sig != SIGINT && sig != SIGQUIT))
+        return false;
+    return ioctl(r->master, TIOCSIG, sig) == 0;
+}
+
 /* A signal arrived: forward it, or reap.  Returns true when the init is gone. */
 static bool on_signal(int sfd, pid_t pid, struct relay *r, int *status)
 {
@@ -81,7 +95,7 @@ static bool on_signal(int sfd, pid_t pid, struct relay *r, int *status)
     }
     if (si.ssi_signo == SIGWINCH && r->master >= 0)
         pd_console_copy_winsize(STDIN_FILENO, r->master);
-    else
+    else if (!tty_signal(r, (int)si.ssi_signo))
         kill(pid, (int)si.ssi_signo);
     return false;
 }
@@ -122,7 +136,7 @@ int pd_supervise_with(pid_t pid, struct pd_supervise_opts *so, int *exit_code, p
     if (so->timeout > 0 && tfd < 0)
         return -1;
     so->timed_out = false;
-    struct relay r = {.master = so->master};
+    struct relay r = {.master = so->master, .tty_signals = so->tty_signals};
     relay_start(&r);
     int status = 0;
     bool done = false;

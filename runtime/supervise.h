@@ -19,6 +19,9 @@ int pd_supervise(pid_t pid, int master, int *exit_code, pd_error **err);
 struct pd_supervise_opts {
     int master;                 /* pty master to relay, or -1 */
     unsigned long long timeout; /* seconds from the call; 0: none */
+    /* With a master: SIGINT and SIGQUIT go to the terminal's foreground
+     * process group (TIOCSIG), not to the init (`sandbox`). */
+    bool tty_signals;
     /* out */
     bool timed_out;             /* the timeout expired and the init was SIGKILLed */
     int wait_status;            /* the init's wait status (waitpid) */

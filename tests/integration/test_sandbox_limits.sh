@@ -316,10 +316,45 @@ t_tty_ctrl_c() {
     assert_eq "$RC" 130 "exit status after Ctrl-C"
     assert_eq "$(json_line "$st" start | jq .terminal)" true "start event: terminal"
     assert_eq "$(json_line "$st" exit | jq .status)" 130 "exit event: status"
-    # a shell's job: the process group in the foreground gets it
-    pty_sb --expect READY --send '\x03' -- sh -c 'echo READY; sleep 100; echo survived'
+    # a shell's job: the process group in the foreground gets it.  READY
+    # comes from the job itself: dash loses a Ctrl-C that arrives between
+    # its own `echo READY` and the exec of its (v)forked child, on any
+    # terminal (the child ignores it while vforked, and waits in sleep)
+    pty_sb --expect READY --send '\x03' -- sh -c 'sh -c "echo READY; exec sleep 100"; echo survived'
     assert_eq "$RC" 130 "exit status of sh after Ctrl-C"
     assert_not_contains "$OUT" survived "output"
+    sl_no_leaks
+}
+
+# A Ctrl-C that reaches paddock itself (typed before paddock made the
+# caller's terminal raw: the caller's line discipline signals paddock's
+# process group) must act as if typed on the sandbox's terminal: the
+# foreground process group gets it, not only the command (sh would defer
+# it until its foreground sleep ends: the test then hangs until ptyrun's
+# deadline and fails).
+t_tty_sigint_runtime() {
+    sl_setup
+    local sig
+    for sig in INT QUIT; do
+        pty_sb --expect READY --signal "$sig" -- sh -c 'sh -c "echo READY; exec sleep 100"; echo survived'
+        local want=130
+        [ "$sig" = QUIT ] && want=131
+        assert_eq "$RC" "$want" "exit status of sh after SIG$sig to paddock (stderr: $(oneline "$ERR"))"
+        assert_not_contains "$OUT" survived "output after SIG$sig"
+    done
+    # without a terminal, the signal still goes to the command
+    RC=0
+    "$RUNTIME" --root "$STATE_ROOT" sandbox -- sh -c 'trap "echo TRAPPED; exit 7" INT; echo READY; while :; do sleep 1; done' >"$T/nt.out" 2>"$T/nt.err" &
+    local p=$!
+    local i
+    for ((i = 0; i < 100; i++)); do
+        grep -q READY "$T/nt.out" && break
+        sleep 0.1
+    done
+    kill -INT "$p"
+    wait "$p" || RC=$?
+    assert_eq "$RC" 7 "exit status of the INT trap without a terminal (stderr: $(oneline "$(cat "$T/nt.err")"))"
+    assert_contains "$(cat "$T/nt.out")" TRAPPED "trap output"
     sl_no_leaks
 }
 
@@ -497,6 +532,7 @@ run_case limits_fallback_user t_fallback_user
 run_case limits_tty t_tty
 run_case limits_tty_resize t_tty_resize
 run_case limits_tty_ctrl_c t_tty_ctrl_c
+run_case limits_tty_sigint_runtime t_tty_sigint_runtime
 run_case limits_no_tty_pipes t_no_tty_pipes
 run_case limits_tty_user t_tty_user
 run_case limits_kill9 t_kill9

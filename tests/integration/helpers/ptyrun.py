@@ -11,6 +11,9 @@ ACTIONs run in order:
     --expect-start    wait for a line with "event":"start" on the status fd
     --send TEXT       write TEXT (Python escapes: \\x03 is Ctrl-C) to the master
     --resize RxC      set the window size (the kernel sends SIGWINCH)
+    --signal SIG      send SIG (INT, QUIT, ...) to the command itself, as the
+                      caller's terminal does for a Ctrl-C typed before the
+                      command made it raw
 Then it waits for the command to end.  The output (as read from the
 master, CRs kept) goes to stdout; the exit status is the command's (128+N
 when killed by signal N).  --status-fd N gives the command a pipe as fd N;
@@ -23,6 +26,7 @@ import errno
 import fcntl
 import os
 import select
+import signal
 import struct
 import sys
 import termios
@@ -54,7 +58,7 @@ def parse(argv):
             opts["info"] = v
         elif a == "--deadline":
             opts["deadline"] = float(v)
-        elif a in ("--expect", "--send", "--resize"):
+        elif a in ("--expect", "--send", "--resize", "--signal"):
             opts["actions"].append((a[2:], v))
         else:
             sys.exit("ptyrun: unknown option %s" % a)
@@ -166,6 +170,8 @@ def main():
             run.until(lambda: b'"event":"start"' in run.status, "the start event")
         elif kind == "send":
             os.write(master, codecs.decode(val, "unicode_escape").encode("latin-1"))
+        elif kind == "signal":
+            os.kill(pid, getattr(signal, "SIG" + val))
         elif kind == "resize":
             set_size(master, tuple(int(x) for x in val.split("x")))
     run.until(lambda: run.reap() and run.master is None and run.status_r is None, "the end")
