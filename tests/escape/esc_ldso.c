@@ -11,7 +11,10 @@
  * opens it and re-executes itself (by its own path: the binary must not
  * stay mapped by a process of ours) in a child, which waits until no
  * process runs that binary any more (ETXTBSY) and appends the marker from
- * /esc/exe-marker to it.  It prints
+ * /esc/exe-marker to it.  It starts trying only once /esc/exe-go exists,
+ * which the test creates after its last route: a writer that held the
+ * binary open for writing while the test executed it again would make
+ * that exec fail (ETXTBSY), and the route would never run.  It prints
  *     attempt interpreter info running as the ELF interpreter of DEV:INO
  *     attempt exe_overwrite blocked|succeeded DETAIL
  *     verdict blocked|succeeded
@@ -22,6 +25,7 @@
  * from the auxiliary vector of the program it interprets, and crash. */
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <unistd.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -128,12 +132,22 @@ static __attribute__((noreturn)) void writer(char **argv)
         path[p++] = *d;
     path[p] = '\0';
     struct timespec pause = { 0, 20 * 1000 * 1000 };
-    long w = -1;
+    long w = -ETXTBSY_;
+    int go = 0;
     for (int i = 0; i < 3000; i++) { /* a minute at most */
-        w = sys3(SYS_openat, AT_FDCWD, path, O_WRONLY | O_APPEND | O_CLOEXEC);
-        if (w >= 0 || w != -ETXTBSY_)
-            break;
+        if (!go)
+            go = sys6(SYS_faccessat, AT_FDCWD, (long)"/esc/exe-go", F_OK, 0, 0, 0) == 0;
+        if (go) {
+            w = sys3(SYS_openat, AT_FDCWD, path, O_WRONLY | O_APPEND | O_CLOEXEC);
+            if (w >= 0 || w != -ETXTBSY_)
+                break;
+        }
         sys3(SYS_nanosleep, &pause, 0, 0);
+    }
+    if (!go) {
+        put("error /esc/exe-go never appeared (the test creates it after its last route)\n");
+        flush();
+        leave(2);
     }
     if (w < 0) {
         put("attempt exe_overwrite blocked reopen the runtime's binary (/proc/self/exe) for writing: errno ");
