@@ -1,10 +1,11 @@
 /* paddock: the DNS responder of an allow namespace (issue #5, "Transparent
- * capture").  UDP on port 53 of every address in the namespace.  A query
- * for a name some allow pattern matches gets its real A records, resolved
- * by the supervisor (network.resolve first); AAAA and other types get an
- * empty answer (the proxy speaks IPv4 to the sandbox); every other name
- * gets NXDOMAIN and is never resolved, so that names can't carry data out
- * through the host's resolver.  Malformed datagrams are dropped. */
+ * capture").  UDP and TCP on port 53 of every address in the namespace,
+ * IPv4 and IPv6.  A query for a name some allow pattern matches gets its
+ * real addresses, resolved by the supervisor (network.resolve first): A
+ * records, and AAAA records when the namespace has IPv6 (else an empty
+ * answer); other types get an empty answer; every other name gets NXDOMAIN
+ * and is never resolved, so that names can't carry data out through the
+ * host's resolver.  Malformed datagrams are dropped. */
 #define _GNU_SOURCE
 #include "proxy.h"
 
@@ -15,45 +16,71 @@
 #include "log.h"
 #include "util.h"
 
-/* The answer for q: rcode and A records. */
+/* The answer for q: rcode and A or AAAA records. */
 static size_t respond(struct pd_proxy *px, const uint8_t *req, const struct pd_dns_query *q,
                       uint8_t *out, size_t outlen)
 {
-    uint32_t a[8];
+    uint8_t addrs[8 * 16];
     size_t n = 0;
     if (q->qclass != 1 || !pd_netpolicy_name_allowed(px->pol, q->name)) {
         pd_debug("network: dns: NXDOMAIN for %s", q->name);
         return pd_dns_answer(req, q, 3, NULL, 0, 0, out, outlen);
     }
-    if (q->qtype != 1) /* A only */
+    if (q->qtype != 1 && (q->qtype != 28 || !px->ipv6)) /* A, AAAA only */
         return pd_dns_answer(req, q, 0, NULL, 0, 0, out, outlen);
+    int family = q->qtype == 1 ? AF_INET : AF_INET6;
     struct sockaddr_storage ss[8];
     socklen_t lens[8];
-    int got = pd_proxy_resolve(px, q->name, 443, AF_INET, ss, lens, 8);
-    for (int i = 0; i < got; i++)
-        if (ss[i].ss_family == AF_INET)
-            a[n++] = ((struct sockaddr_in *)&ss[i])->sin_addr.s_addr;
-    return pd_dns_answer(req, q, n > 0 ? 0 : 2, (const uint8_t *)a, n, 60, out, outlen);
+    int got = pd_proxy_resolve(px, q->name, 443, family, ss, lens, 8);
+    for (int i = 0; i < got; i++) {
+        if (ss[i].ss_family == AF_INET && family == AF_INET)
+            memcpy(addrs + 4 * n++, &((struct sockaddr_in *)&ss[i])->sin_addr, 4);
+        else if (ss[i].ss_family == AF_INET6 && family == AF_INET6)
+            memcpy(addrs + 16 * n++, &((struct sockaddr_in6 *)&ss[i])->sin6_addr, 16);
+    }
+    /* none: an empty answer (the name may have the other family only) */
+    return pd_dns_answer(req, q, got < 0 ? 2 : 0, addrs, n, 60, out, outlen);
 }
 
-void pd_dnsd_serve_one(struct pd_proxy *px)
+/* The destination address of a datagram, to answer from it (resolvers
+ * check the source of the answer). */
+union pktinfo {
+    struct in_pktinfo v4;
+    struct in6_pktinfo v6;
+};
+
+static bool dst_info(struct msghdr *m, union pktinfo *pi, int *level, int *type)
+{
+    for (struct cmsghdr *h = CMSG_FIRSTHDR(m); h != NULL; h = CMSG_NXTHDR(m, h)) {
+        if (h->cmsg_level == IPPROTO_IP && h->cmsg_type == IP_PKTINFO) {
+            memcpy(&pi->v4, CMSG_DATA(h), sizeof(pi->v4));
+            pi->v4 = (struct in_pktinfo){.ipi_spec_dst = pi->v4.ipi_addr};
+            *level = IPPROTO_IP, *type = IP_PKTINFO;
+            return true;
+        }
+        if (h->cmsg_level == IPPROTO_IPV6 && h->cmsg_type == IPV6_PKTINFO) {
+            memcpy(&pi->v6, CMSG_DATA(h), sizeof(pi->v6));
+            *level = IPPROTO_IPV6, *type = IPV6_PKTINFO;
+            return true;
+        }
+    }
+    return false;
+}
+
+void pd_dnsd_serve_one(struct pd_proxy *px, int fd)
 {
     uint8_t buf[PD_DNS_MAX + 1], out[PD_DNS_MAX];
     struct sockaddr_storage from;
-    char cbuf[CMSG_SPACE(sizeof(struct in_pktinfo))];
+    char cbuf[CMSG_SPACE(sizeof(union pktinfo)) + 64];
     struct iovec iov = {.iov_base = buf, .iov_len = sizeof(buf)};
     struct msghdr m = {.msg_name = &from, .msg_namelen = sizeof(from), .msg_iov = &iov,
                        .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf)};
-    ssize_t n = recvmsg(px->dns_fd, &m, MSG_DONTWAIT);
+    ssize_t n = recvmsg(fd, &m, MSG_DONTWAIT);
     if (n < 0 || (size_t)n > PD_DNS_MAX)
         return;
-    struct in_pktinfo pi = {0};
-    bool have_pi = false;
-    for (struct cmsghdr *h = CMSG_FIRSTHDR(&m); h != NULL; h = CMSG_NXTHDR(&m, h))
-        if (h->cmsg_level == IPPROTO_IP && h->cmsg_type == IP_PKTINFO) {
-            memcpy(&pi, CMSG_DATA(h), sizeof(pi));
-            have_pi = true;
-        }
+    union pktinfo pi;
+    int level = 0, type = 0;
+    bool have_pi = dst_info(&m, &pi, &level, &type);
     struct pd_dns_query q;
     const char *why = NULL;
     if (pd_dns_parse_query(buf, (size_t)n, &q, &why) != PD_PARSE_OK) {
@@ -63,23 +90,22 @@ void pd_dnsd_serve_one(struct pd_proxy *px)
     size_t len = respond(px, buf, &q, out, sizeof(out));
     if (len == 0)
         return;
-    /* answer from the address it was sent to (resolvers check) */
-    struct in_pktinfo reply = {.ipi_spec_dst = pi.ipi_addr};
-    char rbuf[CMSG_SPACE(sizeof(reply))];
+    char rbuf[CMSG_SPACE(sizeof(union pktinfo))];
     memset(rbuf, 0, sizeof(rbuf));
     struct iovec oiov = {.iov_base = out, .iov_len = len};
     struct msghdr om = {.msg_name = &from, .msg_namelen = m.msg_namelen, .msg_iov = &oiov,
                         .msg_iovlen = 1};
     if (have_pi) {
+        size_t sz = level == IPPROTO_IP ? sizeof(pi.v4) : sizeof(pi.v6);
         om.msg_control = rbuf;
-        om.msg_controllen = sizeof(rbuf);
+        om.msg_controllen = CMSG_SPACE(sz);
         struct cmsghdr *h = CMSG_FIRSTHDR(&om);
-        h->cmsg_level = IPPROTO_IP;
-        h->cmsg_type = IP_PKTINFO;
-        h->cmsg_len = CMSG_LEN(sizeof(reply));
-        memcpy(CMSG_DATA(h), &reply, sizeof(reply));
+        h->cmsg_level = level;
+        h->cmsg_type = type;
+        h->cmsg_len = CMSG_LEN(sz);
+        memcpy(CMSG_DATA(h), &pi, sz);
     }
-    if (sendmsg(px->dns_fd, &om, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+    if (sendmsg(fd, &om, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
         pd_debug("network: dns: reply: %m");
 }
 

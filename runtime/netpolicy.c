@@ -235,13 +235,18 @@ static bool v6_prefix(const uint8_t *a, const uint8_t *p, int bits)
 static const char *class_v6(const uint8_t *a)
 {
     static const uint8_t zero[16], mapped[16] = {[10] = 0xff, [11] = 0xff},
-                         nat64[16] = {0, 0x64, 0xff, 0x9b},
+                         nat64[16] = {0, 0x64, 0xff, 0x9b}, nat64l[16] = {0, 0x64, 0xff, 0x9b, 0, 1},
                          meta[16] = {0xfd, 0, 0x0e, 0xc2, [15] = 0x54, [14] = 0x02},
                          loop[16] = {[15] = 1}, ll[16] = {0xfe, 0x80}, ula[16] = {0xfc},
-                         mc[16] = {0xff};
-    if (v6_prefix(a, mapped, 96) || v6_prefix(a, nat64, 96)) {
-        uint32_t v4;
-        memcpy(&v4, a + 12, 4);
+                         site[16] = {0xfe, 0xc0}, mc[16] = {0xff}, doc[16] = {0x20, 0x01, 0x0d, 0xb8},
+                         discard[16] = {0x01}, sixto4[16] = {0x20, 0x02};
+    uint32_t v4;
+    if (v6_prefix(a, mapped, 96) || v6_prefix(a, nat64, 96) || v6_prefix(a, nat64l, 48)) {
+        memcpy(&v4, a + 12, 4); /* the IPv4 address embedded (RFC 4291, 6052, 8215) */
+        return class_v4(ntohl(v4));
+    }
+    if (v6_prefix(a, sixto4, 16)) { /* 6to4: 2002:V4ADDR::/48 */
+        memcpy(&v4, a + 2, 4);
         return class_v4(ntohl(v4));
     }
     if (memcmp(a, meta, 16) == 0)
@@ -252,12 +257,12 @@ static const char *class_v6(const uint8_t *a)
         return "loopback";
     if (v6_prefix(a, ll, 10))
         return "link-local";
-    if (v6_prefix(a, ula, 7))
-        return "private";
+    if (v6_prefix(a, ula, 7) || v6_prefix(a, site, 10))
+        return "private"; /* unique local, and the deprecated site-local */
     if (v6_prefix(a, mc, 8))
         return "multicast";
-    if (v6_prefix(a, zero, 96))
-        return "reserved"; /* IPv4-compatible, deprecated */
+    if (v6_prefix(a, zero, 96) || v6_prefix(a, doc, 32) || v6_prefix(a, discard, 64))
+        return "reserved"; /* IPv4-compatible (deprecated), documentation, discard */
     return NULL;
 }
 

@@ -24,7 +24,8 @@
 #include "state.h"
 #include "util.h"
 
-#define N_SOCKS (PL_N + 1) /* the listeners, then DNS */
+#define N_V4 (PL_N + 1)     /* the listeners, then DNS over UDP */
+#define N_SOCKS (2 * N_V4)  /* IPv4, then the same for IPv6 */
 
 bool pd_netsup_wanted(const struct pd_config *cfg)
 {
@@ -73,18 +74,31 @@ void pd_netsup_env(struct pd_config *cfg)
 
 /* ---- the helper, in the container's namespaces ---- */
 
-static int listener(int type, uint32_t addr, int port, pd_error **err)
+static int listener(int family, int type, bool loopback, int port, pd_error **err)
 {
-    _cleanup_close_ int fd = socket(AF_INET, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    _cleanup_close_ int fd = socket(family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     int one = 1;
     struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
-                             .sin_addr.s_addr = htonl(addr)};
+                             .sin_addr.s_addr = htonl(loopback ? INADDR_LOOPBACK : INADDR_ANY)};
+    struct sockaddr_in6 sa6 = {.sin6_family = AF_INET6, .sin6_port = htons((uint16_t)port),
+                               .sin6_addr = loopback ? in6addr_loopback : in6addr_any};
+    bool v6 = family == AF_INET6;
+    const char *fam = v6 ? "IPv6" : "IPv4";
     if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0)
-        return pd_fail_errno(err, "network: socket for port %d", port);
-    if (type == SOCK_DGRAM && setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one)) < 0)
-        return pd_fail_errno(err, "network: IP_PKTINFO");
-    if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-        return pd_fail_errno(err, "network: bind port %d in the container's namespace", port);
+        return pd_fail_errno(err, "network: %s socket for port %d", fam, port);
+    if (v6 && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) < 0)
+        return pd_fail_errno(err, "network: IPV6_V6ONLY");
+    if (type == SOCK_DGRAM && setsockopt(fd, v6 ? IPPROTO_IPV6 : IPPROTO_IP,
+                                         v6 ? IPV6_RECVPKTINFO : IP_PKTINFO, &one, sizeof(one)) < 0)
+        return pd_fail_errno(err, "network: %s packet info", fam);
+    /* IPv6 answers from an address that is local by the route only (not on
+     * lo): the kernel wants freebind to accept it as the source */
+    if (type == SOCK_DGRAM && v6 && setsockopt(fd, IPPROTO_IPV6, IPV6_FREEBIND, &one, sizeof(one)) < 0)
+        return pd_fail_errno(err, "network: IPV6_FREEBIND");
+    if (bind(fd, v6 ? (struct sockaddr *)&sa6 : (struct sockaddr *)&sa,
+             v6 ? sizeof(sa6) : sizeof(sa)) < 0)
+        return pd_fail_errno(err, "network: bind %s port %d in the container's namespace", fam,
+                             port);
     if (type == SOCK_STREAM && listen(fd, 128) < 0)
         return pd_fail_errno(err, "network: listen on port %d", port);
     return pd_steal_fd(&fd);
@@ -103,42 +117,64 @@ static int enter_ns(pid_t init, pd_error **err)
     return pd_fail_errno(err, "network: join the network namespace of %d", (int)init);
 }
 
-static int helper_sockets(pid_t init, int *fds, pd_error **err)
+/* The listeners of one family into fds[0 .. N_V4); all or none. */
+static int family_sockets(int family, int *fds, pd_error **err)
 {
-    static const struct { int type; uint32_t addr; int port; } t[N_SOCKS] = {
-        [PL_HTTP] = {SOCK_STREAM, INADDR_LOOPBACK, PROXY_HTTP_PORT},
-        [PL_SOCKS] = {SOCK_STREAM, INADDR_LOOPBACK, PROXY_SOCKS_PORT},
-        [PL_T80] = {SOCK_STREAM, INADDR_ANY, 80},
-        [PL_T443] = {SOCK_STREAM, INADDR_ANY, 443},
-        [PL_DNS] = {SOCK_STREAM, INADDR_ANY, 53},
-        [PL_N] = {SOCK_DGRAM, INADDR_ANY, 53},
+    static const struct { int type; bool loopback; int port; } t[N_V4] = {
+        [PL_HTTP] = {SOCK_STREAM, true, PROXY_HTTP_PORT},
+        [PL_SOCKS] = {SOCK_STREAM, true, PROXY_SOCKS_PORT},
+        [PL_T80] = {SOCK_STREAM, false, 80},
+        [PL_T443] = {SOCK_STREAM, false, 443},
+        [PL_DNS] = {SOCK_STREAM, false, 53},
+        [PL_N] = {SOCK_DGRAM, false, 53},
     };
-    if (enter_ns(init, err) < 0 || pd_netsup_route_local(err) < 0)
-        return -1;
-    for (int i = 0; i < N_SOCKS; i++)
-        if ((fds[i] = listener(t[i].type, t[i].addr, t[i].port, err)) < 0)
+    for (int i = 0; i < N_V4; i++) {
+        if ((fds[i] = listener(family, t[i].type, t[i].loopback, t[i].port, err)) < 0) {
+            while (i-- > 0)
+                close(fds[i]);
             return -1;
+        }
+    }
     return 0;
+}
+
+/* The sockets into fds: N_SOCKS, or N_V4 (IPv4 only) with why6 saying why. */
+static int helper_sockets(pid_t init, int *fds, char *why6, size_t whylen, pd_error **err)
+{
+    if (enter_ns(init, err) < 0 || pd_netsup_route_local(AF_INET, err) < 0 ||
+        family_sockets(AF_INET, fds, err) < 0)
+        return -1;
+    pd_error *e6 = NULL;
+    if (pd_netsup_lo_ipv6(&e6) < 0 || pd_netsup_route_local(AF_INET6, &e6) < 0 ||
+        family_sockets(AF_INET6, fds + N_V4, &e6) < 0) {
+        const char *m = e6->msg;
+        snprintf(why6, whylen, "%s", strncmp(m, "network: ", 9) == 0 ? m + 9 : m);
+        pd_error_free(e6);
+        return N_V4;
+    }
+    return N_SOCKS;
 }
 
 _Noreturn static void helper(pid_t init, int sock)
 {
     int fds[N_SOCKS];
+    char msg[400] = "ok";
     pd_error *err = NULL;
-    if (helper_sockets(init, fds, &err) < 0) {
+    int n = helper_sockets(init, fds, msg + 2, sizeof(msg) - 2, &err);
+    if (n < 0) {
         (void)!send(sock, err->msg, strlen(err->msg), MSG_NOSIGNAL);
         _exit(1);
     }
     char cbuf[CMSG_SPACE(sizeof(fds))];
     memset(cbuf, 0, sizeof(cbuf));
-    struct iovec iov = {.iov_base = (void *)"ok", .iov_len = 2};
+    struct iovec iov = {.iov_base = msg, .iov_len = strlen(msg)};
     struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
-                       .msg_controllen = sizeof(cbuf)};
+                       .msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)n)};
     struct cmsghdr *h = CMSG_FIRSTHDR(&m);
     h->cmsg_level = SOL_SOCKET;
     h->cmsg_type = SCM_RIGHTS;
-    h->cmsg_len = CMSG_LEN(sizeof(fds));
-    memcpy(CMSG_DATA(h), fds, sizeof(fds));
+    h->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)n);
+    memcpy(CMSG_DATA(h), fds, sizeof(int) * (size_t)n);
     _exit(sendmsg(sock, &m, MSG_NOSIGNAL) < 0 ? 1 : 0);
 }
 
@@ -169,8 +205,16 @@ static int make_sockets(pid_t init, int *fds, pd_error **err)
     while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
         ;
     struct cmsghdr *h = n > 0 ? CMSG_FIRSTHDR(&m) : NULL;
-    if (h != NULL && h->cmsg_type == SCM_RIGHTS && h->cmsg_len == CMSG_LEN(sizeof(int) * N_SOCKS)) {
-        memcpy(fds, CMSG_DATA(h), sizeof(int) * N_SOCKS);
+    for (int i = 0; i < N_SOCKS; i++)
+        fds[i] = -1;
+    if (h != NULL && h->cmsg_type == SCM_RIGHTS &&
+        (h->cmsg_len == CMSG_LEN(sizeof(int) * N_SOCKS) ||
+         h->cmsg_len == CMSG_LEN(sizeof(int) * N_V4))) {
+        memcpy(fds, CMSG_DATA(h), h->cmsg_len - CMSG_LEN(0));
+        buf[n] = '\0';
+        if (fds[N_V4] < 0) /* IPv4 only: the helper said why */
+            pd_warn("network: no IPv6 in the container's namespace (%s): IPv6 destinations "
+                    "are unreachable from it and AAAA queries get no answer", buf + 2);
         return 0;
     }
     if (n < 0)
@@ -217,13 +261,15 @@ _Noreturn static void supervise(const struct pd_agent_policy *pol, const struct 
                                 const char *id, int *fds, int pidfd, int state_fd, bool attached)
 {
     int keep[N_SOCKS + 2];
-    size_t n_keep = N_SOCKS + 1;
-    memcpy(keep, fds, sizeof(int) * N_SOCKS);
-    keep[N_SOCKS] = pidfd;
+    size_t nk = 0;
+    for (int i = 0; i < N_SOCKS; i++)
+        if (fds[i] >= 0)
+            keep[nk++] = fds[i];
+    keep[nk++] = pidfd;
     if (state_fd >= 0)
-        keep[n_keep++] = state_fd;
-    qsort(keep, n_keep, sizeof(int), cmp_int);
-    close_others(keep, n_keep);
+        keep[nk++] = state_fd;
+    qsort(keep, nk, sizeof(int), cmp_int);
+    close_others(keep, nk);
     redirect_null(attached);
     setsid();
     prctl(PR_SET_NAME, "paddock-net", 0, 0, 0);
@@ -232,9 +278,11 @@ _Noreturn static void supervise(const struct pd_agent_policy *pol, const struct 
     pd_error *err = NULL;
     struct pd_proxy px = {.resolve = pol->network_resolve, .approver = pol->network_approver,
                           .approver_timeout = (unsigned)pol->approver_timeout, .id = id,
-                          .command = cfg->process.args, .dns_fd = fds[PL_N], .pidfd = pidfd,
+                          .command = cfg->process.args, .dns_fd = fds[PL_N],
+                          .dns6_fd = fds[N_V4 + PL_N], .ipv6 = fds[N_V4] >= 0, .pidfd = pidfd,
                           .state_fd = state_fd};
     memcpy(px.lfd, fds, sizeof(int) * PL_N);
+    memcpy(px.lfd6, fds + N_V4, sizeof(int) * PL_N);
     if (pd_audit_open(pol->audit_log, &px.audit, &err) < 0 ||
         pd_netpolicy_new(pol->network_allow, pol->network_deny, &px.pol, &err) < 0 ||
         pd_proxy_serve(&px, &err) < 0) {
@@ -286,7 +334,8 @@ int pd_netsup_start(const struct pd_config *cfg, const char *id, pid_t init, int
         supervise(pol, cfg, id, fds, pidfd, state_fd, attached);
     int e = errno;
     for (int i = 0; i < N_SOCKS; i++)
-        close(fds[i]);
+        if (fds[i] >= 0)
+            close(fds[i]);
     if (pidfd >= 0)
         close(pidfd);
     if (state_fd >= 0)

@@ -3,9 +3,12 @@
  * (lo up), pd_netsup_start():
  *   1. a short-lived helper child joins the container's network namespace
  *      (and its user namespace, when it has its own) through a pidfd of the
- *      init, makes every destination local there (route "local 0.0.0.0/0
- *      dev lo"), creates the listening sockets of proxy.h and passes them
- *      back over a socketpair (SCM_RIGHTS);
+ *      init, makes every destination local there (routes "local 0.0.0.0/0
+ *      dev lo" and "local ::/0 dev lo", ::1 on lo), creates the listening
+ *      sockets of proxy.h (IPv4, and IPv6 unless it is disabled or absent
+ *      in the namespace: then `create` warns and the supervisor serves
+ *      IPv4 only, answering no AAAA) and passes them back over a
+ *      socketpair (SCM_RIGHTS);
  *   2. the supervisor is forked: it stays in the host's namespaces, keeps
  *      only those sockets, a pidfd of the init and the audit log, and
  *      serves them (pd_proxy_serve) until the init exits.  It is in a
@@ -43,6 +46,10 @@ int pd_netsup_start(const struct pd_config *cfg, const char *id, pid_t init, int
 /* Kill the supervisor recorded in dirfd (if alive); quiet when none. */
 void pd_netsup_stop(int dirfd);
 
-/* Inside the helper: every IPv4 destination local (RTM_NEWROUTE). */
-int pd_netsup_route_local(pd_error **err);
+/* Inside the helper: every destination of family (AF_INET, AF_INET6)
+ * local (RTM_NEWROUTE "local 0.0.0.0/0" or "local ::/0" dev lo). */
+int pd_netsup_route_local(int family, pd_error **err);
+/* Inside the helper: ::1/128 on lo (there already: fine); fails when IPv6
+ * is disabled in the namespace (net.ipv6.conf.lo.disable_ipv6=1) or absent. */
+int pd_netsup_lo_ipv6(pd_error **err);
 #endif

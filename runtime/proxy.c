@@ -20,6 +20,7 @@
 #define TAG_PIDFD (3ULL << 32)
 #define TAG_CONN (4ULL << 32)
 #define TAG_MASK (0xffULL << 32)
+#define TAG_V6 0x100ULL /* with TAG_LISTEN, TAG_DNS: the IPv6 socket */
 
 int64_t pd_proxy_now(void)
 {
@@ -150,9 +151,9 @@ void pd_proxy_close(struct proxy_conn *c)
     free(c);
 }
 
-static void on_accept(struct pd_proxy *px, enum proxy_listener kind)
+static void on_accept(struct pd_proxy *px, enum proxy_listener kind, int lfd)
 {
-    int fd = accept4(px->lfd[kind], NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0)
         return;
     size_t slot = 0;
@@ -361,9 +362,11 @@ int pd_proxy_serve(struct pd_proxy *px, pd_error **err)
     px->stats_dirty = true; /* zeros at once: status shows the counters from the start */
     stats_flush(px, pd_proxy_now(), false);
     for (int k = 0; k < PL_N; k++)
-        if (ep_add(px->epfd, px->lfd[k], TAG_LISTEN | (uint64_t)k, err) < 0)
+        if (ep_add(px->epfd, px->lfd[k], TAG_LISTEN | (uint64_t)k, err) < 0 ||
+            ep_add(px->epfd, px->lfd6[k], TAG_LISTEN | TAG_V6 | (uint64_t)k, err) < 0)
             return -1;
     if (ep_add(px->epfd, px->dns_fd, TAG_DNS, err) < 0 ||
+        ep_add(px->epfd, px->dns6_fd, TAG_DNS | TAG_V6, err) < 0 ||
         ep_add(px->epfd, px->pidfd, TAG_PIDFD, err) < 0)
         return -1;
     for (;;) {
@@ -377,10 +380,12 @@ int pd_proxy_serve(struct pd_proxy *px, pd_error **err)
                 stats_flush(px, pd_proxy_now(), true);
                 return 0;
             }
+            bool v6 = (tag & TAG_V6) != 0;
             if ((tag & TAG_MASK) == TAG_LISTEN)
-                on_accept(px, (enum proxy_listener)(tag & 0xff));
+                on_accept(px, (enum proxy_listener)(tag & 0xff),
+                          v6 ? px->lfd6[tag & 0xff] : px->lfd[tag & 0xff]);
             else if ((tag & TAG_MASK) == TAG_DNS)
-                pd_dnsd_serve_one(px);
+                pd_dnsd_serve_one(px, v6 ? px->dns6_fd : px->dns_fd);
             else
                 on_conn(px, tag, ev[i].events);
         }

@@ -43,8 +43,9 @@ struct pd_proxy {
     struct pd_audit *audit;      /* NULL: no audit log */
     const char *id;
     char *const *command;        /* the container's process.args, for the approver */
-    int lfd[PL_N];
-    int dns_fd;
+    int lfd[PL_N], lfd6[PL_N];   /* IPv4, IPv6 listeners (-1: none) */
+    int dns_fd, dns6_fd;         /* DNS over UDP */
+    bool ipv6;                   /* the namespace has IPv6: AAAA answered */
     int pidfd;                   /* the container's init: readable once it has exited */
     int state_fd;                /* ROOT/ID, for network.json (netstats.h); -1: none */
     struct pd_netstats stats;
@@ -97,15 +98,18 @@ void pd_proxy_connect(struct proxy_conn *c);
 void pd_proxy_deny(struct proxy_conn *c, int http_code, uint8_t socks_code, const char *reason);
 /* The upstream connection completed (CS_CONNECTING, writable). */
 void pd_proxy_connected(struct proxy_conn *c);
-/* Resolve host (the resolve map first): up to max IPv4/IPv6 addresses. */
+/* Resolve host: up to max addresses of family (AF_UNSPEC: both).  A name
+ * in the resolve map gets its entries there only (maybe none of family);
+ * an IP literal itself; others getaddrinfo's: none when the name has no
+ * such address, -1 when the lookup failed otherwise. */
 int pd_proxy_resolve(const struct pd_proxy *px, const char *host, int port, int family,
                      struct sockaddr_storage *out, socklen_t *lens, int max);
 /* approver (proxy_approve.c) */
 void pd_proxy_approve_start(struct proxy_conn *c);
 void pd_proxy_approve_read(struct proxy_conn *c);
 void pd_proxy_approve_kill(struct proxy_conn *c);
-/* dns (dnsd.c) */
-void pd_dnsd_serve_one(struct pd_proxy *px);
+/* dns (dnsd.c): one datagram from fd (dns_fd or dns6_fd) */
+void pd_dnsd_serve_one(struct pd_proxy *px, int fd);
 /* DNS over TCP: answer the complete queries in c->in (kind PL_DNS). */
 void pd_dnsd_tcp(struct proxy_conn *c);
 /* audit */

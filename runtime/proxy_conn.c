@@ -252,23 +252,29 @@ int pd_proxy_resolve(const struct pd_proxy *px, const char *host, int port, int 
 {
     char h[PD_HOST_MAX + 1];
     int n = 0;
+    bool mapped = false;
     if (!pd_netpolicy_norm_host(host, h, sizeof(h)))
         return 0;
     for (size_t i = 0; px->resolve && px->resolve[i] && n < max; i++) {
         const char *eq = strchr(px->resolve[i], '=');
-        if (eq != NULL && strlen(h) == (size_t)(eq - px->resolve[i]) &&
-            strncasecmp(px->resolve[i], h, strlen(h)) == 0 &&
-            fill_addr(eq + 1, port, &out[n], &lens[n]) &&
+        if (eq == NULL || strlen(h) != (size_t)(eq - px->resolve[i]) ||
+            strncasecmp(px->resolve[i], h, strlen(h)) != 0)
+            continue;
+        mapped = true; /* the map answers for the name: never looked up */
+        if (fill_addr(eq + 1, port, &out[n], &lens[n]) &&
             (family == AF_UNSPEC || out[n].ss_family == family))
             n++;
     }
-    if (n > 0 || fill_addr(h, port, &out[0], &lens[0]))
-        return n > 0 ? n : (family == AF_UNSPEC || out[0].ss_family == family);
+    if (mapped)
+        return n;
+    if (fill_addr(h, port, &out[0], &lens[0]))
+        return family == AF_UNSPEC || out[0].ss_family == family;
     struct addrinfo hints = {.ai_family = family, .ai_socktype = SOCK_STREAM}, *res = NULL;
     char ps[8];
     snprintf(ps, sizeof(ps), "%d", port);
-    if (getaddrinfo(h, ps, &hints, &res) != 0)
-        return 0;
+    int rc = getaddrinfo(h, ps, &hints, &res);
+    if (rc != 0)
+        return rc == EAI_NONAME || rc == EAI_NODATA || rc == EAI_ADDRFAMILY ? 0 : -1;
     for (struct addrinfo *ai = res; ai != NULL && n < max; ai = ai->ai_next) {
         if (ai->ai_addrlen > sizeof(out[n]))
             continue;
@@ -293,7 +299,7 @@ void pd_proxy_connect(struct proxy_conn *c)
     struct sockaddr_storage ss[8];
     socklen_t lens[8];
     int n = pd_proxy_resolve(c->px, c->host, c->port, AF_UNSPEC, ss, lens, 8);
-    if (n == 0) {
+    if (n <= 0) {
         pd_proxy_deny(c, 502, 4, "cannot resolve the host");
         return;
     }

@@ -110,6 +110,16 @@ static void classes(void)
     CHECK_STR(cls("::ffff:127.0.0.1"), "loopback");
     CHECK_STR(cls("::ffff:169.254.169.254"), "metadata");
     CHECK(cls("2606:4700::1111") == NULL);
+    CHECK_STR(cls("fec0::1"), "private");
+    CHECK_STR(cls("2001:db8::1"), "reserved");
+    CHECK_STR(cls("100::1"), "reserved");
+    CHECK_STR(cls("ff02::1"), "multicast");
+    CHECK_STR(cls("64:ff9b::a00:1"), "private");        /* NAT64 of 10.0.0.1 */
+    CHECK_STR(cls("64:ff9b:1::a9fe:a9fe"), "metadata"); /* local-use NAT64 */
+    CHECK_STR(cls("2002:7f00:1::1"), "loopback");       /* 6to4 of 127.0.0.1 */
+    CHECK_STR(cls("2002:c0a8:101::1"), "private");      /* 6to4 of 192.168.1.1 */
+    CHECK(cls("2002:808:808::1") == NULL);              /* 6to4 of 8.8.8.8 */
+    CHECK(cls("2001:db9::1") == NULL);                  /* just past documentation */
 }
 
 static void blocked_and_override(void)
