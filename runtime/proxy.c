@@ -19,6 +19,7 @@
 #define TAG_DNS (2ULL << 32)
 #define TAG_PIDFD (3ULL << 32)
 #define TAG_CONN (4ULL << 32)
+#define TAG_RES (5ULL << 32)
 #define TAG_MASK (0xffULL << 32)
 #define TAG_V6 0x100ULL /* with TAG_LISTEN, TAG_DNS: the IPv6 socket */
 
@@ -141,6 +142,8 @@ void pd_proxy_close(struct proxy_conn *c)
     struct pd_proxy *px = c->px;
     struct conn_ev *e = &evs[c->slot];
     pd_proxy_approve_kill(c);
+    if (c->res_id >= 0)
+        pd_resolver_cancel(px->res, c->res_id);
     if (c->cfd >= 0)
         close(c->cfd);
     if (c->ufd >= 0)
@@ -166,7 +169,7 @@ static void on_accept(struct pd_proxy *px, enum proxy_listener kind, int lfd)
     }
     struct proxy_conn *c = pd_xcalloc(1, sizeof(*c));
     *c = (struct proxy_conn){.px = px, .slot = slot, .kind = kind, .cfd = fd, .ufd = -1,
-                             .apid_fd = -1, .apid = -1,
+                             .apid_fd = -1, .apid = -1, .res_id = -1,
                              .deadline = pd_proxy_now() + PROXY_HEAD_TIMEOUT_MS};
     c->state = CS_HEAD;
     if (kind == PL_T80 || kind == PL_T443) {
@@ -326,11 +329,14 @@ static void timeouts(struct pd_proxy *px, int64_t now)
             pd_proxy_deny(c, 408, 1, "timeout: the client sent no complete request");
         else if (c->state == CS_APPROVE)
             pd_proxy_deny(c, 403, 2, "the approver did not answer in time");
+        else if (c->state == CS_RESOLVING)
+            pd_proxy_deny(c, 504, 4, "name resolution timed out");
         else if (c->state == CS_CONNECTING)
             pd_proxy_deny(c, 504, 4, "connect timeout");
         else if (c->state == CS_DRAIN)
             pd_proxy_close(c);
     }
+    pd_dnsd_timeouts(px, now);
 }
 
 static int ep_add(int epfd, int fd, uint64_t tag, pd_error **err)
@@ -361,6 +367,9 @@ int pd_proxy_serve(struct pd_proxy *px, pd_error **err)
         return pd_fail_errno(err, "network: epoll_create1");
     px->stats_dirty = true; /* zeros at once: status shows the counters from the start */
     stats_flush(px, pd_proxy_now(), false);
+    if (pd_resolver_new(NULL, &px->res, err) < 0 ||
+        ep_add(px->epfd, pd_resolver_fd(px->res), TAG_RES, err) < 0)
+        return -1;
     for (int k = 0; k < PL_N; k++)
         if (ep_add(px->epfd, px->lfd[k], TAG_LISTEN | (uint64_t)k, err) < 0 ||
             ep_add(px->epfd, px->lfd6[k], TAG_LISTEN | TAG_V6 | (uint64_t)k, err) < 0)
@@ -384,6 +393,8 @@ int pd_proxy_serve(struct pd_proxy *px, pd_error **err)
             if ((tag & TAG_MASK) == TAG_LISTEN)
                 on_accept(px, (enum proxy_listener)(tag & 0xff),
                           v6 ? px->lfd6[tag & 0xff] : px->lfd[tag & 0xff]);
+            else if ((tag & TAG_MASK) == TAG_RES)
+                pd_proxy_resolved(px);
             else if ((tag & TAG_MASK) == TAG_DNS)
                 pd_dnsd_serve_one(px, v6 ? px->dns6_fd : px->dns_fd);
             else

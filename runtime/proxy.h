@@ -8,7 +8,8 @@
  *                   lands here; the Host header / the TLS SNI names the host
  *   *:53/udp        DNS: allowed names get their real A records, others NXDOMAIN
  *   *:53/tcp        the same over TCP (2-byte length framing, RFC 7766)
- * One thread, epoll, non-blocking sockets.  Every connection is decided by
+ * One thread, epoll, non-blocking sockets; name lookups in the threads of
+ * resolver.h, so that a slow one stalls no other connection.  Every connection is decided by
  * netpolicy.h (by name, then by the address connected to), optionally by
  * the approver, and audited (network.allow with bytes at its end,
  * network.deny at once).  Bounds: PD_HTTP_HEAD_MAX per request head,
@@ -24,12 +25,14 @@
 #include "netpolicy.h"
 #include "netstats.h"
 #include "proxy_parse.h"
+#include "resolver.h"
 
 #define PROXY_HTTP_PORT 3128
 #define PROXY_SOCKS_PORT 1080
 #define PROXY_MAX_CONNS 256
 #define PROXY_HEAD_TIMEOUT_MS 10000
 #define PROXY_CONNECT_TIMEOUT_MS 15000
+#define PROXY_RESOLVE_TIMEOUT_MS 10000 /* a name lookup (resolver.h) */
 #define PROXY_BUF (PD_TLS_HELLO_BUF + 64)
 
 enum proxy_listener { PL_HTTP, PL_SOCKS, PL_T80, PL_T443, PL_DNS, PL_N };
@@ -51,12 +54,15 @@ struct pd_proxy {
     struct pd_netstats stats;
     int64_t stats_at;            /* when network.json was last written (monotonic ms) */
     bool stats_dirty;
+    struct pd_resolver *res;     /* name lookups */
+    struct pd_dns_pend *dns_pend; /* DNS datagrams waiting for one (dnsd.c; PD_RES_MAX) */
     int epfd;
     struct proxy_conn *conns[PROXY_MAX_CONNS];
     size_t n_conns;
 };
 
-enum conn_state { CS_HEAD, CS_SOCKS_REQ, CS_APPROVE, CS_CONNECTING, CS_SPLICE, CS_DRAIN };
+enum conn_state { CS_HEAD, CS_SOCKS_REQ, CS_APPROVE, CS_RESOLVING, CS_CONNECTING, CS_SPLICE,
+                  CS_DRAIN };
 
 struct proxy_conn {
     struct pd_proxy *px;
@@ -65,6 +71,7 @@ struct proxy_conn {
     enum conn_state state;
     int cfd, ufd;
     int apid_fd;                 /* the approver's stdout, -1 */
+    int res_id;                  /* CS_RESOLVING: the lookup's id, -1 */
     pid_t apid;
     char host[PD_HOST_MAX + 1];
     int port;
@@ -98,12 +105,19 @@ void pd_proxy_connect(struct proxy_conn *c);
 void pd_proxy_deny(struct proxy_conn *c, int http_code, uint8_t socks_code, const char *reason);
 /* The upstream connection completed (CS_CONNECTING, writable). */
 void pd_proxy_connected(struct proxy_conn *c);
-/* Resolve host: up to max addresses of family (AF_UNSPEC: both).  A name
- * in the resolve map gets its entries there only (maybe none of family);
- * an IP literal itself; others getaddrinfo's: none when the name has no
- * such address, -1 when the lookup failed otherwise. */
+/* Resolve host without blocking: up to max addresses of family (AF_UNSPEC:
+ * both).  A name in the resolve map gets its entries there only (maybe none
+ * of family), an IP literal itself, 0 an invalid name; other names
+ * PD_RESOLVE_LOOKUP. */
+#define PD_RESOLVE_LOOKUP (-2) /* pd_proxy_resolve: a name to look up (resolver.h) */
 int pd_proxy_resolve(const struct pd_proxy *px, const char *host, int port, int family,
                      struct sockaddr_storage *out, socklen_t *lens, int max);
+/* Look name up for c, off the event loop: CS_RESOLVING until the result
+ * (pd_proxy_resolved) or PROXY_RESOLVE_TIMEOUT_MS; false when PD_RES_MAX
+ * lookups are outstanding. */
+bool pd_proxy_lookup(struct proxy_conn *c, const char *name, int port, int family);
+/* The resolver's eventfd was readable: hand each result to its owner. */
+void pd_proxy_resolved(struct pd_proxy *px);
 /* approver (proxy_approve.c) */
 void pd_proxy_approve_start(struct proxy_conn *c);
 void pd_proxy_approve_read(struct proxy_conn *c);
@@ -112,6 +126,10 @@ void pd_proxy_approve_kill(struct proxy_conn *c);
 void pd_dnsd_serve_one(struct pd_proxy *px, int fd);
 /* DNS over TCP: answer the complete queries in c->in (kind PL_DNS). */
 void pd_dnsd_tcp(struct proxy_conn *c);
+/* A lookup for dnsd finished (cookie: a TCP connection's slot, or a datagram). */
+void pd_dnsd_resolved(struct pd_proxy *px, uint64_t cookie, const struct pd_res_result *res);
+/* Drop the datagrams whose lookup took too long. */
+void pd_dnsd_timeouts(struct pd_proxy *px, int64_t now);
 /* audit */
 void pd_proxy_audit(struct proxy_conn *c, const char *event, const char *reason);
 #endif

@@ -5,7 +5,6 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <netdb.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -32,6 +31,7 @@ static const char *http_status(int code)
     case 408: return "Request Timeout";
     case 431: return "Request Header Fields Too Large";
     case 502: return "Bad Gateway";
+    case 503: return "Service Unavailable";
     default: return "Gateway Timeout";
     }
 }
@@ -269,20 +269,19 @@ int pd_proxy_resolve(const struct pd_proxy *px, const char *host, int port, int 
         return n;
     if (fill_addr(h, port, &out[0], &lens[0]))
         return family == AF_UNSPEC || out[0].ss_family == family;
-    struct addrinfo hints = {.ai_family = family, .ai_socktype = SOCK_STREAM}, *res = NULL;
-    char ps[8];
-    snprintf(ps, sizeof(ps), "%d", port);
-    int rc = getaddrinfo(h, ps, &hints, &res);
-    if (rc != 0)
-        return rc == EAI_NONAME || rc == EAI_NODATA || rc == EAI_ADDRFAMILY ? 0 : -1;
-    for (struct addrinfo *ai = res; ai != NULL && n < max; ai = ai->ai_next) {
-        if (ai->ai_addrlen > sizeof(out[n]))
-            continue;
-        memcpy(&out[n], ai->ai_addr, ai->ai_addrlen);
-        lens[n++] = ai->ai_addrlen;
-    }
-    freeaddrinfo(res);
-    return n;
+    return PD_RESOLVE_LOOKUP;
+}
+
+bool pd_proxy_lookup(struct proxy_conn *c, const char *name, int port, int family)
+{
+    int id = pd_resolver_submit(c->px->res, name, port, family, c->slot);
+    if (id < 0)
+        return false;
+    c->res_id = id;
+    c->state = CS_RESOLVING;
+    c->deadline = pd_proxy_now() + PROXY_RESOLVE_TIMEOUT_MS;
+    pd_proxy_update(c);
+    return true;
 }
 
 static void addr_text(const struct sockaddr_storage *ss, char *buf, size_t len)
@@ -294,11 +293,10 @@ static void addr_text(const struct sockaddr_storage *ss, char *buf, size_t len)
         snprintf(buf, len, "?");
 }
 
-void pd_proxy_connect(struct proxy_conn *c)
+/* Connect to the first of the n addresses that the policy lets c reach. */
+static void connect_to(struct proxy_conn *c, const struct sockaddr_storage *ss,
+                       const socklen_t *lens, int n)
 {
-    struct sockaddr_storage ss[8];
-    socklen_t lens[8];
-    int n = pd_proxy_resolve(c->px, c->host, c->port, AF_UNSPEC, ss, lens, 8);
     if (n <= 0) {
         pd_proxy_deny(c, 502, 4, "cannot resolve the host");
         return;
@@ -306,8 +304,8 @@ void pd_proxy_connect(struct proxy_conn *c)
     const char *why = NULL;
     int pick = -1;
     for (int i = 0; i < n && pick < 0; i++)
-        if (pd_netpolicy_addr_ok(c->px->pol, c->host, c->port, (struct sockaddr *)&ss[i], lens[i],
-                                 &why))
+        if (pd_netpolicy_addr_ok(c->px->pol, c->host, c->port, (const struct sockaddr *)&ss[i],
+                                 lens[i], &why))
             pick = i;
     addr_text(&ss[pick < 0 ? 0 : pick], c->addr, sizeof(c->addr));
     if (pick < 0) {
@@ -318,7 +316,7 @@ void pd_proxy_connect(struct proxy_conn *c)
         return;
     }
     c->ufd = socket(ss[pick].ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (c->ufd < 0 || (connect(c->ufd, (struct sockaddr *)&ss[pick], lens[pick]) < 0 &&
+    if (c->ufd < 0 || (connect(c->ufd, (const struct sockaddr *)&ss[pick], lens[pick]) < 0 &&
                        errno != EINPROGRESS)) {
         char reason[160];
         snprintf(reason, sizeof(reason), "connect to %s: %s", c->addr, strerror(errno));
@@ -328,6 +326,34 @@ void pd_proxy_connect(struct proxy_conn *c)
     c->state = CS_CONNECTING;
     c->deadline = pd_proxy_now() + PROXY_CONNECT_TIMEOUT_MS;
     pd_proxy_update(c);
+}
+
+void pd_proxy_connect(struct proxy_conn *c)
+{
+    struct sockaddr_storage ss[PD_RES_ADDRS];
+    socklen_t lens[PD_RES_ADDRS];
+    int n = pd_proxy_resolve(c->px, c->host, c->port, AF_UNSPEC, ss, lens, PD_RES_ADDRS);
+    if (n != PD_RESOLVE_LOOKUP)
+        connect_to(c, ss, lens, n);
+    else if (!pd_proxy_lookup(c, c->host, c->port, AF_UNSPEC))
+        pd_proxy_deny(c, 503, 1, "too many name lookups at once");
+}
+
+void pd_proxy_resolved(struct pd_proxy *px)
+{
+    uint64_t cookie;
+    struct pd_res_result res;
+    while (pd_resolver_next(px->res, &cookie, &res)) {
+        struct proxy_conn *c = cookie < PROXY_MAX_CONNS ? px->conns[cookie] : NULL;
+        if (c == NULL || c->kind == PL_DNS) { /* a datagram's, or DNS over TCP */
+            pd_dnsd_resolved(px, cookie, &res);
+            continue;
+        }
+        if (c->state != CS_RESOLVING)
+            continue;
+        c->res_id = -1;
+        connect_to(c, res.ss, res.lens, res.n);
+    }
 }
 
 void pd_proxy_connected(struct proxy_conn *c)

@@ -162,7 +162,68 @@ t_ipv6_disabled() {
     assert_eq "$(grep -c IPv6 <<<"$ERR")" 1 "one warning"
 }
 
+# Name resolution off the supervisor's event loop: paddock runs in a
+# private mount namespace whose /etc/resolv.conf names a DNS server on the
+# host's 127.0.0.77 that never answers (timeout 30 s), and whose /etc/hosts
+# has hosts.test.  While the supervisor's lookup of slow.test hangs (the
+# server has logged the query), hosts.test (a real getaddrinfo, from
+# /etc/hosts), mapped.test (--resolve) and a DNS query get through within
+# curl's 10 s; with getaddrinfo in the event loop they would wait 30 s.
+# The slow one ends in a 504 after PROXY_RESOLVE_TIMEOUT_MS (10 s).
+t_slow_resolve() {
+    p_setup
+    need_cmd unshare util-linux
+    python3 -m http.server 80 --bind 127.0.0.23 --directory "$WS/www" >"$WS/http.log" 2>&1 &
+    SERVERS+=($!)
+    wait_port 127.0.0.23 80
+    cat >"$WS/slowdns.py" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.77", 53))
+print("ready", flush=True)
+while True:
+    d, _ = s.recvfrom(2048)
+    p, labels = 12, []
+    while p < len(d) and d[p]:
+        labels.append(d[p + 1:p + 1 + d[p]].decode(errors="replace"))
+        p += 1 + d[p]
+    with open(sys.argv[1], "a") as f:
+        f.write(".".join(labels) + "\n")
+PY
+    python3 "$WS/slowdns.py" "$WS/queries" >"$WS/slowdns.log" 2>&1 &
+    SERVERS+=($!)
+    local i
+    for i in $(seq 100); do grep -q ready "$WS/slowdns.log" && break; sleep 0.1; done
+    grep -q ready "$WS/slowdns.log" || fail "the silent DNS server did not start: $(cat "$WS/slowdns.log")"
+    printf 'nameserver 127.0.0.77\noptions timeout:30 attempts:1\n' >"$WS/resolv.conf"
+    { cat /etc/hosts; echo "127.0.0.23 hosts.test"; } >"$WS/hosts"
+    cat >"$WS/pd-ns" <<SH
+#!/bin/sh
+mount --bind "$WS/resolv.conf" /etc/resolv.conf && mount --bind "$WS/hosts" /etc/hosts || exit 99
+exec "$RUNTIME" "\$@"
+SH
+    chmod 0755 "$WS/pd-ns"
+    timeout -k 5 120 unshare -m --propagation private "$WS/pd-ns" --root "$STATE_ROOT" sandbox \
+        --audit-log "$AUDIT" --network "allow:slow.test,hosts.test,mapped.test" \
+        --resolve mapped.test=127.0.0.23 -- sh -c "
+        curl -sS -m 60 -o /dev/null -w 'slow=%{http_code}\n' http://slow.test/ >/tmp/slow.out 2>&1 &
+        for i in \$(seq 300); do grep -q '^slow.test' $WS/queries 2>/dev/null && break; sleep 0.1; done
+        grep -q '^slow.test' $WS/queries && echo slow-asked
+        curl -sS -m 10 -o /dev/null -w 'hosts=%{http_code}\n' http://hosts.test/
+        curl -sS -m 10 -o /dev/null -w 'mapped=%{http_code}\n' http://mapped.test/
+        python3 $NC dns udp 10.9.9.9 hosts.test A
+        kill -0 \$! && echo slow-pending
+        wait \$!
+        cat /tmp/slow.out" >"$WS/out" 2>"$WS/err"
+    RC=$? OUT=$(cat "$WS/out") ERR=$(cat "$WS/err")
+    note "$OUT"
+    assert_ok
+    assert_eq "$OUT" $'slow-asked\nhosts=200\nmapped=200\nrcode=0\n127.0.0.23\nslow-pending\nslow=504' "one slow lookup stalls no other"
+    assert_match "$(cat "$AUDIT")" '"event":"network.deny".*"host":"slow.test","port":80,"rule":"name resolution timed out"' "audit: the slow one timed out"
+}
+
 run_case net_split_hello t_split_hello
 run_case net_dns_tcp t_dns_tcp
 run_case net_ipv6 t_ipv6
 run_case net_ipv6_disabled t_ipv6_disabled
+run_case net_slow_resolve t_slow_resolve
