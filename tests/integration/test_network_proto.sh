@@ -36,14 +36,15 @@ wait_port() {
     fail "no server on $1:$2"
 }
 
-# tls_server ADDR: openssl s_server -www on ADDR:443
+# tls_server ADDR: openssl s_server -www on ADDR:443 (IPv6: [ADDR])
 tls_server() {
     openssl req -x509 -newkey rsa:2048 -nodes -keyout "$WS/key.pem" -out "$WS/cert.pem" \
         -days 1 -subj /CN=allowed.test >/dev/null 2>&1 || fail "openssl req"
     openssl s_server -accept "$1:443" -cert "$WS/cert.pem" -key "$WS/key.pem" -www -quiet \
         >"$WS/tls.log" 2>&1 &
     SERVERS+=($!)
-    wait_port "$1" 443
+    local a=${1#[}
+    wait_port "${a%]}" 443
 }
 
 sb() { rtc sandbox --audit-log "$AUDIT" "$@"; }
@@ -103,7 +104,7 @@ for q in (bytes.fromhex(\"0002abcd\"), ok):
 }
 
 # IPv6: AAAA answers for allowed names (over UDP and TCP, to any IPv6
-# address: "local ::/0 dev lo"), transparent capture on [::]:80, the same
+# address: "local ::/0 dev lo"), transparent capture on [::]:80 and 443, the same
 # address checks as IPv4 (loopback only by an exact name; ULA, metadata).
 t_ipv6() {
     p_setup
@@ -112,6 +113,7 @@ t_ipv6() {
     python3 -m http.server 80 --bind ::1 --directory "$WS/www" >"$WS/http6.log" 2>&1 &
     SERVERS+=($!)
     wait_port ::1 80
+    tls_server '[::1]'
     sb --network "allow:v6.test,*.w6.test" --resolve v6.test=::1 --resolve v4.test=127.0.0.23 \
         --resolve lo.w6.test=::1 --resolve ula.w6.test=fd00::1 \
         --resolve meta.w6.test=fd00:ec2::254 -- sh -c "
@@ -125,7 +127,8 @@ t_ipv6() {
         for h in '[fd00::1]' lo.w6.test ula.w6.test meta.w6.test; do
             curl -6 -sS -m 10 --noproxy '*' -o /dev/null -w '%{http_code} ' -H \"Host: \$h\" http://[::1]/
             curl -6 -sS -m 10 --noproxy '*' -D - -o /dev/null -H \"Host: \$h\" http://[::1]/ | grep X-Paddock
-        done"
+        done
+        python3 $NC tls v6.test segments 2001:db8::443"
     assert_ok
     note "$OUT"
     assert_eq "$(sed -n 1,2p <<<"$OUT")" $'hello-from-host\nrc=0' "curl -6 --noproxy '*' to an allowed name"
@@ -136,6 +139,8 @@ t_ipv6() {
     assert_contains "$(sed -n 14p <<<"$OUT")" "403 X-Paddock-Denied: loopback address ::1 is blocked" "a wildcard to ::1"
     assert_contains "$(sed -n 15p <<<"$OUT")" "403 X-Paddock-Denied: private address fd00::1 is blocked" "ULA"
     assert_contains "$(sed -n 16p <<<"$OUT")" "403 X-Paddock-Denied: metadata address fd00:ec2::254 is blocked" "metadata"
+    assert_eq "$(sed -n 17p <<<"$OUT")" "HTTP/1.0 200 ok" "TLS to any IPv6 address, by its SNI"
+    assert_match "$(cat "$AUDIT")" '"event":"network.allow".*"host":"v6.test","port":443,"rule":"v6.test","via":"transparent-tls","address":"::1"' "audit (IPv6 TLS)"
     assert_match "$(cat "$AUDIT")" '"event":"network.allow".*"host":"v6.test","port":80,"rule":"v6.test","via":"transparent-http","address":"::1"' "audit (IPv6 transparent)"
 }
 
