@@ -78,6 +78,9 @@ struct proxy_conn {
     char rule[160];
     char addr[64];               /* the address connected to */
     struct sockaddr_storage odst; /* transparent: the original destination */
+    struct sockaddr_storage cand[PD_RES_ADDRS]; /* the host's addresses, tried in order */
+    socklen_t cand_len[PD_RES_ADDRS];
+    int n_cand, next_cand;
     uint8_t in[PROXY_BUF];       /* client -> upstream */
     size_t in_off, in_len;
     uint8_t out[PROXY_BUF];      /* upstream -> client */
@@ -103,7 +106,8 @@ void pd_proxy_head(struct proxy_conn *c);
 void pd_proxy_connect(struct proxy_conn *c);
 /* Deny: the protocol's error, an audit line, close after it is sent. */
 void pd_proxy_deny(struct proxy_conn *c, int http_code, uint8_t socks_code, const char *reason);
-/* The upstream connection completed (CS_CONNECTING, writable). */
+/* The upstream connection completed (CS_CONNECTING, writable); when it
+ * failed, the host's next address is tried. */
 void pd_proxy_connected(struct proxy_conn *c);
 /* Resolve host without blocking: up to max addresses of family (AF_UNSPEC:
  * both).  A name in the resolve map gets its entries there only (maybe none

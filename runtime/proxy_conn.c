@@ -293,7 +293,53 @@ static void addr_text(const struct sockaddr_storage *ss, char *buf, size_t len)
         snprintf(buf, len, "?");
 }
 
-/* Connect to the first of the n addresses that the policy lets c reach. */
+/* Connect to the next of c's addresses that the policy lets it reach.
+ * None left: 403 naming the first blocked address when none could be
+ * tried, else 502 with the last connect error (err, errno). */
+static void try_next(struct proxy_conn *c, int err)
+{
+    const char *why = NULL, *blocked = NULL;
+    int first_blocked = -1;
+    if (c->ufd >= 0) { /* a failed attempt: out of epoll before its number is reused */
+        close(c->ufd);
+        c->ufd = -1;
+        pd_proxy_update(c);
+    }
+    while (c->next_cand < c->n_cand) {
+        int i = c->next_cand++;
+        const struct sockaddr *sa = (const struct sockaddr *)&c->cand[i];
+        if (!pd_netpolicy_addr_ok(c->px->pol, c->host, c->port, sa, c->cand_len[i], &why)) {
+            if (first_blocked < 0)
+                first_blocked = i, blocked = why;
+            continue;
+        }
+        addr_text(&c->cand[i], c->addr, sizeof(c->addr));
+        c->ufd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        if (c->ufd >= 0 && (connect(c->ufd, sa, c->cand_len[i]) == 0 || errno == EINPROGRESS)) {
+            c->state = CS_CONNECTING;
+            c->deadline = pd_proxy_now() + PROXY_CONNECT_TIMEOUT_MS;
+            pd_proxy_update(c);
+            return;
+        }
+        err = errno;
+        if (c->ufd >= 0)
+            close(c->ufd);
+        c->ufd = -1;
+    }
+    char reason[200];
+    if (err == 0 && first_blocked >= 0) {
+        addr_text(&c->cand[first_blocked], c->addr, sizeof(c->addr));
+        snprintf(reason, sizeof(reason), "%s address %s is blocked (allow the name or the "
+                 "address exactly to reach it)", blocked ? blocked : "?", c->addr);
+        pd_proxy_deny(c, 403, 2, reason);
+        return;
+    }
+    snprintf(reason, sizeof(reason), "connect to %s: %s", c->addr, strerror(err));
+    pd_proxy_deny(c, 502, 5, reason);
+}
+
+/* Connect to the first of the n addresses that the policy lets c reach and
+ * that takes the connection. */
 static void connect_to(struct proxy_conn *c, const struct sockaddr_storage *ss,
                        const socklen_t *lens, int n)
 {
@@ -301,31 +347,11 @@ static void connect_to(struct proxy_conn *c, const struct sockaddr_storage *ss,
         pd_proxy_deny(c, 502, 4, "cannot resolve the host");
         return;
     }
-    const char *why = NULL;
-    int pick = -1;
-    for (int i = 0; i < n && pick < 0; i++)
-        if (pd_netpolicy_addr_ok(c->px->pol, c->host, c->port, (const struct sockaddr *)&ss[i],
-                                 lens[i], &why))
-            pick = i;
-    addr_text(&ss[pick < 0 ? 0 : pick], c->addr, sizeof(c->addr));
-    if (pick < 0) {
-        char reason[200];
-        snprintf(reason, sizeof(reason), "%s address %s is blocked (allow the name or the "
-                 "address exactly to reach it)", why ? why : "?", c->addr);
-        pd_proxy_deny(c, 403, 2, reason);
-        return;
-    }
-    c->ufd = socket(ss[pick].ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (c->ufd < 0 || (connect(c->ufd, (const struct sockaddr *)&ss[pick], lens[pick]) < 0 &&
-                       errno != EINPROGRESS)) {
-        char reason[160];
-        snprintf(reason, sizeof(reason), "connect to %s: %s", c->addr, strerror(errno));
-        pd_proxy_deny(c, 502, 5, reason);
-        return;
-    }
-    c->state = CS_CONNECTING;
-    c->deadline = pd_proxy_now() + PROXY_CONNECT_TIMEOUT_MS;
-    pd_proxy_update(c);
+    c->n_cand = n < PD_RES_ADDRS ? n : PD_RES_ADDRS;
+    c->next_cand = 0;
+    memcpy(c->cand, ss, sizeof(c->cand[0]) * (size_t)c->n_cand);
+    memcpy(c->cand_len, lens, sizeof(c->cand_len[0]) * (size_t)c->n_cand);
+    try_next(c, 0);
 }
 
 void pd_proxy_connect(struct proxy_conn *c)
@@ -363,9 +389,7 @@ void pd_proxy_connected(struct proxy_conn *c)
     if (getsockopt(c->ufd, SOL_SOCKET, SO_ERROR, &e, &len) < 0)
         e = errno;
     if (e != 0) {
-        char reason[160];
-        snprintf(reason, sizeof(reason), "connect to %s: %s", c->addr, strerror(e));
-        pd_proxy_deny(c, 502, 5, reason);
+        try_next(c, e);
         return;
     }
     if (c->kind == PL_HTTP && c->keep > 0) {

@@ -227,8 +227,31 @@ SH
     assert_match "$(cat "$AUDIT")" '"event":"network.deny".*"host":"slow.test","port":80,"rule":"name resolution timed out"' "audit: the slow one timed out"
 }
 
+# A host with several addresses: the supervisor tries them in order, so an
+# IPv6 address that refuses (nothing on [::1]:PORT) falls back to the IPv4
+# one; when every address refuses, 502 names the last error.
+t_addr_fallback() {
+    p_setup
+    local p
+    p=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.23",0)); print(s.getsockname()[1])')
+    python3 -m http.server "$p" --bind 127.0.0.23 --directory "$WS/www" >"$WS/http.log" 2>&1 &
+    SERVERS+=($!)
+    wait_port 127.0.0.23 "$p"
+    sb --network "allow:both.test:$p,none.test:$p" --resolve both.test=::1 \
+        --resolve both.test=127.0.0.23 --resolve none.test=::1 --resolve none.test=127.0.0.24 \
+        -- sh -c "
+        curl -sS -m 10 http://both.test:$p/; echo rc=\$?
+        curl -sS -m 10 -D - -o /dev/null http://none.test:$p/ | grep X-Paddock"
+    assert_ok
+    note "$OUT"
+    assert_eq "$(sed -n 1,2p <<<"$OUT")" $'hello-from-host\nrc=0' "the second address, after ::1 refused"
+    assert_contains "$(sed -n 3p <<<"$OUT")" "X-Paddock-Denied: connect to 127.0.0.24: Connection refused" "every address refused"
+    assert_match "$(cat "$AUDIT")" '"event":"network.allow".*"host":"both.test","port":'"$p"',.*"address":"127.0.0.23"' "audit: the address connected to"
+}
+
 run_case net_split_hello t_split_hello
 run_case net_dns_tcp t_dns_tcp
 run_case net_ipv6 t_ipv6
 run_case net_ipv6_disabled t_ipv6_disabled
 run_case net_slow_resolve t_slow_resolve
+run_case net_addr_fallback t_addr_fallback
