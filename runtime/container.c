@@ -239,11 +239,13 @@ static int handshake(struct handshake *h, pd_error **err)
     if (cfg->process.terminal && h->o->console_socket == NULL &&
         pd_sync_expect(h->sync, PD_SYNC_CONSOLE, &m, &out->console_master, err) < 0)
         return -1;
-    if (pd_sync_expect(h->sync, PD_SYNC_READY, &m, NULL, err) < 0)
+    /* with network=allow, READY carries the init's network namespace */
+    _cleanup_close_ int netns = -1;
+    if (pd_sync_expect(h->sync, PD_SYNC_READY, &m, &netns, err) < 0)
         return -1;
     /* network=allow: the egress proxy's supervisor (netsup.h), before the process runs */
-    if (pd_netsup_start(cfg, h->o->id, out->pid, out->dir.fd, h->o->foreground, h->o->audit_log,
-                        err) < 0)
+    if (pd_netsup_start(cfg, h->o->id, out->pid, netns, out->dir.fd, h->o->foreground,
+                        h->o->audit_log, err) < 0)
         return -1;
     out->state->status = PD_STATUS_CREATED;
     if (pd_state_write(&out->dir, out->state, err) < 0 ||

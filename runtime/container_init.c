@@ -5,6 +5,7 @@
 #include "container.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
@@ -19,6 +20,7 @@
 #include "netlink.h"
 #include "log.h"
 #include "namespaces.h"
+#include "netsup.h"
 #include "process.h"
 #include "rootfs.h"
 #include "sync.h"
@@ -175,10 +177,21 @@ static _Noreturn void init_stage2(const struct pd_init_args *a, bool wait_go)
     }
     /* Stage 1 shares the socket: say nothing before the runtime has its
      * INIT_PID message and says go, or the two could arrive out of order. */
-    if ((wait_go && pd_sync_expect(a->sync_fd, PD_SYNC_GO, &m, NULL, &err) < 0) ||
-        init_setup(a, &host_pid, &exe, &err) < 0)
+    if (wait_go && pd_sync_expect(a->sync_fd, PD_SYNC_GO, &m, NULL, &err) < 0)
         die(a->sync_fd, err);
-    if (pd_sync_send(a->sync_fd, PD_SYNC_READY, 0, NULL, -1, &err) < 0 ||
+    /* network=allow: the runtime's proxy helper joins this network
+     * namespace through this fd (netsup.h), opened now, while /proc is the
+     * host's and before anything of the container could run here */
+    int netns = -1;
+    if (pd_netsup_wanted(a->plan->cfg) &&
+        (netns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC)) < 0)
+        pd_fail_errno(&err, "open /proc/self/ns/net (for the network supervisor)");
+    if (err != NULL || init_setup(a, &host_pid, &exe, &err) < 0)
+        die(a->sync_fd, err);
+    int sent = pd_sync_send(a->sync_fd, PD_SYNC_READY, 0, NULL, netns, &err);
+    if (netns >= 0)
+        close(netns);
+    if (sent < 0 ||
         pd_sync_expect(a->sync_fd, PD_SYNC_COMMIT, &m, NULL, &err) < 0)
         die(a->sync_fd, err);
     /* From here on a created container outlives the runtime.  An attached

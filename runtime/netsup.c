@@ -11,7 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/nsfs.h>
 #include <sys/prctl.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -104,17 +106,22 @@ static int listener(int family, int type, bool loopback, int port, pd_error **er
     return pd_steal_fd(&fd);
 }
 
-static int enter_ns(pid_t init, pd_error **err)
+/* Join the network namespace netns (an fd the init opened on its own
+ * /proc/self/ns/net: opening another process's namespaces needs ptrace
+ * access, which the non-dumpable init denies to an unprivileged runtime),
+ * after its owning user namespace when that is not ours (rootless: the
+ * capabilities over the namespace come from there). */
+static int enter_ns(int netns, pd_error **err)
 {
-    _cleanup_close_ int pfd = (int)syscall(SYS_pidfd_open, init, 0);
-    if (pfd < 0)
-        return pd_fail_errno(err, "network: pidfd_open(%d)", (int)init);
-    /* its own user namespace first (the kernel orders them); EINVAL: ours */
-    if (setns(pfd, CLONE_NEWUSER | CLONE_NEWNET) == 0)
-        return 0;
-    if (errno == EINVAL && setns(pfd, CLONE_NEWNET) == 0)
-        return 0;
-    return pd_fail_errno(err, "network: join the network namespace of %d", (int)init);
+    _cleanup_close_ int user = ioctl(netns, NS_GET_USERNS);
+    if (user < 0 && errno != EPERM)
+        return pd_fail_errno(err, "network: the user namespace of the container's network namespace");
+    /* EINVAL: it is ours already; EPERM (above): it is an ancestor of ours */
+    if (user >= 0 && setns(user, CLONE_NEWUSER) < 0 && errno != EINVAL)
+        return pd_fail_errno(err, "network: join the container's user namespace");
+    if (setns(netns, CLONE_NEWNET) < 0)
+        return pd_fail_errno(err, "network: join the container's network namespace");
+    return 0;
 }
 
 /* The listeners of one family into fds[0 .. N_V4); all or none. */
@@ -139,9 +146,9 @@ static int family_sockets(int family, int *fds, pd_error **err)
 }
 
 /* The sockets into fds: N_SOCKS, or N_V4 (IPv4 only) with why6 saying why. */
-static int helper_sockets(pid_t init, int *fds, char *why6, size_t whylen, pd_error **err)
+static int helper_sockets(int netns, int *fds, char *why6, size_t whylen, pd_error **err)
 {
-    if (enter_ns(init, err) < 0 || pd_netsup_route_local(AF_INET, err) < 0 ||
+    if (enter_ns(netns, err) < 0 || pd_netsup_route_local(AF_INET, err) < 0 ||
         family_sockets(AF_INET, fds, err) < 0)
         return -1;
     pd_error *e6 = NULL;
@@ -155,12 +162,12 @@ static int helper_sockets(pid_t init, int *fds, char *why6, size_t whylen, pd_er
     return N_SOCKS;
 }
 
-_Noreturn static void helper(pid_t init, int sock)
+_Noreturn static void helper(int netns, int sock)
 {
     int fds[N_SOCKS];
     char msg[400] = "ok";
     pd_error *err = NULL;
-    int n = helper_sockets(init, fds, msg + 2, sizeof(msg) - 2, &err);
+    int n = helper_sockets(netns, fds, msg + 2, sizeof(msg) - 2, &err);
     if (n < 0) {
         (void)!send(sock, err->msg, strlen(err->msg), MSG_NOSIGNAL);
         _exit(1);
@@ -178,7 +185,7 @@ _Noreturn static void helper(pid_t init, int sock)
     _exit(sendmsg(sock, &m, MSG_NOSIGNAL) < 0 ? 1 : 0);
 }
 
-static int make_sockets(pid_t init, int *fds, pd_error **err)
+static int make_sockets(int netns, int *fds, pd_error **err)
 {
     int sv[2];
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
@@ -186,7 +193,7 @@ static int make_sockets(pid_t init, int *fds, pd_error **err)
     pid_t pid = fork();
     if (pid == 0) {
         close(sv[0]);
-        helper(init, sv[1]);
+        helper(netns, sv[1]);
     }
     close(sv[1]);
     if (pid < 0) {
@@ -303,8 +310,8 @@ static void record(int dirfd, pid_t pid)
     }
 }
 
-int pd_netsup_start(const struct pd_config *cfg, const char *id, pid_t init, int dirfd,
-                    bool attached, const char *audit_log, pd_error **err)
+int pd_netsup_start(const struct pd_config *cfg, const char *id, pid_t init, int netns,
+                    int dirfd, bool attached, const char *audit_log, pd_error **err)
 {
     _cleanup_agent_policy_ struct pd_agent_policy *pol = NULL;
     if (pd_agent_policy_parse(cfg, &pol, err) < 0)
@@ -321,7 +328,9 @@ int pd_netsup_start(const struct pd_config *cfg, const char *id, pid_t init, int
         return pd_wrap(err, "network supervisor");
     pd_audit_close(a);
     int fds[N_SOCKS];
-    if (make_sockets(init, fds, err) < 0)
+    if (netns < 0)
+        return pd_failx(err, "network supervisor: the init sent no network namespace");
+    if (make_sockets(netns, fds, err) < 0)
         return -1;
     int pidfd = (int)syscall(SYS_pidfd_open, init, 0);
     /* a descriptor of its own for network.json: dirfd holds the state lock */

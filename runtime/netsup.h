@@ -2,8 +2,10 @@
  * (issue #5).  At create, once the init has set up its network namespace
  * (lo up), pd_netsup_start():
  *   1. a short-lived helper child joins the container's network namespace
- *      (and its user namespace, when it has its own) through a pidfd of the
- *      init, makes every destination local there (routes "local 0.0.0.0/0
+ *      (and first that namespace's owning user namespace, when it is not
+ *      the runtime's) through an fd of it that the init opened on its own
+ *      /proc/self/ns/net and sent with READY (the init is not dumpable, so
+ *      an unprivileged runtime may not open its namespaces), makes every destination local there (routes "local 0.0.0.0/0
  *      dev lo" and "local ::/0 dev lo", ::1 on lo), creates the listening
  *      sockets of proxy.h (IPv4, and IPv6 unless it is disabled or absent
  *      in the namespace: then `create` warns and the supervisor serves
@@ -37,11 +39,12 @@ void pd_netsup_env(struct pd_config *cfg);
  * (a process.json of exec's own). */
 void pd_netsup_env_process(const struct pd_config *cfg, struct pd_process *p, bool replace);
 
-/* Start the supervisor for the init `init` (see above).  attached: the
+/* Start the supervisor for the init `init`, whose network namespace is
+ * the fd netns (see above; the caller keeps netns).  attached: the
  * caller stays (run, sandbox): the supervisor keeps its stderr.  audit_log:
  * the log to write (NULL: the policy's dev.paddock.audit-log, or the default). */
-int pd_netsup_start(const struct pd_config *cfg, const char *id, pid_t init, int dirfd,
-                    bool attached, const char *audit_log, pd_error **err);
+int pd_netsup_start(const struct pd_config *cfg, const char *id, pid_t init, int netns,
+                    int dirfd, bool attached, const char *audit_log, pd_error **err);
 
 /* Kill the supervisor recorded in dirfd (if alive); quiet when none. */
 void pd_netsup_stop(int dirfd);

@@ -16,7 +16,8 @@ enum pd_sync_type {
     PD_SYNC_HOOKS,           /* init -> runtime: run prestart + createRuntime hooks */
     PD_SYNC_HOOKS_DONE,      /* runtime -> init: value = init's host pid */
     PD_SYNC_CONSOLE,         /* init -> runtime: the pty master (fd) for `run` without a console socket */
-    PD_SYNC_READY,           /* init -> runtime: set up, waiting for start */
+    PD_SYNC_READY,           /* init -> runtime: set up, waiting for start (fd: its network
+                                namespace, with network=allow: netsup.h) */
     PD_SYNC_COMMIT,          /* runtime -> init: state written; stop dying with me */
     PD_SYNC_COMMITTED,       /* init -> runtime */
     PD_SYNC_ERROR,           /* either way: value = errno, value2 = exit code, text = message */

@@ -249,9 +249,34 @@ t_addr_fallback() {
     assert_match "$(cat "$AUDIT")" '"event":"network.allow".*"host":"both.test","port":'"$p"',.*"address":"127.0.0.23"' "audit: the address connected to"
 }
 
+# Rootless: the unprivileged runtime can't open the non-dumpable init's
+# namespaces by pid; the init sends its network namespace with READY and the
+# helper joins it after its owning user namespace.  Real traffic both ways:
+# an allowed name through HTTP_PROXY and transparently, a denied one 403.
+t_rootless() {
+    p_setup
+    rootless_setup
+    python3 -m http.server 80 --bind 127.0.0.29 --directory "$WS/www" >"$WS/http.log" 2>&1 &
+    SERVERS+=($!)
+    wait_port 127.0.0.29 80
+    local ua=$T/uaudit/audit.jsonl
+    mkdir -p "$T/uaudit"
+    chown "$TEST_USER:" "$T/uaudit"
+    urtc sandbox --audit-log "$ua" --network allow:allowed.test,127.0.0.29 \
+        --resolve allowed.test=127.0.0.29 -- sh -c '
+        curl -sS -m 10 http://allowed.test/; echo rc=$?
+        curl -sS -m 10 --noproxy "*" http://allowed.test/; echo rc=$?
+        curl -sS -m 10 -o /dev/null -w "denied=%{http_code}\n" http://denied.test/'
+    assert_ok "rootless sandbox with network allow"
+    assert_eq "$(grep -c hello-from-host <<<"$OUT")" 2 "allowed name through the proxy and transparently"
+    assert_contains "$OUT" "denied=403" "denied name"
+    assert_match "$(cat "$ua")" '"event":"network.deny".*"host":"denied.test"' "audit (rootless)"
+}
+
 run_case net_split_hello t_split_hello
 run_case net_dns_tcp t_dns_tcp
 run_case net_ipv6 t_ipv6
 run_case net_ipv6_disabled t_ipv6_disabled
 run_case net_slow_resolve t_slow_resolve
 run_case net_addr_fallback t_addr_fallback
+run_case net_rootless t_rootless
