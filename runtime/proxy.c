@@ -3,10 +3,12 @@
 #include "proxy.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -117,16 +119,16 @@ void pd_proxy_update(struct proxy_conn *c)
     bool head = c->state == CS_HEAD || c->state == CS_SOCKS_REQ;
     if (head && c->in_len < sizeof(c->in))
         ce |= EPOLLIN;
-    if (c->state == CS_SPLICE && c->in_off == c->in_len && !c->c_eof)
+    if (c->state == CS_SPLICE && c->in_off == c->in_len && c->pup_n == 0 && !c->c_eof)
         ce |= EPOLLIN;
-    if (c->out_off < c->out_len)
+    if (c->out_off < c->out_len || c->pdown_n > 0)
         ce |= EPOLLOUT;
     if (c->state == CS_CONNECTING)
         ue |= EPOLLOUT;
     if (c->state == CS_SPLICE) {
-        if (c->out_off == c->out_len && !c->u_eof)
+        if (c->out_off == c->out_len && c->pdown_n == 0 && !c->u_eof)
             ue |= EPOLLIN;
-        if (c->in_off < c->in_len)
+        if (c->in_off < c->in_len || c->pup_n > 0)
             ue |= EPOLLOUT;
     }
     if (c->state == CS_APPROVE && c->apid_fd >= 0)
@@ -148,6 +150,12 @@ void pd_proxy_close(struct proxy_conn *c)
         close(c->cfd);
     if (c->ufd >= 0)
         close(c->ufd);
+    for (int i = 0; i < 2; i++) {
+        if (c->pup[i] >= 0)
+            close(c->pup[i]);
+        if (c->pdown[i] >= 0)
+            close(c->pdown[i]);
+    }
     *e = (struct conn_ev){0};
     px->conns[c->slot] = NULL;
     px->n_conns--;
@@ -169,7 +177,8 @@ static void on_accept(struct pd_proxy *px, enum proxy_listener kind, int lfd)
     }
     struct proxy_conn *c = pd_xcalloc(1, sizeof(*c));
     *c = (struct proxy_conn){.px = px, .slot = slot, .kind = kind, .cfd = fd, .ufd = -1,
-                             .apid_fd = -1, .apid = -1, .res_id = -1,
+                             .apid_fd = -1, .apid = -1, .res_id = -1, .pup = {-1, -1},
+                             .pdown = {-1, -1},
                              .deadline = pd_proxy_now() + PROXY_HEAD_TIMEOUT_MS};
     c->state = CS_HEAD;
     if (kind == PL_T80 || kind == PL_T443) {
@@ -249,14 +258,99 @@ static void upstream_read(struct proxy_conn *c)
     c->px->stats_dirty = true;
 }
 
+/* The two pipes of a spliced connection, made when first needed; false:
+ * none (EMFILE and the like), the buffers carry the data instead. */
+static bool pipes(struct proxy_conn *c)
+{
+    if (c->pup[0] >= 0)
+        return true;
+    if (c->no_pipes)
+        return false;
+    if (pipe2(c->pup, O_NONBLOCK | O_CLOEXEC) < 0) {
+        c->no_pipes = true;
+        return false;
+    }
+    if (pipe2(c->pdown, O_NONBLOCK | O_CLOEXEC) < 0) {
+        close(c->pup[0]);
+        close(c->pup[1]);
+        c->pup[0] = c->pup[1] = -1;
+        c->no_pipes = true;
+        return false;
+    }
+    int a = fcntl(c->pup[1], F_GETPIPE_SZ), b = fcntl(c->pdown[1], F_GETPIPE_SZ);
+    c->pup_cap = a > 0 ? (size_t)a : 4096;
+    c->pdown_cap = b > 0 ? (size_t)b : 4096;
+    return true;
+}
+
+/* Nothing more flows either way (a reset): what is pending is dropped. */
+static void splice_reset(struct proxy_conn *c)
+{
+    c->c_eof = c->u_eof = true;
+    c->in_off = c->in_len;
+    c->out_off = c->out_len;
+    c->pup_n = c->pdown_n = 0;
+}
+
+/* Move what the pipe of direction up holds on to its destination; false:
+ * the destination is gone (up: the connection is reset; down: the client
+ * is gone, the caller closes). */
+static bool pipe_write(struct proxy_conn *c, bool up)
+{
+    size_t *pn = up ? &c->pup_n : &c->pdown_n;
+    while (*pn > 0) {
+        ssize_t n = splice(up ? c->pup[0] : c->pdown[0], NULL, up ? c->ufd : c->cfd, NULL, *pn,
+                           SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && errno == EAGAIN)
+            return true;
+        if (n <= 0) {
+            if (up)
+                splice_reset(c);
+            return !up;
+        }
+        *pn -= (size_t)n;
+    }
+    return true;
+}
+
+/* Read from the source of direction up into its (empty) pipe, and pass it
+ * on at once; false as pipe_write. */
+static bool pipe_read(struct proxy_conn *c, bool up)
+{
+    int p = up ? c->pup[1] : c->pdown[1];
+    size_t *cap = up ? &c->pup_cap : &c->pdown_cap;
+    ssize_t n = splice(up ? c->cfd : c->ufd, NULL, p, NULL, *cap,
+                       SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+    if (n > 0 && (size_t)n == *cap && *cap < PROXY_PIPE) { /* bulk: a bigger pipe */
+        int r = fcntl(p, F_SETPIPE_SZ, PROXY_PIPE);
+        *cap = r > 0 ? (size_t)r : PROXY_PIPE; /* refused: never asked again */
+    }
+    if (n < 0 && (errno == EAGAIN || errno == EINTR))
+        return true;
+    if (n < 0) { /* reset: nothing more will flow either way */
+        splice_reset(c);
+        return true;
+    }
+    if (n == 0) {
+        *(up ? &c->c_eof : &c->u_eof) = true;
+        return true;
+    }
+    *(up ? &c->pup_n : &c->pdown_n) += (size_t)n;
+    *(up ? &c->bytes_up : &c->bytes_down) += (uint64_t)n;
+    c->px->stats_dirty = true;
+    return pipe_write(c, up);
+}
+
 /* Half-closes, and the end: both directions finished. */
 static bool splice_progress(struct proxy_conn *c)
 {
-    if (c->c_eof && c->in_off == c->in_len && !c->u_shut) {
+    if (c->c_eof && c->in_off == c->in_len && c->pup_n == 0 && !c->u_shut) {
         shutdown(c->ufd, SHUT_WR);
         c->u_shut = true;
     }
-    if (c->u_eof && c->out_off == c->out_len && !c->c_shut) {
+    if (c->u_eof && c->out_off == c->out_len && c->pdown_n == 0 && !c->c_shut) {
         shutdown(c->cfd, SHUT_WR);
         c->c_shut = true;
     }
@@ -284,7 +378,8 @@ static void on_conn(struct pd_proxy *px, uint64_t tag, uint32_t ev)
         return;
     }
     if (which == 0 && (ev & EPOLLOUT) &&
-        !pump_out(c->cfd, c->out, &c->out_off, c->out_len)) {
+        (!pump_out(c->cfd, c->out, &c->out_off, c->out_len) ||
+         (c->state == CS_SPLICE && !pipe_write(c, false)))) {
         if (c->state == CS_SPLICE)
             pd_proxy_audit(c, "network.allow", c->rule);
         pd_proxy_close(c);
@@ -301,7 +396,10 @@ static void on_conn(struct pd_proxy *px, uint64_t tag, uint32_t ev)
             return;
     }
     if (which == 0 && (ev & (EPOLLIN | EPOLLHUP | EPOLLERR))) {
-        client_read(c);
+        if (c->state == CS_SPLICE && c->in_off == c->in_len && pipes(c))
+            (void)pipe_read(c, true);
+        else
+            client_read(c);
         if (px->conns[slot] != c)
             return; /* closed */
     }
@@ -311,9 +409,20 @@ static void on_conn(struct pd_proxy *px, uint64_t tag, uint32_t ev)
         return;
     }
     if (which == 1 && (ev & EPOLLOUT) && !pump_out(c->ufd, c->in, &c->in_off, c->in_len))
-        c->c_eof = c->u_eof = true, c->in_off = c->in_len, c->out_off = c->out_len;
-    if (which == 1 && (ev & (EPOLLIN | EPOLLHUP | EPOLLERR)))
-        upstream_read(c);
+        splice_reset(c);
+    if (which == 1 && (ev & EPOLLOUT))
+        (void)pipe_write(c, true);
+    if (which == 1 && (ev & (EPOLLIN | EPOLLHUP | EPOLLERR))) {
+        if (c->out_off == c->out_len && pipes(c)) {
+            if (!pipe_read(c, false)) { /* the client is gone */
+                pd_proxy_audit(c, "network.allow", c->rule);
+                pd_proxy_close(c);
+                return;
+            }
+        } else {
+            upstream_read(c);
+        }
+    }
     if (splice_progress(c))
         pd_proxy_update(c);
 }
@@ -362,6 +471,13 @@ static int next_timeout(const struct pd_proxy *px, int64_t now)
 
 int pd_proxy_serve(struct pd_proxy *px, pd_error **err)
 {
+    /* PROXY_MAX_CONNS connections of 2 sockets and 2 pipes each: raise the
+     * soft fd limit toward the hard one (short of it, pipes() falls back) */
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < 8 * PROXY_MAX_CONNS) {
+        rl.rlim_cur = rl.rlim_max < 8 * PROXY_MAX_CONNS ? rl.rlim_max : 8 * PROXY_MAX_CONNS;
+        (void)setrlimit(RLIMIT_NOFILE, &rl);
+    }
     px->epfd = epoll_create1(EPOLL_CLOEXEC);
     if (px->epfd < 0)
         return pd_fail_errno(err, "network: epoll_create1");

@@ -34,6 +34,10 @@
 #define PROXY_CONNECT_TIMEOUT_MS 15000
 #define PROXY_RESOLVE_TIMEOUT_MS 10000 /* a name lookup (resolver.h) */
 #define PROXY_BUF (PD_TLS_HELLO_BUF + 64)
+/* A splice pipe grows to this once a read fills it (a bulk transfer): few
+ * connections do, so the user's pipe quota (pipe-user-pages-soft) is
+ * spent on those only; refused, it stays at 64 KiB */
+#define PROXY_PIPE (1024 * 1024)
 
 enum proxy_listener { PL_HTTP, PL_SOCKS, PL_T80, PL_T443, PL_DNS, PL_N };
 
@@ -85,6 +89,13 @@ struct proxy_conn {
     size_t in_off, in_len;
     uint8_t out[PROXY_BUF];      /* upstream -> client */
     size_t out_off, out_len;
+    /* CS_SPLICE, once a direction's buffer is empty: splice(2) through a
+     * pipe (no copy through user space); -1: not made (or can't be: the
+     * buffers then carry everything) */
+    int pup[2], pdown[2];        /* client -> upstream, upstream -> client */
+    size_t pup_n, pdown_n;       /* bytes in each pipe */
+    size_t pup_cap, pdown_cap;   /* their sizes: 64 KiB, PROXY_PIPE once one was filled */
+    bool no_pipes;
     bool c_eof, u_eof, u_shut, c_shut;
     uint64_t bytes_up, bytes_down;
     int64_t deadline;            /* monotonic ms; 0: none */

@@ -304,10 +304,69 @@ t_bundle_exit() {
     no_leaks "$id"
 }
 
+# the spliced data path (proxy.c: pipes, grown for bulk transfers): bytes
+# arrive intact both ways, through HTTP_PROXY, a CONNECT tunnel and
+# transparent capture, and the counters add them up
+t_splice_integrity() {
+    n_setup
+    local p sum
+    p=$(free_port)
+    head -c 24M /dev/urandom >"$WS/www/big"
+    sum=$(sha256sum <"$WS/www/big" | cut -d' ' -f1)
+    cat >"$WS/echo.py" <<'PY'
+import hashlib, http.server, sys
+class H(http.server.SimpleHTTPRequestHandler):
+    def do_POST(self):
+        n, h = int(self.headers["Content-Length"]), hashlib.sha256()
+        while n > 0:
+            d = self.rfile.read(min(n, 1 << 16))
+            if not d:
+                break
+            h.update(d)
+            n -= len(d)
+        body = (h.hexdigest() + "\n").encode()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    def log_message(self, *a):
+        pass
+http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
+PY
+    (cd "$WS/www" && exec python3 "$WS/echo.py" "$p") >"$WS/echo.log" 2>&1 &
+    SERVERS+=($!)
+    wait_port "$p"
+    rtc sandbox --network "allow:allowed.test:$p" --resolve allowed.test=127.0.0.1 -- sh -c "
+        curl -sS -m 60 http://allowed.test:$p/big | sha256sum
+        curl -sS -m 60 -p http://allowed.test:$p/big | sha256sum
+        curl -sS -m 60 --data-binary @www/big http://allowed.test:$p/up
+        curl -sS -m 60 -p --data-binary @www/big http://allowed.test:$p/up"
+    assert_ok "sandbox"
+    assert_eq "$OUT" "$sum  -
+$sum  -
+$sum
+$sum" "24 MiB down and up, through HTTP_PROXY and CONNECT"
+    # transparent capture of port 80 needs the server there
+    if python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 80))' 2>/dev/null; then
+        (cd "$WS/www" && exec python3 "$WS/echo.py" 80) >"$WS/echo80.log" 2>&1 &
+        SERVERS+=($!)
+        wait_port 80
+        rtc sandbox --network "allow:allowed.test" --resolve allowed.test=127.0.0.1 -- sh -c "
+            curl -sS -m 60 --noproxy '*' http://allowed.test/big | sha256sum
+            curl -sS -m 60 --noproxy '*' --data-binary @www/big http://allowed.test/up"
+        assert_ok "sandbox, transparent"
+        assert_eq "$OUT" "$sum  -
+$sum" "24 MiB down and up, transparently"
+    else
+        note "127.0.0.1:80 is taken: the transparent half is covered by test_network_allow"
+    fi
+}
+
 run_case net_exec_env t_exec_env
 run_case net_status_counters t_status_counters
 run_case net_status_sandbox t_status_sandbox
 run_case net_boundary_allow t_boundary_allow
 run_case net_bundle_run t_bundle_run
 run_case net_bundle_exit t_bundle_exit
+run_case net_splice_integrity t_splice_integrity
 finish
