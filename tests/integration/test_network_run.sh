@@ -269,7 +269,7 @@ rc=0" "allowed name through the proxy"
 # create/start (the state stays until delete), and with `run`
 t_bundle_exit() {
     n_setup
-    local p b=$WS/bundle id sp i
+    local p b=$WS/bundle id sp
     p=$(free_port)
     http_server "$p"
     allow_bundle "$b" "$p" "" sh -c "wget -q -O /got http://allowed.test:$p/"
