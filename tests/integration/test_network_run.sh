@@ -61,8 +61,8 @@ sup_pid() { cut -d' ' -f1 "$STATE_ROOT/$1/network.pid"; }
 
 # gone PID: wait up to 10 s for PID to end
 gone() {
-    local i
-    for i in $(seq 100); do _pid_alive "$1" || return 0; sleep 0.1; done
+    local _
+    for _ in $(seq 100); do _pid_alive "$1" || return 0; sleep 0.1; done
     return 1
 }
 
@@ -120,8 +120,7 @@ t_status_counters() {
     rt_ok exec "$id" wget -q -O - "http://allowed.test:$p/"
     rtc exec "$id" wget -q -O - "http://denied.test:$p/"
     assert_contains "$ERR" "403" "denied.test: 403"
-    local i
-    for i in $(seq 50); do # published within PD_NETSTATS_PERIOD_MS
+    for _ in $(seq 50); do # published within PD_NETSTATS_PERIOD_MS
         rt_ok status --json "$id"
         [ "$(jqo .network_counters.denied)" = 1 ] && break
         sleep 0.1
@@ -154,7 +153,7 @@ t_status_counters() {
 # the same for a `paddock sandbox` run: status SANDBOX-ID while it runs
 t_status_sandbox() {
     n_setup
-    local p st=$WS/status.jsonl id i
+    local p st=$WS/status.jsonl id
     p=$(free_port)
     http_server "$p"
     rt sandbox --network "allow:allowed.test:$p" --resolve allowed.test=127.0.0.1 \
@@ -167,7 +166,7 @@ t_status_sandbox() {
     wait_file "$WS/traffic-done" 100 || { kill $bg; fail "the sandbox made no traffic: $(cat "$WS/sb.err")"; }
     id=$(head -1 "$st" | jq -r .id)
     assert_match "$id" '^sandbox-' "the sandbox's id (--json-status-fd)"
-    for i in $(seq 50); do
+    for _ in $(seq 50); do
         rtc status --json "$id"
         [ "$(jqo .network_counters.denied 2>/dev/null)" = 1 ] && break
         sleep 0.1
