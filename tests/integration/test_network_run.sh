@@ -32,8 +32,8 @@ http_server() {
 
 # wait_port PORT: until something listens on 127.0.0.1:PORT
 wait_port() {
-    local i
-    for i in $(seq 100); do
+    local _
+    for _ in $(seq 100); do
         python3 -c 'import socket,sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1)' \
             "$1" 2>/dev/null && return 0
         sleep 0.1
