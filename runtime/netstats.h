@@ -10,7 +10,7 @@
  *    PD_NETSTATS_TOP, most connections first),
  *    "last_denial": {"time", "host", "port", "via", "reason"} or null}
  * allowed counts a connection when it ends (as its network.allow audit
- * line), denied when it is refused; bytes_out (to the server) and bytes_in
+ * line; the init's exit ends those still open), denied when it is refused; bytes_out (to the server) and bytes_in
  * grow while data flows; open is the connections open now. */
 #ifndef PADDOCK_NETSTATS_H
 #define PADDOCK_NETSTATS_H

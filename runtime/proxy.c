@@ -448,6 +448,20 @@ static void timeouts(struct pd_proxy *px, int64_t now)
     pd_dnsd_timeouts(px, now);
 }
 
+/* The container is gone: its connections end now, the allowed ones with
+ * their network.allow line (bytes so far), as if both sides had closed. */
+static void close_all(struct pd_proxy *px)
+{
+    for (size_t i = 0; i < PROXY_MAX_CONNS; i++) {
+        struct proxy_conn *c = px->conns[i];
+        if (c == NULL)
+            continue;
+        if (c->state == CS_SPLICE)
+            pd_proxy_audit(c, "network.allow", c->rule);
+        pd_proxy_close(c);
+    }
+}
+
 static int ep_add(int epfd, int fd, uint64_t tag, pd_error **err)
 {
     struct epoll_event e = {.events = EPOLLIN, .data.u64 = tag};
@@ -502,6 +516,7 @@ int pd_proxy_serve(struct pd_proxy *px, pd_error **err)
         for (int i = 0; i < n; i++) {
             uint64_t tag = ev[i].data.u64;
             if ((tag & TAG_MASK) == TAG_PIDFD) { /* the container has exited */
+                close_all(px);
                 stats_flush(px, pd_proxy_now(), true);
                 return 0;
             }
