@@ -43,7 +43,9 @@ static const char *via_name(enum proxy_listener k)
  * over, or at the end (final). */
 static void stats_flush(struct pd_proxy *px, int64_t now, bool final)
 {
-    if (px->state_fd < 0 || (!final && (!px->stats_dirty || now - px->stats_at < PD_NETSTATS_PERIOD_MS)))
+    if (px->state_fd < 0)
+        return;
+    if (!final && (!px->stats_dirty || now - px->stats_at < PD_NETSTATS_PERIOD_MS))
         return;
     /* the bytes of the ended connections, and of those open now */
     uint64_t out = px->stats.done_out, in = px->stats.done_in;
