@@ -29,7 +29,9 @@ PKG_MODULES := $(foreach p,$(PKGS),$(firstword $(subst :, ,$(p))))
 # Evaluated when a recipe runs (=, not :=), so that `make deps all` builds
 # with the flags of the packages `deps` has just installed.
 PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKG_MODULES) 2>/dev/null)
-PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKG_MODULES) 2>/dev/null)
+# libmount is dlopen()ed when a mount option is first translated
+# (runtime/mount_opts.c), not linked: its headers are used, not -lmount.
+PKG_LIBS = $(filter-out -lmount,$(shell $(PKG_CONFIG) --libs $(PKG_MODULES) 2>/dev/null))
 
 CFLAGS ?= -O2 -g
 WARN := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral

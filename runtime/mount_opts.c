@@ -6,6 +6,7 @@
 #endif
 #include "mount_opts.h"
 
+#include <dlfcn.h>
 #include <libmount/libmount.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,11 +70,37 @@ static bool apply_rec_attr(const char *opt, struct pd_mount_flags *out)
     return false;
 }
 
-/* Entries of the Linux map that are flags (no "=" or "[=]" value forms). */
-static const struct libmnt_optmap *find_builtin(const char *opt)
+/* libmount's Linux option map.  libmount is loaded here, the first time
+ * an option is looked up, not linked: with the libraries it pulls in
+ * (libblkid, libselinux, libpcre2) it cost every paddock process ~0.3 ms
+ * of loading, and most never translate a mount option (exec, state, kill,
+ * the first half of a sealed re-exec, ...).  Only the runtime's plan calls
+ * this, before it forks and on the host's root.  No map, no translation:
+ * an error, never options passed through as data. */
+const struct libmnt_optmap *pd_mount_linux_map(pd_error **err)
 {
-    const struct libmnt_optmap *m = mnt_get_builtin_optmap(MNT_LINUX_MAP);
-    for (; m != NULL && m->name != NULL; m++) {
+    static const struct libmnt_optmap *map;
+    if (map != NULL)
+        return map;
+    void *lib = dlopen("libmount.so.1", RTLD_NOW | RTLD_LOCAL);
+    if (lib == NULL) {
+        pd_failx(err, "load libmount: %s", dlerror());
+        return NULL;
+    }
+    const struct libmnt_optmap *(*get)(int) = (const struct libmnt_optmap *(*)(int))dlsym(
+        lib, "mnt_get_builtin_optmap");
+    map = get != NULL ? get(MNT_LINUX_MAP) : NULL;
+    if (map == NULL) { /* the handle stays: a second attempt would find the same */
+        pd_failx(err, "libmount.so.1: no mnt_get_builtin_optmap(MNT_LINUX_MAP)");
+        return NULL;
+    }
+    return map;
+}
+
+/* Entries of the Linux map that are flags (no "=" or "[=]" value forms). */
+static const struct libmnt_optmap *find_builtin(const struct libmnt_optmap *m, const char *opt)
+{
+    for (; m->name != NULL; m++) {
         if (strchr(m->name, '=') != NULL || strchr(m->name, '[') != NULL)
             continue;
         if (strcmp(m->name, opt) == 0)
@@ -122,7 +149,10 @@ static int parse_one(const char *opt, size_t index, struct pd_mount_flags *out, 
         return pd_failx(err, "empty mount option \"\" (index %zu)", index);
     if (opt[0] == '=' || strchr(opt, ',') != NULL)
         return pd_failx(err, "malformed mount option \"%s\" (index %zu)", opt, index);
-    const struct libmnt_optmap *m = find_builtin(opt);
+    const struct libmnt_optmap *map = pd_mount_linux_map(err);
+    if (map == NULL)
+        return -1;
+    const struct libmnt_optmap *m = find_builtin(map, opt);
     if (m != NULL) {
         apply_builtin(m, out);
         return 0;

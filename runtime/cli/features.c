@@ -21,6 +21,7 @@
 #include "sandbox_env.h"
 #include "seccomp.h"
 #include "log.h"
+#include "mount_opts.h"
 #include "util.h"
 
 #define NAMES(...) ((const char *const[]){ __VA_ARGS__, NULL })
@@ -63,7 +64,10 @@ static int cmp_str(const void *a, const void *b)
  * plus OCI's additions, sorted. */
 static void gen_mount_options(pd_jgen *g)
 {
-    const struct libmnt_optmap *map = mnt_get_builtin_optmap(MNT_LINUX_MAP);
+    _cleanup_error_ pd_error *err = NULL;
+    const struct libmnt_optmap *map = pd_mount_linux_map(&err);
+    if (map == NULL)
+        pd_warn("features: mountOptions lists only OCI's own: %s", err->msg);
     size_t n = 0, cap = PD_ARRAY_SIZE(oci_mount_options);
     for (const struct libmnt_optmap *m = map; m != NULL && m->name != NULL; m++)
         cap++;
