@@ -4,6 +4,7 @@
  * the caller's own cgroup from /proc/self/cgroup. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <limits.h>
 #include <string.h>
 #include "cgroups_internal.h"
 #include "util.h"
@@ -24,6 +25,12 @@ static char *norm_path(const char *in, pd_error **err)
         if (len == 2 && s[0] == '.' && s[1] == '.') {
             free(out);
             pd_failx(err, ".linux.cgroupsPath: \"..\" is not allowed in %s", in);
+            return NULL;
+        }
+        if (len > NAME_MAX) { /* each component is a directory's name */
+            free(out);
+            pd_failx(err, ".linux.cgroupsPath: a component is %zu bytes long, at most %d", len,
+                     NAME_MAX);
             return NULL;
         }
         if (!(len == 1 && s[0] == '.')) {

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "config_internal.h"
+#include "seccomp.h"
 #include "util.h"
 
 static const char *const ns_names[PD_NS__COUNT] = {
@@ -172,6 +173,13 @@ static int parse_device(const struct pc *c, const pd_json *v, const struct jp *p
     if (d->type != 'p' && (r1 == 0 || r2 == 0))
         return pc_fail(c, JP_M(p, r1 == 0 ? "major" : "minor"), "required for type \"%c\"",
                        d->type);
+    /* The kernel's dev_t: 12 bits of major, 20 of minor. */
+    if (r1 > 0 && (d->major < 0 || d->major > 4095))
+        return pc_fail(c, JP_M(p, "major"), "expected an integer between 0 and 4095, got %lld",
+                       (long long)d->major);
+    if (r2 > 0 && (d->minor < 0 || d->minor > 1048575))
+        return pc_fail(c, JP_M(p, "minor"), "expected an integer between 0 and 1048575, got %lld",
+                       (long long)d->minor);
     int r = pc_m_u32(c, v, p, "fileMode", &d->file_mode);
     if (r < 0)
         return -1;
@@ -255,6 +263,23 @@ static int parse_seccomp_syscall(const struct pc *c, const pd_json *v, const str
     return 0;
 }
 
+/* Each architecture known to libseccomp and each flag known to paddock,
+ * named by its index when not. */
+static int check_seccomp_names(const struct pc *c, const struct jp *p, const struct pd_seccomp *sc)
+{
+    const struct jp *ap = JP_M(p, "architectures");
+    for (size_t i = 0; i < sc->n_architectures; i++)
+        if (pd_seccomp_arch(sc->architectures[i]) == 0)
+            return pc_fail(c, JP_I(ap, i), "unknown architecture \"%s\" (SCMP_ARCH_X86_64, "
+                           "SCMP_ARCH_AARCH64, ...)", sc->architectures[i]);
+    const struct jp *fp = JP_M(p, "flags");
+    for (size_t i = 0; i < sc->n_flags; i++)
+        if (!pd_seccomp_flag_known(sc->flags[i]))
+            return pc_fail(c, JP_I(fp, i), "unknown seccomp flag \"%s\" (SECCOMP_FILTER_FLAG_LOG, "
+                           "..._TSYNC, ..._SPEC_ALLOW, ..._WAIT_KILLABLE_RECV)", sc->flags[i]);
+    return 0;
+}
+
 static int parse_seccomp(const struct pc *c, const pd_json *lx, const struct jp *lp,
                          struct pd_linux *out)
 {
@@ -274,6 +299,7 @@ static int parse_seccomp(const struct pc *c, const pd_json *lx, const struct jp 
     sc->has_default_errno_ret = r > 0;
     if (pc_m_strv(c, v, p, "architectures", &sc->architectures, &sc->n_architectures) < 0 ||
         pc_m_strv(c, v, p, "flags", &sc->flags, &sc->n_flags) < 0 ||
+        check_seccomp_names(c, p, sc) < 0 ||
         pc_m_str(c, v, p, "listenerPath", &sc->listener_path) < 0 ||
         pc_m_str(c, v, p, "listenerMetadata", &sc->listener_metadata) < 0)
         return -1;

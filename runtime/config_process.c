@@ -4,6 +4,7 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
+#include <limits.h>
 #include <linux/ioprio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,6 +80,8 @@ static int parse_user(const struct pc *c, const pd_json *proc, const struct jp *
         return r;
     const struct jp *gp = JP_M(p, "additionalGids");
     size_t n = pd_json_len(g);
+    if (n > NGROUPS_MAX) /* setgroups(2) refuses more */
+        return pc_fail(c, gp, "%zu groups: at most %d", n, NGROUPS_MAX);
     u->additional_gids = pd_xcalloc(n ? n : 1, sizeof(uint32_t));
     for (size_t i = 0; i < n; i++) {
         if (pc_v_u32(c, pd_json_at(g, i), JP_I(gp, i), &u->additional_gids[i]) < 0)
@@ -271,12 +274,20 @@ static int parse_argv_env_cwd(const struct pc *c, const pd_json *v, const struct
         return -1;
     if (out->env == NULL)
         out->env = pd_xcalloc(1, sizeof(char *));
+    for (size_t i = 0; i < out->n_env; i++) /* as runc */
+        if (out->env[i][0] == '=' || strchr(out->env[i], '=') == NULL) {
+            _cleanup_free_ char *q = pc_quote(out->env[i]);
+            return pc_fail(c, JP_I(JP_M(p, "env"), i), "expected NAME=VALUE, got %s", q);
+        }
     if (pc_need(c, pc_m_str(c, v, p, "cwd", &out->cwd), p, "cwd") < 0)
         return -1;
     if (out->cwd[0] != '/') {
         _cleanup_free_ char *q = pc_quote(out->cwd);
         return pc_fail(c, JP_M(p, "cwd"), "expected an absolute path, got %s", q);
     }
+    if (strlen(out->cwd) >= PATH_MAX)
+        return pc_fail(c, JP_M(p, "cwd"), "%zu bytes long: at most %d", strlen(out->cwd),
+                       PATH_MAX - 1);
     return 0;
 }
 

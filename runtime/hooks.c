@@ -313,7 +313,7 @@ int pd_hooks_run(const struct pd_hook_list *list, enum pd_hook_kind kind,
     for (size_t i = 0; i < list->n; i++) {
         const struct pd_hook *h = &list->v[i];
         if (run_one(h, state_json != NULL ? state_json : "", err) < 0)
-            return pd_wrap(err, "%s hook [%zu] %s", pd_hook_kind_name(kind), i, h->path);
+            return pd_wrap(err, ".hooks.%s[%zu] (%s)", pd_hook_kind_name(kind), i, h->path);
     }
     return 0;
 }

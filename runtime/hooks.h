@@ -7,7 +7,7 @@
 /* Run every hook of a list in order; stop at the first failure.  A hook
  * fails when it can't be started, exits non-zero, dies of a signal, or
  * outlives its timeout (it is then killed with SIGKILL).  The error names
- * the hook kind, index and path: "createRuntime hook [0] /usr/bin/x: exited with status 3".
+ * its JSON path and its path: ".hooks.createRuntime[0] (/usr/bin/x): exited with status 3".
  * The hook's stderr passes through to ours; its stdout goes to our stderr
  * (stdout may be the container's). */
 int pd_hooks_run(const struct pd_hook_list *list, enum pd_hook_kind kind,

@@ -22,14 +22,21 @@ int pd_ns_join(const struct pd_ns_plan *ns, pd_error **err)
         const struct pd_ns_join *j = &ns->join[opened];
         fds[opened] = open(j->path, O_RDONLY | O_CLOEXEC);
         if (fds[opened] < 0) {
-            ret = pd_fail_errno(err, "join %s namespace: open %s", pd_ns_type_name(j->type), j->path);
+            ret = pd_fail_errno(err, ".linux.namespaces[%zu].path: join %s namespace: open %s",
+                                j->index, pd_ns_type_name(j->type), j->path);
             break;
         }
     }
     for (size_t i = 0; ret == 0 && i < opened; i++) {
         const struct pd_ns_join *j = &ns->join[i];
-        if (setns(fds[i], j->nstype) < 0)
-            ret = pd_fail_errno(err, "join %s namespace %s", pd_ns_type_name(j->type), j->path);
+        if (setns(fds[i], j->nstype) == 0)
+            continue;
+        if (errno == EINVAL) /* not a namespace, or one of another type */
+            ret = pd_fail_errno(err, ".linux.namespaces[%zu].path: %s is not a %s namespace",
+                                j->index, j->path, pd_ns_type_name(j->type));
+        else
+            ret = pd_fail_errno(err, ".linux.namespaces[%zu].path: join %s namespace %s",
+                                j->index, pd_ns_type_name(j->type), j->path);
     }
     for (size_t i = 0; i < opened; i++)
         close(fds[i]);

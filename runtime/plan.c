@@ -112,7 +112,7 @@ static int plan_namespaces(const struct pd_config *cfg, const struct pd_plan_opt
             has_uts |= n->type == PD_NS_UTS;
             has_time |= n->type == PD_NS_TIME && n->path == NULL;
             if (n->path != NULL) {
-                ns->join[ns->n_join++] = (struct pd_ns_join){n->type, flag, n->path};
+                ns->join[ns->n_join++] = (struct pd_ns_join){n->type, flag, n->path, i};
             } else if (n->type == PD_NS_USER) {
                 ns->new_user = true;
             } else {

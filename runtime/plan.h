@@ -34,6 +34,7 @@ struct pd_ns_join {
     enum pd_ns_type type;
     int nstype; /* CLONE_NEW* */
     const char *path;
+    size_t index; /* in .linux.namespaces, for the messages */
 };
 
 struct pd_ns_plan {

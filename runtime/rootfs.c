@@ -304,7 +304,7 @@ static int apply_paths(const struct pd_plan *plan, int root, pd_error **err)
     const struct pd_linux *lx = &plan->cfg->linux_;
     for (size_t i = 0; i < lx->n_sysctl; i++)
         if (write_sysctl(root, &lx->sysctl[i], err) < 0)
-            return pd_wrap(err, "sysctl %s", lx->sysctl[i].key ? lx->sysctl[i].key : "");
+            return pd_wrap(err, ".linux.sysctl[\"%s\"]", lx->sysctl[i].key ? lx->sysctl[i].key : "");
     for (size_t i = 0; i < lx->n_readonly_paths; i++)
         if (readonly_path(root, lx->readonly_paths[i], err) < 0)
             return pd_wrap(err, "readonly path %s", lx->readonly_paths[i]);

@@ -161,6 +161,17 @@ static int flag_attr(const char *flag, enum scmp_filter_attr *attr, unsigned *kf
     return 0;
 }
 
+bool pd_seccomp_flag_known(const char *flag)
+{
+    static const char *const known[] = {
+        "SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_LOG", "SECCOMP_FILTER_FLAG_SPEC_ALLOW",
+        "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"};
+    for (size_t i = 0; i < PD_ARRAY_SIZE(known); i++)
+        if (strcmp(flag, known[i]) == 0)
+            return true;
+    return false;
+}
+
 static int set_flag(scmp_filter_ctx ctx, const char *flag, pd_error **err)
 {
     enum scmp_filter_attr attr;

@@ -19,6 +19,8 @@ int pd_seccomp_load(void *ctx, pd_error **err);
 int pd_seccomp_allow_nested_userns(void *ctx, pd_error **err);
 /* libseccomp's token for an OCI architecture name ("SCMP_ARCH_X86_64"), 0 if unknown. */
 uint32_t pd_seccomp_arch(const char *oci_name);
+/* A flag of .linux.seccomp.flags paddock knows ("SECCOMP_FILTER_FLAG_LOG"). */
+bool pd_seccomp_flag_known(const char *flag);
 
 /* ---- compiled BPF ----
  * The filter as libseccomp generates it (seccomp_export_bpf), to be loaded

@@ -24,8 +24,10 @@ int pd_state_check_id(const char *id, pd_error **err)
     size_t n = strlen(id);
     if (n == 0)
         return pd_failx(err, "invalid container id: empty");
-    if (n > 1024)
-        return pd_failx(err, "invalid container id: longer than 1024 bytes");
+    /* It names the state directory: a file name (runc has the same limit,
+     * from the same mkdir). */
+    if (n > NAME_MAX)
+        return pd_failx(err, "invalid container id: %zu bytes long, at most %d", n, NAME_MAX);
     if (strcmp(id, ".") == 0 || strcmp(id, "..") == 0)
         return pd_failx(err, "invalid container id \"%s\"", id);
     for (const unsigned char *p = (const unsigned char *)id; *p; p++)

@@ -110,6 +110,28 @@ static int limit_flag(const char *cmd, int c, const char *val, struct pd_sandbox
     return pd_usage_error(cmd, "internal: unknown flag");
 }
 
+/* The policy's error on an annotation the network flags set, told as the
+ * flag: "--resolve: expected NAME=IP ...".  Static: lives as long as the
+ * command. */
+static const char *network_flag_error(const char *msg)
+{
+    static const char *const keys[][2] = {
+        {"network.allow", "--network allow:LIST"}, {"network.deny", "--network-deny"},
+        {"network.resolve", "--resolve"}, {"network.approver-timeout", "--network-approver-timeout"},
+        {"network.approver", "--network-approver"}, {"network", "--network"}};
+    static char *out;
+    for (size_t i = 0; i < PD_ARRAY_SIZE(keys); i++) {
+        _cleanup_free_ char *k = pd_xasprintf("[\"" PD_AGENT_PREFIX "%s\"]: ", keys[i][0]);
+        const char *m = strstr(msg, k);
+        if (m != NULL) {
+            free(out);
+            out = pd_xasprintf("%s: %s", keys[i][1], m + strlen(k));
+            return out;
+        }
+    }
+    return msg;
+}
+
 /* --network allow:LIST and the other network flags: checked as their
  * annotations (dev.paddock.network.*) are, all together at the end. */
 static int network_check(const char *cmd, struct pd_sandbox_opts *o)
@@ -140,8 +162,7 @@ static int network_check(const char *cmd, struct pd_sandbox_opts *o)
     pd_error *err = NULL;
     if (pd_agent_policy_parse(&cfg, &p, &err) == 0)
         return 0;
-    const char *m = strstr(err->msg, "[\"" PD_AGENT_PREFIX);
-    int r = pd_usage_error(cmd, "--network: %s", m != NULL ? m + 2 : err->msg);
+    int r = pd_usage_error(cmd, "%s", network_flag_error(err->msg));
     pd_error_free(err);
     return r;
 }

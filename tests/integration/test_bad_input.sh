@@ -30,14 +30,18 @@ args_empty              | .process.args = []                                 | .
 args_item_type          | .process.args = ["true", 5]                        | .process.args[1]: expected a string
 args_oversized          | .process.args = [("x" * 200000)]                   | .process.args[0]: 200000 bytes long
 env_item_type           | .process.env = [1]                                 | .process.env[0]: expected a string
+env_no_equals           | .process.env += ["NOEQUALS"]                       | .process.env[2]: expected NAME=VALUE, got "NOEQUALS"
+env_empty_name          | .process.env += ["=x"]                             | .process.env[2]: expected NAME=VALUE, got "=x"
 env_oversized           | .process.env += [("E=" + ("x" * 200000))]          | .process.env[2]: 200002 bytes long
 cwd_type                | .process.cwd = 5                                   | .process.cwd: expected a string
 cwd_relative            | .process.cwd = "relative"                          | .process.cwd: expected an absolute path
+cwd_oversized           | .process.cwd = ("/" + ("x" * 5000))                | .process.cwd: 5001 bytes long: at most 4095
 uid_negative            | .process.user.uid = -1                             | .process.user.uid: expected an unsigned 32-bit integer
 uid_type                | .process.user.uid = "0"                            | .process.user.uid: expected an unsigned 32-bit integer
 uid_oversized           | .process.user.uid = 4294967296                     | .process.user.uid: expected an unsigned 32-bit integer
 gid_oversized           | .process.user.gid = 1e20                           | .process.user.gid: expected an unsigned 32-bit integer
 additional_gids_type    | .process.user.additionalGids = "5"                 | .process.user.additionalGids: expected an array
+additional_gids_oversized | .process.user.additionalGids = [range(0; 70000)] | .process.user.additionalGids: 70000 groups: at most 65536
 umask_type              | .process.user.umask = "022"                        | .process.user.umask: expected an unsigned 32-bit integer
 capabilities_type       | .process.capabilities = []                         | .process.capabilities: expected an object
 capability_unknown      | .process.capabilities.bounding += ["CAP_BOGUS"]    | .process.capabilities.bounding[3]: unknown capability "CAP_BOGUS"
@@ -65,7 +69,8 @@ mount_source_outside    | .mounts += [{"destination": "/x", "type": "bind", "sou
 namespace_type_unknown  | .linux.namespaces += [{"type": "bogus"}]           | .linux.namespaces[6].type: unknown namespace type "bogus"
 namespace_duplicate     | .linux.namespaces += [{"type": "pid"}]             | .linux.namespaces[6].type: duplicate namespace type "pid"
 namespace_path_relative | .linux.namespaces |= map(if .type == "network" then .path = "relative" else . end) | .linux.namespaces[1].path: expected an absolute path
-namespace_path_missing  | .linux.namespaces |= map(if .type == "network" then .path = "/nonexistent-netns" else . end) | network namespace: open /nonexistent-netns
+namespace_path_missing  | .linux.namespaces |= map(if .type == "network" then .path = "/nonexistent-netns" else . end) | .linux.namespaces[1].path: join network namespace: open /nonexistent-netns
+namespace_path_not_ns   | .linux.namespaces |= map(if .type == "network" then .path = "/etc/hostname" else . end) | .linux.namespaces[1].path: /etc/hostname is not a network namespace
 uid_mapping_size_zero   | .linux.namespaces += [{"type": "user"}] | .linux.uidMappings = [{"containerID": 0, "hostID": 0, "size": 0}] | .linux.uidMappings[0].size: expected a positive
 uid_mapping_without_userns | .linux.uidMappings = [{"containerID": 0, "hostID": 0, "size": 1}] | .linux.uidMappings: id mappings need a new user namespace
 memory_limit_type       | .linux.resources.memory = {"limit": "1G"}          | .linux.resources.memory.limit: expected a 64-bit integer
@@ -77,22 +82,27 @@ device_rule_type        | .linux.resources.devices += [{"allow": true, "type": "
 device_rule_access      | .linux.resources.devices += [{"allow": true, "type": "c", "access": "rwx"}] | .linux.resources.devices[1].access: expected a subset of "rwm"
 hugepage_size_bad       | .linux.resources.hugepageLimits = [{"pageSize": "bogus", "limit": 1}] | .linux.resources.hugepageLimits
 sysctl_value_type       | .linux.sysctl = {"kernel.shmmax": 5}               | .linux.sysctl["kernel.shmmax"]: expected a string
-sysctl_unknown          | .linux.sysctl = {"net.pdt.bogus": "1"}             | sysctl net.pdt.bogus
+sysctl_unknown          | .linux.sysctl = {"net.pdt.bogus": "1"}             | .linux.sysctl["net.pdt.bogus"]
 seccomp_action_unknown  | .linux.seccomp.defaultAction = "SCMP_ACT_BOGUS"    | .linux.seccomp.defaultAction: unknown seccomp action
-seccomp_arch_unknown    | .linux.seccomp.architectures = ["SCMP_ARCH_BOGUS"] | unknown architecture "SCMP_ARCH_BOGUS"
+seccomp_arch_unknown    | .linux.seccomp.architectures = ["SCMP_ARCH_BOGUS"] | .linux.seccomp.architectures[0]: unknown architecture "SCMP_ARCH_BOGUS"
+seccomp_flag_unknown    | .linux.seccomp.flags = ["SECCOMP_FILTER_FLAG_BOGUS"] | .linux.seccomp.flags[0]: unknown seccomp flag "SECCOMP_FILTER_FLAG_BOGUS"
 seccomp_errno_range     | .linux.seccomp.syscalls[0].errnoRet = 99999999999  | .linux.seccomp.syscalls[0].errnoRet: expected an unsigned 32-bit integer
 seccomp_names_type      | .linux.seccomp.syscalls[0].names = "keyctl"        | .linux.seccomp.syscalls[0].names: expected a non-empty array of strings
 masked_paths_type       | .linux.maskedPaths = "x"                           | .linux.maskedPaths: expected an array of strings
 readonly_paths_item_type | .linux.readonlyPaths += [5]                       | .linux.readonlyPaths[5]: expected a string
 cgroups_path_type       | .linux.cgroupsPath = 5                             | .linux.cgroupsPath: expected a string
 cgroups_path_outside    | .linux.cgroupsPath = "../../x"                     | .linux.cgroupsPath: ".." is not allowed
+cgroups_path_oversized  | .linux.cgroupsPath = ("/pdt/" + ("x" * 5000))      | .linux.cgroupsPath: a component is 5000 bytes long, at most 255
 device_path_relative    | .linux.devices = [{"path": "relative", "type": "c", "major": 1, "minor": 3}] | .linux.devices[0].path: expected an absolute path
 device_type_bad         | .linux.devices = [{"path": "/dev/x", "type": "q", "major": 1, "minor": 3}] | .linux.devices[0].type: expected one of
 device_major_type       | .linux.devices = [{"path": "/dev/x", "type": "c", "major": "1", "minor": 3}] | .linux.devices[0].major: expected a 64-bit integer
+device_major_negative   | .linux.devices = [{"path": "/dev/x", "type": "c", "major": -1, "minor": 3}] | .linux.devices[0].major: expected an integer between 0 and 4095, got -1
+device_minor_range      | .linux.devices = [{"path": "/dev/x", "type": "c", "major": 1, "minor": 99999999}] | .linux.devices[0].minor: expected an integer between 0 and 1048575, got 99999999
 propagation_unknown     | .linux.rootfsPropagation = "bogus"                 | .linux.rootfsPropagation: unknown propagation "bogus"
 time_offsets_type       | .linux.timeOffsets = {"monotonic": {"secs": "x"}}  | .linux.timeOffsets.monotonic.secs: expected a 64-bit integer
 hook_path_relative      | .hooks = {"prestart": [{"path": "relative"}]}      | .hooks.prestart[0].path: expected an absolute path
 hook_path_type          | .hooks = {"prestart": [{"path": 5}]}               | .hooks.prestart[0].path: expected a string
+hook_path_missing       | .hooks = {"prestart": [{"path": "/nonexistent-pdt-hook"}]} | .hooks.prestart[0] (/nonexistent-pdt-hook): exec: No such file or directory
 hook_timeout_range      | .hooks = {"prestart": [{"path": "/bin/true", "timeout": -1}]} | .hooks.prestart[0].timeout: expected a positive integer
 annotation_type         | .annotations = {"a": 5}                            | .annotations["a"]: expected a string
 annotation_paddock_value | .annotations = {"dev.paddock.sandbox": "bogus-mode"} | .annotations["dev.paddock.sandbox"]: unknown value "bogus-mode"
@@ -118,7 +128,7 @@ create_console_socket_no_tty | create --bundle @B --console-socket @T/nodir/sock
 create_id_slash         | create --bundle @B a/b                             | invalid container id | 1
 create_id_empty         | create --bundle @B ""                              | invalid container id: empty | 1
 create_id_control       | create --bundle @B "a	b"                           | invalid container id | 1
-create_id_oversized     | create --bundle @B @LONGID                         | invalid container id || File name too long | 1
+create_id_oversized     | create --bundle @B @LONGID                         | invalid container id: 5000 bytes long, at most 255 | 1
 create_no_id            | create --bundle @B                                 | create: expected exactly one container ID | 2
 create_extra_argument   | create --bundle @B @ID extra                       | create: expected exactly one container ID | 2
 create_unknown_option   | create --bogus @ID                                 | create: unknown or incomplete option "--bogus" | 2
@@ -152,6 +162,9 @@ spec_sandbox_without_agent | spec --sandbox read-only                        | s
 spec_sandbox_unknown    | spec --agent --sandbox bogus --bundle @T           | spec: --sandbox: unknown mode "bogus" | 2
 sandbox_mode            | sandbox --sandbox bogus -- true                    | sandbox: --sandbox: expected read-only, workspace-write or danger-full-access | 2
 sandbox_network         | sandbox --network bogus -- true                    | sandbox: --network: expected none, host or allow:LIST | 2
+sandbox_network_allow_empty | sandbox --network allow: -- true               | sandbox: --network allow:LIST: empty list | 2
+sandbox_network_allow_bad | sandbox --network allow:bad..host -- true        | sandbox: --network allow:LIST: invalid pattern "bad..host" | 2
+sandbox_resolve_bad     | sandbox --network allow:x.test --resolve bad -- true | sandbox: --resolve: invalid entry "bad" (expected name=ip) | 2
 sandbox_memory_type     | sandbox --memory abc -- true                       | sandbox: --memory: invalid value "abc" | 2
 sandbox_memory_oversized | sandbox --memory 99999999999999999999g -- true    | sandbox: --memory: invalid value | 2
 sandbox_pids_negative   | sandbox --pids -1 -- true                          | sandbox: --pids: invalid value "-1" | 2

@@ -129,7 +129,7 @@ static void test_exit_status(void)
     CHECK(pd_hooks_run(&l, PD_HOOK_PRESTART, "{}", &e) == -1);
     CHECK(e != NULL);
     if (e)
-        CHECK_STR(e->msg, "prestart hook [0] /bin/false: exited with status 1");
+        CHECK_STR(e->msg, ".hooks.prestart[0] (/bin/false): exited with status 1");
     pd_error_free(e);
 }
 
@@ -140,7 +140,7 @@ static void test_killed_by_signal(void)
     pd_error *e = NULL;
     CHECK(pd_hooks_run(&l, PD_HOOK_START_CONTAINER, "{}", &e) == -1);
     if (e)
-        CHECK_STR(e->msg, "startContainer hook [0] /usr/bin/perl: killed by signal 9");
+        CHECK_STR(e->msg, ".hooks.startContainer[0] (/usr/bin/perl): killed by signal 9");
     pd_error_free(e);
 }
 
@@ -185,7 +185,7 @@ static void test_timeout(void)
     CHECK(pd_hooks_run(&l, PD_HOOK_POSTSTART, "{}", &e) == -1);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     if (e)
-        CHECK_STR(e->msg, "poststart hook [1] /bin/sleep: timed out after 1s");
+        CHECK_STR(e->msg, ".hooks.poststart[1] (/bin/sleep): timed out after 1s");
     /* Killed, not waited out, and reaped: no child of ours is left. */
     CHECK(t1.tv_sec - t0.tv_sec < 7);
     CHECK(!argv_running("sleep", "7.654"));
@@ -208,7 +208,7 @@ static void test_timeout_while_feeding(void)
     pd_error *e = NULL;
     CHECK(pd_hooks_run(&l, PD_HOOK_CREATE_CONTAINER, json, &e) == -1);
     if (e)
-        CHECK_STR(e->msg, "createContainer hook [0] /bin/sleep: timed out after 1s");
+        CHECK_STR(e->msg, ".hooks.createContainer[0] (/bin/sleep): timed out after 1s");
     CHECK(!argv_running("sleep", "6.543"));
     pd_error_free(e);
 }
@@ -220,7 +220,7 @@ static void test_exec_error(void)
     pd_error *e = NULL;
     CHECK(pd_hooks_run(&l, PD_HOOK_CREATE_RUNTIME, "{}", &e) == -1);
     if (e) {
-        CHECK_STR(e->msg, "createRuntime hook [0] /nonexistent/hook: exec: No such file or directory");
+        CHECK_STR(e->msg, ".hooks.createRuntime[0] (/nonexistent/hook): exec: No such file or directory");
         CHECK(e->errnum == ENOENT);
     }
     pd_error_free(e);
@@ -234,7 +234,7 @@ static void test_stops_at_first_failure(void)
     pd_error *e = NULL;
     CHECK(pd_hooks_run(&l, PD_HOOK_POSTSTOP, "{}", &e) == -1);
     if (e)
-        CHECK_STR(e->msg, "poststop hook [0] /bin/false: exited with status 1");
+        CHECK_STR(e->msg, ".hooks.poststop[0] (/bin/false): exited with status 1");
     CHECK(access(file, F_OK) == -1 && errno == ENOENT);
     pd_error_free(e);
 }

@@ -664,7 +664,7 @@ static void test_bad_sysctl(void)
     static struct pd_kv bad[] = {{"kernel..hostname", "x"}};
     f.cfg.linux_.sysctl = bad;
     f.cfg.linux_.n_sysctl = 1;
-    want_error = "sysctl kernel..hostname: invalid sysctl name";
+    want_error = ".linux.sysctl[\"kernel..hostname\"]: invalid sysctl name";
     CHECK(run_child(&f, check_nothing) == 3);
     want_error = NULL;
     free_fixture(&f);
