@@ -5,7 +5,13 @@
  * names by resolver.h, off the event loop): A records, and AAAA records
  * when the namespace has IPv6 (else an empty answer); other types get an
  * empty answer; every other name gets NXDOMAIN and is never resolved, so
- * that names can't carry data out through the host's resolver.  Malformed
+ * that names can't carry data out through the host's resolver.  With an
+ * approver, a name on no list (and not denied) gets a stand-in A record
+ * instead, 198.18.0.1 (RFC 2544's benchmarking range), TTL 1, and no AAAA:
+ * a client connecting to it on 80 or 443 lands in the transparent capture
+ * (every address is local), whose Host header or SNI names the host, and
+ * the approver is asked for host and port there; the name itself is still
+ * never looked up unless the approver allows it.  Malformed
  * datagrams are dropped; so are queries still unresolved after
  * PROXY_RESOLVE_TIMEOUT_MS, and datagrams beyond PD_RES_MAX waiting. */
 #define _GNU_SOURCE
@@ -52,6 +58,13 @@ static size_t respond(struct pd_proxy *px, const uint8_t *req, const struct pd_d
                       const struct pd_res_result *res, bool *lookup, uint8_t *out, size_t outlen)
 {
     *lookup = false;
+    if (q->qclass == 1 && !pd_netpolicy_name_allowed(px->pol, q->name) && px->approver != NULL &&
+        !pd_netpolicy_name_denied(px->pol, q->name)) {
+        /* on no list, and an approver: a stand-in address, never a lookup */
+        static const uint8_t ask[4] = {198, 18, 0, 1};
+        bool a = q->qtype == 1;
+        return pd_dns_answer(req, q, 0, a ? ask : NULL, a ? 1 : 0, 1, out, outlen);
+    }
     if (q->qclass != 1 || !pd_netpolicy_name_allowed(px->pol, q->name)) {
         pd_debug("network: dns: NXDOMAIN for %s", q->name);
         return pd_dns_answer(req, q, 3, NULL, 0, 0, out, outlen);

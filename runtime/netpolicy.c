@@ -194,6 +194,17 @@ bool pd_netpolicy_name_allowed(const struct pd_netpolicy *p, const char *host)
     return false;
 }
 
+bool pd_netpolicy_name_denied(const struct pd_netpolicy *p, const char *host)
+{
+    char h[256];
+    if (!pd_netpolicy_norm_host(host, h, sizeof(h)))
+        return true;
+    for (size_t i = 0; i < p->n_deny; i++)
+        if (p->deny[i].port == 0 && host_match(&p->deny[i], h))
+            return true;
+    return false;
+}
+
 /* ---- address classes ---- */
 
 static bool v4_in(uint32_t a, const char *net, int bits)

@@ -60,6 +60,9 @@ enum pd_np_verdict pd_netpolicy_decide(const struct pd_netpolicy *p, const char 
  * name (on any port) and no port-less deny pattern does? */
 bool pd_netpolicy_name_allowed(const struct pd_netpolicy *p, const char *host);
 
+/* Does a port-less deny pattern match host? */
+bool pd_netpolicy_name_denied(const struct pd_netpolicy *p, const char *host);
+
 /* The blocked class of an address ("loopback", "private", "link-local",
  * "metadata", "unspecified", "multicast", "reserved"), NULL when public.
  * len is the sockaddr's length; AF_INET and AF_INET6 only (others: "reserved"). */

@@ -273,6 +273,42 @@ t_rootless() {
     assert_match "$(cat "$ua")" '"event":"network.deny".*"host":"denied.test"' "audit (rootless)"
 }
 
+# The approver for clients that ignore the proxy variables: with an
+# approver, DNS answers a name on no list with a stand-in address (never
+# looking it up), the transparent capture reads the Host header and asks.
+# Denied-by-rule names stay NXDOMAIN; without an approver, NXDOMAIN
+# (control).
+t_approver_transparent() {
+    p_setup
+    python3 -m http.server 80 --bind 127.0.0.31 --directory "$WS/www" >"$WS/http.log" 2>&1 &
+    SERVERS+=($!)
+    wait_port 127.0.0.31 80
+    cat >"$WS/approve" <<APP
+#!/bin/sh
+req=\$(cat)
+echo "\$req" >>$WS/requests
+case "\$req" in
+*'"host":"ok.test"'*) echo allow-once ;;
+*) echo deny ;;
+esac
+APP
+    chmod 0755 "$WS/approve"
+    local script='curl -sS -m 10 --noproxy "*" http://ok.test/; echo rc=$?
+        curl -sS -m 10 --noproxy "*" -o /dev/null -w "no=%{http_code}\n" http://no.test/
+        curl -sS -m 10 --noproxy "*" http://bad.test/; echo bad=$?'
+    sb --network allow:none.test,127.0.0.31 --network-deny bad.test --network-approver "$WS/approve" \
+        --resolve ok.test=127.0.0.31 --resolve no.test=127.0.0.31 --resolve bad.test=127.0.0.31 \
+        -- sh -c "$script"
+    assert_ok
+    assert_contains "$(sed -n 1p <<<"$OUT")" "hello-from-host" "approved by the approver, transparently"
+    assert_contains "$OUT" "no=403" "denied by the approver, transparently"
+    assert_contains "$OUT" "bad=6" "a denied name: NXDOMAIN, the approver not asked"
+    assert_match "$(cat "$WS/requests")" '"host":"ok.test","port":80,"via":"transparent-http"' "the approver's request"
+    assert_not_contains "$(cat "$WS/requests")" '"host":"bad.test"' "denied name never reaches the approver"
+    sb --network allow:none.test,127.0.0.31 --resolve ok.test=127.0.0.31 -- sh -c "$script"
+    assert_contains "$ERR" "Could not resolve host: ok.test" "control: no approver, NXDOMAIN"
+}
+
 run_case net_split_hello t_split_hello
 run_case net_dns_tcp t_dns_tcp
 run_case net_ipv6 t_ipv6
@@ -280,3 +316,4 @@ run_case net_ipv6_disabled t_ipv6_disabled
 run_case net_slow_resolve t_slow_resolve
 run_case net_addr_fallback t_addr_fallback
 run_case net_rootless t_rootless
+run_case net_approver_transparent t_approver_transparent
