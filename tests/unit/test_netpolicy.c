@@ -168,6 +168,23 @@ static void session_allow_and_bad_patterns(void)
     pd_netpolicy_free(p);
 }
 
+/* What the DNS responder asks: may it answer, is the name denied outright? */
+static void dns_names(void)
+{
+    struct pd_netpolicy *p = mk(V("*.example.com", "pypi.org:8443"), V("bad.example.com", "x.org:22"));
+    CHECK(p != NULL);
+    CHECK(pd_netpolicy_name_allowed(p, "a.example.com"));
+    CHECK(pd_netpolicy_name_allowed(p, "pypi.org")); /* any port */
+    CHECK(!pd_netpolicy_name_allowed(p, "bad.example.com"));
+    CHECK(!pd_netpolicy_name_allowed(p, "other.org"));
+    CHECK(pd_netpolicy_name_denied(p, "bad.example.com"));
+    CHECK(pd_netpolicy_name_denied(p, "BAD.example.com."));
+    CHECK(!pd_netpolicy_name_denied(p, "x.org")); /* denied on port 22 only */
+    CHECK(!pd_netpolicy_name_denied(p, "other.org"));
+    CHECK(pd_netpolicy_name_denied(p, "bad name")); /* not a host name at all */
+    pd_netpolicy_free(p);
+}
+
 int main(void)
 {
     RUN(exact_and_ports);
@@ -176,5 +193,6 @@ int main(void)
     RUN(classes);
     RUN(blocked_and_override);
     RUN(session_allow_and_bad_patterns);
+    RUN(dns_names);
     UNIT_EXIT();
 }
