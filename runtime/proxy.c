@@ -307,10 +307,10 @@ static bool pipe_write(struct proxy_conn *c, bool up)
             continue;
         if (n < 0 && errno == EAGAIN)
             return true;
-        if (n <= 0) {
+        if (n <= 0) { /* up: the connection is reset; down: the client is gone */
             if (up)
                 splice_reset(c);
-            return !up;
+            return up;
         }
         *pn -= (size_t)n;
     }

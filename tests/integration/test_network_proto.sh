@@ -309,6 +309,51 @@ APP
     assert_contains "$ERR" "Could not resolve host: ok.test" "control: no approver, NXDOMAIN"
 }
 
+# Robustness (issue #5): clients that close at once, cut their request
+# heads or SOCKS5 greetings, half-close a tunnel after the request (the
+# answer still arrives whole) or reset mid-download never leak the
+# supervisor's descriptors or stop it serving: its fd count returns to what
+# it was before, and a normal request still works afterwards.
+t_robust() {
+    p_setup
+    head -c 4194304 /dev/urandom >"$WS/www/big"
+    python3 -m http.server 8080 --bind 127.0.0.35 --directory "$WS/www" >"$WS/http.log" 2>&1 &
+    SERVERS+=($!)
+    wait_port 127.0.0.35 8080
+    cp "$REPO/tests/integration/helpers/net-abuse.py" "$WS/abuse.py" || fail "copy net-abuse.py"
+    local st=$WS/st.jsonl id sp base now i
+    rt sandbox --network allow:allowed.test:8080 --resolve allowed.test=127.0.0.35 \
+        --json-status-fd 3 -- sh -c "
+        echo up >ready; while [ ! -e go ]; do sleep 0.1; done
+        python3 abuse.py allowed.test 8080 /big 4194304 >abuse.out 2>&1; echo rc=\$? >>abuse.out
+        echo x >abused; while [ ! -e go2 ]; do sleep 0.1; done
+        curl -sS -m 10 http://allowed.test:8080/index.html >final.out 2>&1
+        echo x >done" 3>"$st" >"$WS/sb.out" 2>"$WS/sb.err" &
+    local bg=$!
+    wait_file "$WS/ready" 100 || { kill $bg; fail "the sandbox did not start: $(cat "$WS/sb.err")"; }
+    id=$(head -1 "$st" | jq -r .id)
+    sp=$(cut -d' ' -f1 "$STATE_ROOT/$id/network.pid")
+    assert_match "$sp" '^[0-9]+$' "the supervisor's pid"
+    base=$(ls "/proc/$sp/fd" | wc -l)
+    touch "$WS/go"
+    wait_file "$WS/abused" 600 || { kill $bg; fail "the abuse did not finish: $(cat "$WS/abuse.out")"; }
+    for i in $(seq 50); do
+        now=$(ls "/proc/$sp/fd" | wc -l)
+        [ "$now" = "$base" ] && break
+        sleep 0.1
+    done
+    touch "$WS/go2"
+    wait_file "$WS/done" 150
+    wait $bg || fail "the sandbox failed: $(cat "$WS/sb.err")"
+    local a
+    a=$(cat "$WS/abuse.out")
+    assert_contains "$a" "half-closed-whole 5" "half-closed tunnels get their whole answer"
+    assert_contains "$a" "abandoned 10" "downloads reset mid-stream"
+    assert_contains "$a" "rc=0" "the abusive client ran through"
+    assert_eq "$now" "$base" "the supervisor's descriptors after the abuse (before: $base)"
+    assert_eq "$(cat "$WS/final.out")" hello-from-host "a normal request afterwards"
+}
+
 run_case net_split_hello t_split_hello
 run_case net_dns_tcp t_dns_tcp
 run_case net_ipv6 t_ipv6
@@ -317,3 +362,4 @@ run_case net_slow_resolve t_slow_resolve
 run_case net_addr_fallback t_addr_fallback
 run_case net_rootless t_rootless
 run_case net_approver_transparent t_approver_transparent
+run_case net_robust t_robust
