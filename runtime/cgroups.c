@@ -428,19 +428,49 @@ static char **all_dirs(const struct pd_cgroup *cg)
     return v;
 }
 
-int pd_cgroup_enter(const struct pd_cgroup *cg, pid_t pid, pd_error **err)
+int pd_cgroup_enter(const struct pd_cgroup *cg, pid_t pid, bool unified_joined, pd_error **err)
 {
     if (cg == NULL || cg->mode == PD_CGROUP_NONE)
         return 0;
     _cleanup_strv_ char **dirs = all_dirs(cg);
     _cleanup_free_ char *s = pd_xasprintf("%d", (int)pid);
     for (size_t i = 0; dirs[i]; i++) {
+        if (unified_joined && cg->unified != NULL && dirs[i + 1] == NULL)
+            continue; /* cloned into it */
         bool optional = cg->mode == PD_CGROUP_V1 && dirs[i + 1] == NULL && cg->unified;
         if (optional && access(dirs[i], F_OK) < 0)
             continue; /* hybrid's cgroup2 part could not be created */
         _cleanup_free_ char *p = pd_xasprintf("%s/cgroup.procs", dirs[i]);
         if (pd_write_string(p, s, err) < 0)
             return pd_wrap(err, "cgroup: join pid %d", (int)pid);
+    }
+    return 0;
+}
+
+int pd_cgroup_open_unified(const struct pd_cgroup *cg)
+{
+    _cleanup_free_ char *dir = cg != NULL && cg->mode != PD_CGROUP_NONE ? pd_cg_udir(cg) : NULL;
+    if (dir == NULL) {
+        errno = ENOENT;
+        return -1;
+    }
+    return open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+}
+
+int pd_cgroup_enter_self(const struct pd_cgroup *cg, bool unified_joined, pd_error **err)
+{
+    if (cg == NULL || cg->mode == PD_CGROUP_NONE)
+        return 0;
+    _cleanup_strv_ char **dirs = all_dirs(cg);
+    for (size_t i = 0; dirs[i]; i++) {
+        bool unified = cg->unified != NULL && dirs[i + 1] == NULL;
+        if (unified && unified_joined)
+            continue;
+        if (unified && cg->mode == PD_CGROUP_V1 && access(dirs[i], F_OK) < 0)
+            continue; /* hybrid's cgroup2 part could not be created */
+        _cleanup_free_ char *p = pd_xasprintf("%s/%s", dirs[i], unified ? "cgroup.procs" : "tasks");
+        if (pd_write_string(p, "0", err) < 0)
+            return pd_wrap(err, "cgroup: join");
     }
     return 0;
 }

@@ -52,7 +52,21 @@ int pd_cgroup_create(const struct pd_config *cfg, const char *id, const struct p
                      struct pd_cgroup **out, pd_error **err);
 enum pd_cgroup_mode pd_cgroup_mode(const struct pd_cgroup *cg);
 /* Move pid into the cgroup (every hierarchy). */
-int pd_cgroup_enter(const struct pd_cgroup *cg, pid_t pid, pd_error **err);
+int pd_cgroup_enter(const struct pd_cgroup *cg, pid_t pid, bool unified_joined, pd_error **err);
+/* Moving a process into a cgroup through cgroup.procs takes the kernel's
+ * global cgroup_threadgroup_rwsem for writing, which first waits for an RCU
+ * grace period (5-15 ms on this 2-vCPU VM, for the first of a burst of
+ * writes).  Two ways around it, for a new process:
+ *  - pd_cgroup_open_unified: cg's cgroup2 directory (O_DIRECTORY), for
+ *    clone3(CLONE_INTO_CGROUP) to start the process there (-1 and errno
+ *    ENOENT when cg has no cgroup2 part);
+ *  - pd_cgroup_enter_self: the calling process, which must be
+ *    single-threaded, moves its one thread into cg's v1 hierarchies by
+ *    writing "0" to their tasks files (one thread of its own: no global
+ *    lock), and into the cgroup2 part, unless unified_joined, through
+ *    cgroup.procs (the lock: cgroup2 has no such way). */
+int pd_cgroup_open_unified(const struct pd_cgroup *cg);
+int pd_cgroup_enter_self(const struct pd_cgroup *cg, bool unified_joined, pd_error **err);
 /* Identity for state.json, and back.  "" stands for PD_CGROUP_NONE. */
 char *pd_cgroup_serialize(const struct pd_cgroup *cg);
 int pd_cgroup_load(const char *serialized, struct pd_cgroup **out, pd_error **err);

@@ -6,6 +6,7 @@
 #include <sched.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -151,6 +152,8 @@ struct handshake {
     int sync;
     pid_t c1;
     bool hooks_started;
+    bool cgroup_self; /* the init joins the cgroup itself (pd_init_args.cgroup_self) */
+    bool in_unified;  /* the init was cloned into the cgroup2 directory */
 };
 
 static bool has_create_hooks(const struct pd_config *cfg)
@@ -184,7 +187,7 @@ static int handshake_stage1(struct handshake *h, pd_error **err)
     struct pd_created *out = h->out;
     /* Into the cgroup before any namespace exists: the cgroup namespace
      * that stage 1 creates is rooted at it. */
-    if (pd_cgroup_enter(out->cgroup, h->c1, err) < 0 ||
+    if (pd_cgroup_enter(out->cgroup, h->c1, false, err) < 0 ||
         pd_sync_send(h->sync, PD_SYNC_GO, 0, NULL, -1, err) < 0)
         return -1;
     if (h->plan->ns.new_user) {
@@ -209,7 +212,7 @@ static int handshake_direct(struct handshake *h, pd_error **err)
     struct pd_created *out = h->out;
     if (h->plan->ns.new_user && pd_sync_expect(h->sync, PD_SYNC_USERMAP, &m, NULL, err) < 0)
         return -1;
-    if (pd_cgroup_enter(out->cgroup, out->pid, err) < 0 ||
+    if ((!h->cgroup_self && pd_cgroup_enter(out->cgroup, out->pid, h->in_unified, err) < 0) ||
         (h->plan->ns.new_user && pd_idmap_write(out->pid, &h->plan->ns, err) < 0))
         return -1;
     return pd_sync_send(h->sync, PD_SYNC_GO, 0, NULL, -1, err);
@@ -296,12 +299,34 @@ static int listen_fds_count(void)
  * -1 when that is not possible here: namespaces joined by path, a time
  * namespace (its offsets must be written before anyone is in it), or a
  * clone the kernel refused (the two stages then name the namespace). */
-static pid_t clone_direct(const struct pd_plan *plan)
+#ifndef CLONE_INTO_CGROUP
+#define CLONE_INTO_CGROUP 0x200000000ULL
+#endif
+struct clone3_args { /* struct clone_args (linux/sched.h), up to .cgroup */
+    uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid,
+        set_tid_size, cgroup;
+};
+
+/* The init with all its namespaces, in the cgroup's cgroup2 directory when
+ * it has one (cgroup_fd >= 0: *in_unified says whether that worked; a
+ * kernel before 5.7 has no clone3 CLONE_INTO_CGROUP). */
+static pid_t clone_direct(const struct pd_plan *plan, int cgroup_fd, bool *in_unified)
 {
+    *in_unified = false;
     if (plan->ns.n_join > 0 || plan->ns.new_time)
         return -1;
     int flags = (plan->ns.new_user ? CLONE_NEWUSER : 0) | (plan->ns.unshare_flags & ~CLONE_NEWCGROUP);
-    pid_t pid = (pid_t)syscall(SYS_clone, flags | SIGCHLD, 0, 0, 0, 0);
+    pid_t pid = -1;
+    if (cgroup_fd >= 0) {
+        struct clone3_args ca = {.flags = (uint64_t)(unsigned)flags | CLONE_INTO_CGROUP,
+                                 .exit_signal = SIGCHLD, .cgroup = (uint64_t)cgroup_fd};
+        pid = (pid_t)syscall(SYS_clone3, &ca, sizeof(ca));
+        *in_unified = pid >= 0; /* in the child as well */
+        if (pid < 0)
+            pd_debug("clone3 into the cgroup: %s; joined by pid", strerror(errno));
+    }
+    if (pid < 0)
+        pid = (pid_t)syscall(SYS_clone, flags | SIGCHLD, 0, 0, 0, 0);
     if (pid < 0)
         pd_debug("clone with the namespaces: %s; in two stages", strerror(errno));
     return pid;
@@ -323,9 +348,20 @@ static int spawn(const struct pd_create_opts *o, const struct pd_plan *plan, str
         .preserve_fds = o->preserve_fds + lfds, .listen_fds = lfds,
         .foreground = o->foreground, .init_reaper = o->init_reaper, .seccomp = bpf,
     };
-    pid_t c1 = -1, init = clone_direct(plan);
+    /* Moving the init into the cgroup takes a global lock that waits for an
+     * RCU grace period (cgroups.h): it is cloned into the cgroup2 part, and
+     * without a new user namespace (it keeps our credentials) it joins the
+     * v1 hierarchies itself. */
+    _cleanup_close_ int cgroup_fd = pd_cgroup_open_unified(out->cgroup);
+    bool in_unified;
+    pid_t c1 = -1, init = clone_direct(plan, cgroup_fd, &in_unified);
+    bool self = init >= 0 && !plan->ns.new_user && out->cgroup != NULL;
     if (init == 0) {
         close(sv[0]);
+        if (cgroup_fd >= 0)
+            close(cgroup_fd);
+        a.cgroup_self = self ? out->cgroup : NULL;
+        a.in_unified = in_unified;
         pd_init_direct(&a);
     }
     if (init < 0 && (c1 = fork()) < 0) {
@@ -340,7 +376,8 @@ static int spawn(const struct pd_create_opts *o, const struct pd_plan *plan, str
     close(sv[1]);
     if (init > 0)
         set_init_pid(out, init);
-    struct handshake h = {.o = o, .plan = plan, .out = out, .sync = sv[0], .c1 = c1};
+    struct handshake h = {.o = o, .plan = plan, .out = out, .sync = sv[0], .c1 = c1,
+                          .cgroup_self = self, .in_unified = init > 0 && in_unified};
     int r = handshake(&h, err);
     if (r == 0 && start_fd < 0)
         out->sync = sv[0]; /* attached: the init is started over it */

@@ -32,10 +32,13 @@
  *
  * direct: R clones C2 with CLONE_NEWUSER and the other new namespaces at
  * once (the kernel makes the user namespace first and the others owned by
- * it), but not the cgroup namespace.  C2 makes itself dumpable and says
- * USERMAP; R puts it in the cgroup, writes the id maps and says GO; C2
- * becomes root, non-dumpable, unshares the cgroup namespace (rooted at the
- * cgroup it is in now, as in two stages) and goes on as above from setsid.
+ * it), but not the cgroup namespace, and into the cgroup's cgroup2
+ * directory (clone3 CLONE_INTO_CGROUP, when there is one).  C2 makes itself
+ * dumpable and says USERMAP; R puts it in the cgroup (without a new user
+ * namespace C2 joins the v1 hierarchies itself after GO: cgroups.h says
+ * why), writes the id maps and says GO; C2 becomes root, non-dumpable,
+ * unshares the cgroup namespace (rooted at the cgroup it is in now, as in
+ * two stages) and goes on as above from setsid.
  * One fork, one exit and two round trips fewer.  If that clone fails, the
  * two stages run instead (they name the namespace that failed).
  *
@@ -153,6 +156,12 @@ struct pd_init_args {
                             process runs as its child: the kernel ignores default-action
                             signals to a PID namespace's init, so Ctrl-C on a terminal
                             would not reach a process that is pid 1 itself */
+    /* direct clone, no new user namespace: the init joins the cgroup's v1
+     * hierarchies (and its cgroup2 one unless cloned into it) itself, after
+     * GO and before its cgroup namespace, without the kernel's global lock
+     * (pd_cgroup_enter_self); NULL: the runtime placed it */
+    const struct pd_cgroup *cgroup_self;
+    bool in_unified;     /* cloned into the cgroup2 directory (CLONE_INTO_CGROUP) */
 };
 _Noreturn void pd_init_stage1(const struct pd_init_args *a);
 /* The child of the direct clone (see "direct" above). */

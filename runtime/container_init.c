@@ -2,6 +2,7 @@
  * Stage 1 enters and creates the namespaces; stage 2 is the container's
  * init, which builds the rootfs and finally execs the user process. */
 #define _GNU_SOURCE
+#include "cgroups.h"
 #include "container.h"
 
 #include <errno.h>
@@ -239,7 +240,9 @@ _Noreturn void pd_init_direct(const struct pd_init_args *a)
         pd_fail_errno(&err, "prctl(PR_SET_DUMPABLE)");
         die(sync, err);
     }
-    /* Now that the runtime has put us in the cgroup. */
+    /* Into the cgroup (or the runtime has put us there), then its namespace. */
+    if (a->cgroup_self != NULL && pd_cgroup_enter_self(a->cgroup_self, a->in_unified, &err) < 0)
+        die(sync, err);
     if ((plan->ns.unshare_flags & CLONE_NEWCGROUP) && unshare(CLONE_NEWCGROUP) < 0) {
         pd_fail_errno(&err, "create cgroup namespace");
         die(sync, err);

@@ -6,10 +6,14 @@
  *      checks that the init still is the container's (start time) and opens
  *      /proc/PID/ns/X of every namespace X that differs from its own -- all
  *      before the first setns(), since joining the mount namespace changes
- *      what /proc is; connects the console socket; socketpair; forks J
- *   R  puts J in the container's cgroup (so that the cgroup namespace is
- *      joined from inside it), says GO
- *   J  setns() the user namespace first and becomes its root, then the
+ *      what /proc is; connects the console socket; socketpair; starts J in
+ *      the container's cgroup2 directory (clone3 CLONE_INTO_CGROUP), or
+ *      forks it; says GO
+ *   J  joins the container's cgroup v1 hierarchies itself (and its cgroup2
+ *      one if it was not born there) -- before the cgroup namespace, so
+ *      that it is joined from inside the cgroup, and without the kernel's
+ *      global lock that moving another process takes (cgroups.h);
+ *      setns() the user namespace first and becomes its root, then the
  *      others, mount last (it moves root and cwd to the container's);
  *      stays non-dumpable (CVE-2019-5736); clone(CLONE_PARENT) P -- in the
  *      container's pid namespace and R's child, so R can wait for it;
@@ -31,6 +35,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -78,6 +83,17 @@ struct exec_ctx {
     int console_fd;         /* connected --console-socket, or -1 */
     pid_t runtime_pid;
     const struct pd_seccomp_bpf *seccomp; /* compiled by R, or NULL */
+    struct pd_cgroup *cg;   /* the container's, or NULL (none) */
+    int cgroup_fd;          /* R: its cgroup2 directory, or -1 */
+    bool in_unified;        /* J was started in it */
+};
+
+#ifndef CLONE_INTO_CGROUP
+#define CLONE_INTO_CGROUP 0x200000000ULL
+#endif
+struct clone3_args { /* struct clone_args (linux/sched.h), up to .cgroup */
+    uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid,
+        set_tid_size, cgroup;
 };
 
 /* What R started: killed on failure. */
@@ -182,6 +198,22 @@ static _Noreturn void exec_child(struct exec_ctx *x)
     die(x, err);
 }
 
+/* J, still in R's namespaces and with R's credentials. */
+static int join_cgroup(const struct exec_ctx *x, pd_error **err)
+{
+    _cleanup_error_ pd_error *e = NULL;
+    if (pd_cgroup_enter_self(x->cg, x->in_unified, &e) == 0)
+        return 0;
+    /* Rootless: moving a process needs write access to the common ancestor. */
+    if (x->req->st->rootless && (e->errnum == EACCES || e->errnum == EPERM || e->errnum == EROFS)) {
+        pd_warn("exec: container \"%s\": the process stays out of the container's cgroup: %s",
+                x->id, e->msg);
+        return 0;
+    }
+    pd_error_move(err, &e);
+    return pd_wrap(err, "exec: join the cgroup of container \"%s\"", x->id);
+}
+
 /* J: joins, forks P into the pid namespace, reports P's pid. */
 static _Noreturn void joiner(struct exec_ctx *x)
 {
@@ -189,9 +221,11 @@ static _Noreturn void joiner(struct exec_ctx *x)
     struct pd_sync_msg m;
     if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != x->runtime_pid)
         _exit(1);
+    if (x->cgroup_fd >= 0)
+        close(x->cgroup_fd);
     if (pd_sync_expect(x->sync, PD_SYNC_GO, &m, NULL, &err) < 0)
         _exit(1);
-    if (join_namespaces(x, &err) < 0)
+    if (join_cgroup(x, &err) < 0 || join_namespaces(x, &err) < 0)
         die(x, err);
     /* setresuid() already made us non-dumpable; say it anyway. */
     if (prctl(PR_SET_DUMPABLE, 0) < 0) {
@@ -269,26 +303,16 @@ static int open_namespaces(struct exec_ctx *x, pd_error **err)
     return 0;
 }
 
-/* Before J joins the cgroup namespace, and before P exists. */
-static int enter_cgroup(const struct exec_ctx *x, pid_t pid, pd_error **err)
+/* The container's cgroup, and its cgroup2 directory for J to start in. */
+static int load_cgroup(struct exec_ctx *x, pd_error **err)
 {
     const char *s = x->req->cgroup;
     if (s == NULL || s[0] == '\0')
         return 0;
-    _cleanup_cgroup_ struct pd_cgroup *cg = NULL;
-    _cleanup_error_ pd_error *e = NULL;
-    if (pd_cgroup_load(s, &cg, err) < 0)
+    if (pd_cgroup_load(s, &x->cg, err) < 0)
         return pd_wrap(err, "exec: container \"%s\": its cgroup", x->id);
-    if (pd_cgroup_enter(cg, pid, &e) == 0)
-        return 0;
-    /* Rootless: moving a process needs write access to the common ancestor. */
-    if (x->req->st->rootless && (e->errnum == EACCES || e->errnum == EPERM || e->errnum == EROFS)) {
-        pd_warn("exec: container \"%s\": the process stays out of the container's cgroup: %s",
-                x->id, e->msg);
-        return 0;
-    }
-    pd_error_move(err, &e);
-    return pd_wrap(err, "exec: join the cgroup of container \"%s\"", x->id);
+    x->cgroup_fd = pd_cgroup_open_unified(x->cg); /* -1: J joins it by itself */
+    return 0;
 }
 
 /* Receive the expected message; the children's errors arrive as they are. */
@@ -344,8 +368,7 @@ static int wait_exec(const struct exec_ctx *x, pd_error **err)
 static int handshake(struct exec_ctx *x, struct spawned *s, pd_error **err)
 {
     struct pd_sync_msg m;
-    if (enter_cgroup(x, s->joiner, err) < 0 ||
-        pd_sync_send(x->sync, PD_SYNC_GO, 0, NULL, -1, err) < 0 ||
+    if (pd_sync_send(x->sync, PD_SYNC_GO, 0, NULL, -1, err) < 0 ||
         expect(x, PD_SYNC_INIT_PID, &m, NULL, err) < 0)
         return -1;
     s->pid = m.value;
@@ -361,12 +384,30 @@ static int handshake(struct exec_ctx *x, struct spawned *s, pd_error **err)
     return wait_exec(x, err);
 }
 
+/* J, started in the container's cgroup2 directory if it has one (no
+ * migration: cgroups.h); a plain fork on a kernel without clone3's
+ * CLONE_INTO_CGROUP (before 5.7) or without the permission, J then joins
+ * it by itself. */
+static pid_t fork_joiner(struct exec_ctx *x)
+{
+    if (x->cgroup_fd >= 0) {
+        struct clone3_args a = {.flags = CLONE_INTO_CGROUP, .exit_signal = SIGCHLD,
+                                .cgroup = (uint64_t)x->cgroup_fd};
+        pid_t j = (pid_t)syscall(SYS_clone3, &a, sizeof(a));
+        x->in_unified = j >= 0; /* in J as well */
+        if (j >= 0)
+            return j;
+        pd_debug("exec: clone3(CLONE_INTO_CGROUP): %s; J joins the cgroup itself", strerror(errno));
+    }
+    return fork();
+}
+
 static int spawn(struct exec_ctx *x, struct spawned *s, pd_error **err)
 {
     int sv[2];
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
         return pd_fail_errno(err, "exec: socketpair");
-    pid_t j = fork();
+    pid_t j = fork_joiner(x);
     if (j < 0) {
         close(sv[0]);
         close(sv[1]);
@@ -382,6 +423,9 @@ static int spawn(struct exec_ctx *x, struct spawned *s, pd_error **err)
     x->sync = sv[0];
     /* Only the children need these. */
     close_ns(x);
+    if (x->cgroup_fd >= 0)
+        close(x->cgroup_fd);
+    x->cgroup_fd = -1;
     if (x->console_fd >= 0)
         close(x->console_fd);
     x->console_fd = -1;
@@ -465,7 +509,7 @@ static int write_pid_file(const char *path, pid_t pid, pd_error **err)
 int pd_exec(const struct pd_exec_request *req, int *exit_code, pd_error **err)
 {
     struct exec_ctx x = {.req = req, .id = req->st->id, .sync = -1, .console_fd = -1,
-                         .runtime_pid = getpid()};
+                         .runtime_pid = getpid(), .cgroup_fd = -1};
     struct spawned s = {.joiner = -1, .pid = -1, .master = -1};
     _cleanup_seccomp_bpf_ struct pd_seccomp_bpf *bpf = NULL;
     for (size_t i = 0; i < N_NS; i++)
@@ -480,7 +524,7 @@ int pd_exec(const struct pd_exec_request *req, int *exit_code, pd_error **err)
         return pd_fail_errno(err, "exec: sigprocmask");
     int r = -1;
     if (check_request(req, err) < 0 || prepare_seccomp(req->cfg, &bpf, err) < 0 ||
-        open_namespaces(&x, err) < 0)
+        load_cgroup(&x, err) < 0 || open_namespaces(&x, err) < 0)
         goto out;
     x.seccomp = bpf;
     if (req->console_socket != NULL && pd_console_connect(req->console_socket, &x.console_fd, err) < 0) {
@@ -496,6 +540,9 @@ out:
     if (r < 0)
         kill_spawned(&s);
     close_ns(&x);
+    if (x.cgroup_fd >= 0)
+        close(x.cgroup_fd);
+    pd_cgroup_free(x.cg);
     if (x.console_fd >= 0)
         close(x.console_fd);
     if (s.master >= 0)

@@ -7,7 +7,10 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -326,7 +329,7 @@ static void test_v1_real(void)
     struct sleeper sl = spawn_sleeper();
     pid_t child = sl.pid;
     CHECK(child > 0);
-    CHECK(pd_cgroup_enter(cg, child, &e) == 0);
+    CHECK(pd_cgroup_enter(cg, child, false, &e) == 0);
     CHECK(sleeper_go(&sl));
     if (cg->unified != NULL) { /* joined the hybrid's cgroup2 part too */
         _cleanup_free_ char *procs = slurp(udir, "cgroup.procs");
@@ -364,6 +367,81 @@ static void test_v1_real(void)
         printf("    %s\n", e->msg);
     pd_error_free(e);
     pd_cgroup_free(cg2);
+    pd_cgroup_free(cg);
+}
+
+/* A child that joins cg itself (pd_cgroup_enter_self), started in its
+ * cgroup2 directory with clone3(CLONE_INTO_CGROUP) when into_unified;
+ * returns its /proc/self/cgroup. */
+static char *self_joined(const struct pd_cgroup *cg, bool into_unified)
+{
+    int p[2];
+    if (pipe(p) < 0)
+        return NULL;
+    int ufd = into_unified ? pd_cgroup_open_unified(cg) : -1;
+    pid_t pid;
+    if (into_unified) {
+        uint64_t a[11] = {0x200000000ULL /* CLONE_INTO_CGROUP */, 0, 0, 0, SIGCHLD, 0, 0, 0, 0, 0,
+                          (uint64_t)ufd};
+        pid = ufd < 0 ? -1 : (pid_t)syscall(SYS_clone3, a, sizeof(a));
+    } else {
+        pid = fork();
+    }
+    if (pid == 0) {
+        pd_error *e = NULL;
+        char *text = NULL;
+        if (pd_cgroup_enter_self(cg, into_unified, &e) < 0)
+            dprintf(p[1], "enter_self: %s\n", e->msg);
+        else if (pd_read_file("/proc/self/cgroup", 1 << 16, &text, NULL, NULL) == 0)
+            dprintf(p[1], "%s", text);
+        _exit(0);
+    }
+    close(p[1]);
+    if (ufd >= 0)
+        close(ufd);
+    char *out = NULL;
+    if (pid > 0 && pd_read_fd(p[0], 1 << 16, &out, NULL, NULL) < 0)
+        out = NULL;
+    close(p[0]);
+    if (pid > 0)
+        waitpid(pid, NULL, 0);
+    return out;
+}
+
+/* Joining by itself (tasks files for v1, CLONE_INTO_CGROUP or cgroup.procs
+ * for the cgroup2 part) puts a process where pd_cgroup_enter puts it. */
+static void test_v1_enter_self(void)
+{
+    if (!is_root_on(PD_CGROUP_V1, "cgroup v1/hybrid"))
+        return;
+    _cleanup_free_ char *id = pd_xasprintf("pd-unit-self-%d", (int)getpid());
+    bool huge = false;
+    struct pd_cgroup *cg = v1_create(id, &huge);
+    if (cg == NULL)
+        return;
+    pd_error *e = NULL;
+    struct sleeper sl = spawn_sleeper();
+    CHECK(sl.pid > 0 && pd_cgroup_enter(cg, sl.pid, false, &e) == 0);
+    _cleanup_free_ char *path = pd_xasprintf("/proc/%d/cgroup", (int)sl.pid);
+    char *want = NULL;
+    CHECK(pd_read_file(path, 1 << 16, &want, NULL, NULL) == 0);
+    _cleanup_free_ char *in = pd_xasprintf(":/paddock/%s\n", id);
+    CHECK(want != NULL && strstr(want, in) != NULL); /* the reference is in it */
+    for (int into = 0; into < 2 && want != NULL; into++) {
+        _cleanup_free_ char *got = self_joined(cg, into == 1);
+        if (got == NULL || strcmp(got, want) != 0)
+            printf("    %s: %s\n    pd_cgroup_enter: %s", into ? "clone3" : "fork",
+                   got ? got : "(nothing)", want);
+        CHECK(got != NULL && strcmp(got, want) == 0);
+    }
+    free(want);
+    kill(sl.pid, SIGKILL);
+    int sig;
+    reap(sl.pid, &sig);
+    close(sl.go);
+    close(sl.ack);
+    CHECK(pd_cgroup_destroy(cg, &e) == 0);
+    pd_error_free(e);
     pd_cgroup_free(cg);
 }
 
@@ -408,7 +486,7 @@ static int rootless_child(void)
     char *s = pd_cgroup_serialize(cg);
     bad |= s[0] != '\0' ? 2 : 0;
     free(s);
-    bad |= pd_cgroup_enter(cg, getpid(), &e) < 0 || pd_cgroup_destroy(cg, &e) < 0 ? 4 : 0;
+    bad |= pd_cgroup_enter(cg, getpid(), false, &e) < 0 || pd_cgroup_destroy(cg, &e) < 0 ? 4 : 0;
     pd_cgroup_free(cg);
     cfg.linux_.has_resources = true;
     cfg.linux_.resources.memory.limit = (struct pd_opt_i64)OPT(1 << 26);
@@ -539,7 +617,7 @@ static void v2_flow_checks(struct pd_cgroup *cg, const char *dir, pid_t child)
     _cleanup_free_ char *sub = pd_xasprintf("%s/sub", dir);
     _cleanup_free_ char *procs = pd_xasprintf("%s/cgroup.procs", sub);
     _cleanup_free_ char *s = pd_xasprintf("%d", (int)child);
-    CHECK(pd_cgroup_enter(cg, child, &e) == 0);
+    CHECK(pd_cgroup_enter(cg, child, false, &e) == 0);
     CHECK(mkdir(sub, 0755) == 0);
     CHECK(pd_write_string(procs, s, &e) == 0);
     pid_t *pids = NULL;
@@ -624,7 +702,7 @@ static void test_none_handle(void)
     pd_error *e = NULL;
     CHECK(pd_cgroup_load("", &cg, &e) == 0);
     CHECK(pd_cgroup_mode(cg) == PD_CGROUP_NONE);
-    CHECK(pd_cgroup_enter(cg, 1, &e) == 0);
+    CHECK(pd_cgroup_enter(cg, 1, false, &e) == 0);
     CHECK(pd_cgroup_destroy(cg, &e) == 0);
     CHECK(!pd_cgroup_is_frozen(cg));
     pid_t *pids = NULL;
@@ -649,6 +727,7 @@ int main(void)
     RUN(test_devices_prog_shape);
     RUN(test_none_handle);
     RUN(test_v1_real);
+    RUN(test_v1_enter_self);
     RUN(test_v1_error);
     RUN(test_rootless);
     RUN(test_v2_device_program);
