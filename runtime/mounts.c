@@ -174,6 +174,58 @@ static int apply_bind(const struct pd_mount_op *op, int rootfd, pd_error **err)
     return set_propagation(now, op->fl.propagation, err);
 }
 
+/* x-paddock-nofollow: the sandbox's protected path bound onto itself, with
+ * no symlink followed on either side, from the very inode its scan saw
+ * (source and destination must be one file), fd to fd: a symlink swapped
+ * into the path since the scan (CVE-2021-30465 class) can neither lead the
+ * bind elsewhere nor leave the path unprotected; the start fails instead.
+ * x-paddock-symlink: the path is a symlink, pinned by the bind (a mount
+ * point can't be removed or renamed). */
+static int apply_bind_nofollow(const struct pd_mount_op *op, int rootfd, pd_error **err)
+{
+    /* the source from our root, as apply_bind's open_tree has it */
+    _cleanup_close_ int slash = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (slash < 0)
+        return pd_fail_errno(err, "open /");
+    _cleanup_close_ int src = pd_open_nosymlinks(slash, op->source);
+    _cleanup_close_ int dest = src < 0 ? -1 : pd_open_nosymlinks(rootfd, op->dest);
+    if (src < 0 || dest < 0) {
+        if (errno == ELOOP)
+            return pd_failx(err, "protected path %s: a symlink appeared in its path while the "
+                            "sandbox started; not started", op->dest);
+        return pd_fail_errno(err, "protected path %s", op->dest);
+    }
+    struct stat ss, ds;
+    if (fstat(src, &ss) < 0 || fstat(dest, &ds) < 0)
+        return pd_fail_errno(err, "stat %s", op->dest);
+    if (ss.st_dev != ds.st_dev || ss.st_ino != ds.st_ino || S_ISLNK(ds.st_mode) != op->symlink)
+        return pd_failx(err, "protected path %s changed while the sandbox started (%s); not "
+                        "started", op->dest, S_ISLNK(ds.st_mode) && !op->symlink ? "now a symlink"
+                        : !S_ISLNK(ds.st_mode) && op->symlink ? "no longer a symlink"
+                                                              : "another file");
+    struct attr_pair top = flags_to_attr(op->fl.flags);
+    unsigned int flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH;
+    if (op->fl.recursive_bind)
+        flags |= AT_RECURSIVE;
+    _cleanup_close_ int tree = open_tree(src, "", flags);
+    if (tree < 0)
+        return pd_fail_errno(err, "open_tree %s", op->source);
+    if (set_attr(tree, false, top.set, top.clr, err) < 0 ||
+        set_attr(tree, true, op->fl.rec_attr_set, op->fl.rec_attr_clr, err) < 0)
+        return -1;
+    if (move_mount(tree, "", dest, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+        return pd_fail_errno(err, "bind %s", op->source);
+    _cleanup_close_ int now = pd_open_nosymlinks(rootfd, op->dest);
+    uint64_t before, after;
+    bool root = false;
+    if (now < 0 || mount_id(dest, &before, NULL) < 0 || mount_id(now, &after, &root) < 0)
+        return pd_fail_errno(err, "protected path %s after the bind", op->dest);
+    if (before == after || !root)
+        return pd_failx(err, "protected path %s changed while the sandbox started (while it was "
+                        "being mounted on); not started", op->dest);
+    return set_propagation(now, op->fl.propagation, err);
+}
+
 /* ---- filesystems ---- */
 
 /* After a new filesystem is mounted on dest_fd: check the destination,
@@ -514,7 +566,7 @@ static int apply_one(const struct pd_mount_op *op, int rootfd, pd_error **err)
     }
     switch (op->kind) {
     case PD_MOUNT_BIND:
-        return apply_bind(op, rootfd, err);
+        return op->nofollow ? apply_bind_nofollow(op, rootfd, err) : apply_bind(op, rootfd, err);
     case PD_MOUNT_FS:
         if (op->sysfs_fallback_bind)
             return apply_sysfs_bind(op, rootfd, err);

@@ -156,7 +156,8 @@ static int plan_one_mount(const struct pd_config *cfg, struct pd_plan *p, size_t
     op->index = i;
     op->dest = m->destination[0] == '/' ? pd_xstrdup(m->destination)
                                         : pd_xasprintf("/%s", m->destination);
-    /* paddock's own option, not a mount option: x-paddock-if-exists */
+    /* paddock's own options, not mount options: x-paddock-if-exists,
+     * x-paddock-nofollow, x-paddock-symlink */
     size_t n = 0;
     while (m->options && m->options[n])
         n++;
@@ -164,6 +165,10 @@ static int plan_one_mount(const struct pd_config *cfg, struct pd_plan *p, size_t
     for (size_t k = 0, j = 0; k < n; k++) {
         if (strcmp(m->options[k], "x-paddock-if-exists") == 0)
             op->if_exists = true;
+        else if (strcmp(m->options[k], "x-paddock-nofollow") == 0)
+            op->nofollow = true;
+        else if (strcmp(m->options[k], "x-paddock-symlink") == 0)
+            op->symlink = op->nofollow = true;
         else
             opts[j++] = m->options[k];
     }

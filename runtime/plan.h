@@ -68,6 +68,9 @@ struct pd_mount_op {
     bool sysfs_fallback_bind; /* sysfs in a user namespace without a new netns: rbind /sys instead */
     bool if_exists;    /* option "x-paddock-if-exists" (paddock's own configs): a destination
                           that is gone by the time it is mounted is skipped, not created */
+    bool nofollow;     /* "x-paddock-nofollow" (the sandbox's protected paths): a bind of a
+                          path onto itself, resolved without following any symlink */
+    bool symlink;      /* "x-paddock-symlink": and the path is a symlink, pinned */
 };
 
 struct pd_plan {

@@ -61,6 +61,21 @@ int pd_open_in_root(int rootfd, const char *path, int flags, mode_t mode, pd_err
     return fd;
 }
 
+int pd_open_nosymlinks(int rootfd, const char *path)
+{
+    struct open_how how = {
+        .flags = O_PATH | O_NOFOLLOW | O_CLOEXEC,
+        .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+    };
+    for (int tries = 0;; tries++) {
+        long fd = syscall(SYS_openat2, rootfd, rel_path(path), &how, sizeof(how));
+        if (fd >= 0)
+            return (int)fd;
+        if ((errno != EAGAIN && errno != EINTR) || tries >= 32)
+            return -1;
+    }
+}
+
 const char *pd_fd_path(int fd, char *buf, size_t len)
 {
     snprintf(buf, len, "/proc/self/fd/%d", fd);

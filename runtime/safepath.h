@@ -13,6 +13,10 @@
 /* Open path (absolute or relative, treated as relative to rootfd) inside
  * rootfd with open flags (O_CLOEXEC is always added). Returns an fd or -1. */
 int pd_open_in_root(int rootfd, const char *path, int flags, mode_t mode, pd_error **err);
+/* An O_PATH fd of path in rootfd without following any symlink, the last
+ * component's included (a symlink there is opened itself); -1 with errno
+ * (ELOOP: a symlink on the way). */
+int pd_open_nosymlinks(int rootfd, const char *path);
 /* Create every missing component of path inside rootfd (directories,
  * mode 0755) and, when `as_file`, the last component as an empty regular
  * file.  Returns an O_PATH fd of the final component, or -1. */

@@ -99,7 +99,7 @@ void pd_sandbox_audit_start(struct pd_audit *a, const char *id, const struct pd_
     for (size_t i = 0; prot && i < prot->n_extra_roots; i++)
         push(&writable, &nw, prot->extra_roots[i]);
     for (size_t i = 0; prot && i < prot->n_mounts; i++)
-        if (prot->mounts[i].kind == PD_PROTECT_RO)
+        if (prot->mounts[i].kind == PD_PROTECT_RO || prot->mounts[i].kind == PD_PROTECT_LINK)
             push(&protected, &np, prot->mounts[i].path);
     _cleanup_free_ char *uid_map = pd_xasprintf("%u:%u", (unsigned)getuid(), (unsigned)getgid());
     struct pd_audit_field f[] = {

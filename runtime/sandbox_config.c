@@ -145,8 +145,10 @@ static void gen_protect_mounts(pd_jgen *g, const struct pd_sandbox_opts *o, cons
     if (prot->n_mounts > 0) /* mounts is NULL when there are none */
         memcpy(m, prot->mounts, prot->n_mounts * sizeof(*m));
     qsort(m, prot->n_mounts, sizeof(*m), by_length);
-    static const char *const rw[] = {"rbind", "rw", "nodev", "nosuid", NULL};
-    static const char *const ro[] = {"rbind", "ro", "nodev", "nosuid", NULL};
+    /* x-paddock-nofollow: no symlink swapped in since the scan is followed */
+    static const char *const rw[] = {"rbind", "rw", "nodev", "nosuid", "x-paddock-nofollow", NULL};
+    static const char *const ro[] = {"rbind", "ro", "nodev", "nosuid", "x-paddock-nofollow", NULL};
+    static const char *const link[] = {"bind", "ro", "x-paddock-symlink", NULL};
     static const char *const mask[] = {"bind", "ro", "x-paddock-if-exists", NULL};
     /* in an overlay workspace .git is the overlay's: a writable bind of the
      * host's would let commits bypass it (apply guards .git instead) */
@@ -154,8 +156,8 @@ static void gen_protect_mounts(pd_jgen *g, const struct pd_sandbox_opts *o, cons
         if (m[i].kind == PD_PROTECT_SELF_RW && !in_overlay(o, ws, m[i].path))
             gen_mount(g, m[i].path, "bind", m[i].path, rw);
     for (size_t i = 0; i < prot->n_mounts; i++)
-        if (m[i].kind == PD_PROTECT_RO)
-            gen_mount(g, m[i].path, "bind", m[i].path, ro);
+        if (m[i].kind == PD_PROTECT_RO || m[i].kind == PD_PROTECT_LINK)
+            gen_mount(g, m[i].path, "bind", m[i].path, m[i].kind == PD_PROTECT_RO ? ro : link);
     for (size_t i = 0; i < prot->n_mounts; i++)
         if (m[i].kind == PD_PROTECT_MASK)
             gen_mount(g, m[i].path, "bind", "/dev/null", mask);

@@ -282,10 +282,31 @@ static int placeholder(struct ctx *c, const char *path, bool dir, pd_error **err
     return 0;
 }
 
+/* path with its parent directory resolved; NULL when it can't be. */
+static char *canon_parent(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    if (slash == NULL || slash == path)
+        return NULL;
+    _cleanup_free_ char *parent = pd_xstrdup(path);
+    parent[slash - path] = '\0';
+    _cleanup_free_ char *real = realpath(parent, NULL);
+    if (real == NULL)
+        return NULL;
+    return pd_xasprintf("%s%s", strcmp(real, "/") == 0 ? "" : real, slash);
+}
+
 /* Protect path (absolute): read-only if it exists; a placeholder when it
  * is missing and may_create (a directory entry whose parent exists). */
 static int protect_path(struct ctx *c, const char *path, int may_create, pd_error **err)
 {
+    /* Mounted without following symlinks (x-paddock-nofollow): outside the
+     * writable roots (an include under a symlinked $HOME, say) the parent
+     * is resolved now; inside, the roots are resolved and a symlink on the
+     * way is the sandbox's doing, which makes the start fail. */
+    _cleanup_free_ char *canon = in_writable(c, path) ? NULL : canon_parent(path);
+    if (canon != NULL)
+        path = canon;
     struct stat st;
     if (lstat(path, &st) < 0) {
         if (errno != ENOENT && errno != ENOTDIR)
@@ -309,6 +330,9 @@ static int protect_path(struct ctx *c, const char *path, int may_create, pd_erro
         if (target == NULL)
             return pd_failx(err, "sandbox: protected path %s is a symlink that leads nowhere "
                             "(a later directory there would not be protected); remove it", path);
+        /* pinned, or the sandbox could replace it with a directory of its own
+         * (its parent is writable); where it leads is protected in turn */
+        add_mount(c->p, PD_PROTECT_LINK, path);
         return in_writable(c, target) ? protect_path(c, target, 0, err) : 0;
     }
     if (S_ISREG(st.st_mode) && st.st_nlink > 1 && in_writable(c, path))
@@ -544,8 +568,9 @@ static int prepare_state_dir(struct ctx *c, pd_error **err)
     if (pd_mkdir_p(c->dir, 0700, err) < 0)
         return -1;
     /* the journals and the default audit log can't be touched from inside */
+    _cleanup_free_ char *real = realpath(home, NULL);
     if (in_writable(c, home))
-        add_mount(c->p, PD_PROTECT_RO, home);
+        add_mount(c->p, PD_PROTECT_RO, real != NULL ? real : home);
     return 0;
 }
 

@@ -59,6 +59,7 @@ enum pd_protect_kind {
     PD_PROTECT_SELF_RW, /* bind path over itself, writable (a mount point can't be renamed) */
     PD_PROTECT_RO,      /* bind path over itself, read-only */
     PD_PROTECT_MASK,    /* bind /dev/null over a host unix socket */
+    PD_PROTECT_LINK,    /* a symlink at a protected path, pinned: bound over itself */
 };
 
 struct pd_protect_mount {

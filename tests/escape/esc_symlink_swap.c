@@ -1,7 +1,7 @@
 /* A symlink swapped into a mount destination while the runtime creates a
  * container (the CVE-2021-30465 class).
  *
- *   esc_symlink_swap DIR TARGET [--hold-link]
+ *   esc_symlink_swap DIR TARGET [--hold-link] [--name NAME]
  *
  * Makes DIR/d a directory and DIR/l a symlink to TARGET, then exchanges
  * the two names with renameat2(RENAME_EXCHANGE) as fast as it can, so
@@ -10,9 +10,14 @@
  * the symlink).  The test creates containers with a mount destination
  * inside DIR/d meanwhile and checks where their mounts land; this program
  * only prints "swapping" when it starts and "swaps N" at the end (or
- * "error ..." when it cannot, e.g. on a read-only DIR: exit 2). */
+ * "error ..." when it cannot, e.g. on a read-only DIR: exit 2).
+ * --name NAME: DIR/NAME and DIR/NAME.l instead (NAME "hooks" in a .git:
+ * the sandbox's protected paths).  An exchange refused with EBUSY (one of
+ * the names is a mount point somewhere: a sandbox pinned it) is counted
+ * ("busy N" at the end) and tried again. */
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <sys/stat.h>
@@ -24,11 +29,21 @@ static void on_stop(int sig) { (void)sig; stop = 1; }
 
 int main(int argc, char **argv)
 {
-    if (argc < 3 || argc > 4 || (argc == 4 && strcmp(argv[3], "--hold-link") != 0))
-        esc_error("usage: esc_symlink_swap DIR TARGET [--hold-link]");
+    int hold = 0;
+    const char *name = NULL;
+    for (int i = 3; i < argc; i++) {
+        if (strcmp(argv[i], "--hold-link") == 0)
+            hold = 1;
+        else if (strcmp(argv[i], "--name") == 0 && i + 1 < argc)
+            name = argv[++i];
+        else
+            argc = 0;
+    }
+    if (argc < 3)
+        esc_error("usage: esc_symlink_swap DIR TARGET [--hold-link] [--name NAME]");
     char d[4096], l[4096];
-    snprintf(d, sizeof(d), "%s/d", argv[1]);
-    snprintf(l, sizeof(l), "%s/l", argv[1]);
+    snprintf(d, sizeof(d), "%s/%s", argv[1], name ? name : "d");
+    snprintf(l, sizeof(l), "%s/%s%s", argv[1], name ? name : "l", name ? ".l" : "");
     if (mkdir(d, 0755) < 0 && errno != EEXIST)
         esc_error("mkdir %s: %s", d, strerror(errno));
     if (unlink(l) < 0 && errno != ENOENT)
@@ -43,8 +58,8 @@ int main(int argc, char **argv)
     sigaction(SIGUSR1, &sa, NULL);
     printf("swapping\n");
     fflush(stdout);
-    unsigned long n = 0;
-    if (argc == 4) {
+    unsigned long n = 0, busy = 0;
+    if (hold) {
         if (renameat2(AT_FDCWD, d, AT_FDCWD, l, RENAME_EXCHANGE) < 0)
             esc_error("renameat2(RENAME_EXCHANGE): %s", strerror(errno));
         n = 1;
@@ -52,13 +67,19 @@ int main(int argc, char **argv)
             pause();
     } else {
         while (!stop) {
-            if (renameat2(AT_FDCWD, d, AT_FDCWD, l, RENAME_EXCHANGE) < 0)
+            if (renameat2(AT_FDCWD, d, AT_FDCWD, l, RENAME_EXCHANGE) == 0) {
+                n++;
+                continue;
+            }
+            if (errno != EBUSY)
                 esc_error("renameat2(RENAME_EXCHANGE) after %lu swaps: %s", n, strerror(errno));
-            n++;
+            busy++;
+            sched_yield();
         }
-        if (n % 2) /* leave DIR/d the directory */
-            renameat2(AT_FDCWD, d, AT_FDCWD, l, RENAME_EXCHANGE);
+        /* leave DIR/d the directory */
+        while (n % 2 && renameat2(AT_FDCWD, d, AT_FDCWD, l, RENAME_EXCHANGE) < 0 && errno == EBUSY)
+            sched_yield();
     }
-    printf("swaps %lu\n", n);
+    printf("swaps %lu\nbusy %lu\n", n, busy);
     return 0;
 }

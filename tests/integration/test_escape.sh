@@ -811,6 +811,106 @@ swap_case() {
 t_symlink_swap_root() { swap_case root; }
 t_symlink_swap_rootless() { swap_case user; }
 
+# The same race against the sandbox's protected paths: an attacker keeps
+# exchanging the workspace's .git/hooks with a symlink to a host directory
+# ($T/pvictim.*) while `paddock sandbox` starts again and again.  Each
+# start either fails cleanly (paddock: ... while the sandbox started) or
+# runs with .git/hooks protected: a mount point (a directory read-only, a
+# symlink pinned) that the sandbox can neither move, remove nor write
+# through, and nothing mounted on the victim.  (The attacker, a host
+# process, may rename the pinned entry to hooks.l before it is stopped:
+# whichever name it has then, it is checked.)  The race is shown to be hit: some
+# starts met the symlink (pinned, or refused), and the attacker swapped.
+# Control: with the symlink held, a path-based bind (mount(8) --bind of
+# .git/hooks onto itself, what a runtime following the path does) lands
+# on the victim.
+PSWAP_CHECK='v=$1
+echo STARTED
+read -r go
+awk -v v="$v" '"'"'$5 == v || index($5, v "/") == 1 { print "LANDED " $5 }'"'"' /proc/self/mountinfo
+for n in hooks hooks.l; do
+    p=$PWD/.git/$n
+    awk -v p="$p" '"'"'$5 == p { f = 1 } END { exit !f }'"'"' /proc/self/mountinfo || continue
+    if [ -L "$p" ]; then echo "PINNED $n link"; else echo "PINNED $n dir"; fi
+    mv "$p" "$p.sb" 2>/dev/null && echo MOVED
+    rm -f "$p" 2>/dev/null && echo REMOVED
+    touch "$p/pdt-planted" 2>/dev/null && echo WROTE
+done
+true'
+
+# pswap_start: one start of the sandbox while the attacker swaps; the
+# attacker is killed (where it stands) once the sandbox runs or failed, as
+# a process on the host could rename .git/hooks under any mount then (it
+# is not a local mount point of the host's namespace): the checks are the
+# sandbox's own.  RC, and the sandbox's stdout in $1.out, stderr in $1.err.
+pswap_start() {
+    local f=$1 ws=$2 victim=$3 spid ppid i
+    rm -f "$f.fifo"
+    mkfifo -m 0666 "$f.fifo"
+    e_as "$T/esc/esc_symlink_swap" "$ws/.git" "$victim" --name hooks >"$f.swap" 2>&1 &
+    spid=$!
+    for i in $(seq 1 150); do grep -q swapping "$f.swap" && break; sleep 0.1; done
+    grep -q swapping "$f.swap" || fail "the attacker does not swap (${4:-}): $(oneline "$(cat "$f.swap")"; ls -la "$ws/.git")"
+    (cd "$ws" && if [ "$WHO" = root ]; then rt sandbox -- sh -c "$PSWAP_CHECK" sh "$victim"; else urt --root "$USTATE" sandbox -- sh -c "$PSWAP_CHECK" sh "$victim"; fi) <"$f.fifo" >"$f.out" 2>"$f.err" &
+    ppid=$!
+    exec 7>"$f.fifo"
+    for i in $(seq 1 150); do
+        grep -q STARTED "$f.out" && break
+        kill -0 "$ppid" 2>/dev/null || break
+        sleep 0.1
+    done
+    pkill -KILL -f -- "esc_symlink_swap $ws/.git " 2>/dev/null
+    wait "$spid"
+    grep -q '^swaps' "$f.swap" && fail "the attacker was not killed where it stood"
+    (echo go >&7) 2>/dev/null # (the sandbox may have refused to start)
+    exec 7>&-
+    wait "$ppid"
+    RC=$?
+}
+
+protect_swap_case() {
+    e_setup "$1"
+    local ws=$T/pswap.$WHO.$BASHPID victim=$T/pvictim.$WHO.$BASHPID f=$T/pswap.$WHO.$BASHPID
+    mkdir -p "$ws" "$victim"
+    git -C "$ws" init -q
+    mkdir -p "$ws/.git/hooks"
+    [ "$WHO" = root ] || chown -R "$TEST_USER:" "$ws" "$victim"
+    local runs=20 n_ok=0 n_refused=0 n_link=0 i
+    for ((i = 0; i < runs; i++)); do
+        pswap_start "$f" "$ws" "$victim" "start $i"
+        if [ "$RC" != 0 ]; then
+            grep -q "paddock: .*while the sandbox started" "$f.err" ||
+                fail "start $i: exit $RC, not a clean refusal: $(oneline "$(cat "$f.err")")"
+            n_refused=$((n_refused + 1))
+        else
+            ! grep -q '^LANDED' "$f.out" || fail "ESCAPED: start $i mounted on the victim: $(oneline "$(cat "$f.out")")"
+            ! grep -qE '^(MOVED|REMOVED|WROTE)$' "$f.out" || fail "ESCAPED: start $i left .git/hooks unprotected: $(oneline "$(cat "$f.out")")"
+            grep -q '^PINNED ' "$f.out" || fail "start $i: .git/hooks is no mount point: $(oneline "$(cat "$f.out" "$f.err")")"
+            grep -q '^PINNED .* link$' "$f.out" && n_link=$((n_link + 1))
+            n_ok=$((n_ok + 1))
+        fi
+        # the next start from a directory again
+        rm -rf "$ws/.git/hooks" "$ws/.git/hooks.l"
+        e_as mkdir "$ws/.git/hooks"
+    done
+    note "$runs starts: $n_ok protected ($n_link with a pinned symlink), $n_refused refused cleanly"
+    [ $((n_link + n_refused)) -gt 0 ] || fail "the race was never hit: every start found .git/hooks a directory"
+    [ ! -e "$victim/pdt-planted" ] || fail "ESCAPED: a file was planted in the victim"
+    # Control: the symlink held; a bind following the path lands on the victim.
+    "$T/esc/esc_symlink_swap" "$ws/.git" "$victim" --name hooks --hold-link >"$f.swap" 2>&1 &
+    local spid=$!
+    for i in $(seq 1 50); do grep -q swapping "$f.swap" && [ -L "$ws/.git/hooks" ] && break; sleep 0.1; done
+    [ -L "$ws/.git/hooks" ] || fail "control: .git/hooks is not the symlink: $(oneline "$(cat "$f.swap")")"
+    local landed
+    landed=$(unshare -m --propagation private sh -c 'mount --bind "$1" "$1" && awk -v v="$2" '"'"'$5 == v { print $5 }'"'"' /proc/self/mountinfo' sh "$ws/.git/hooks" "$victim")
+    kill -TERM "$spid" 2>/dev/null
+    wait "$spid"
+    assert_eq "$landed" "$victim" "control: where a path-based bind of .git/hooks onto itself lands"
+    scoped_no_leaks
+}
+t_protect_swap_root() { protect_swap_case root; }
+t_protect_swap_rootless() { protect_swap_case user; }
+
 # ---------------------------------------------------------------- terminal
 
 # TIOCSTI: the runtime runs on a pty of the test's (helpers/ptyrun.py),
@@ -1032,6 +1132,8 @@ run_case leaked_fd_cwd_root t_leaked_fd_cwd_root
 run_case leaked_fd_cwd_rootless t_leaked_fd_cwd_rootless
 run_case symlink_swap_root t_symlink_swap_root
 run_case symlink_swap_rootless t_symlink_swap_rootless
+run_case protect_swap_root t_protect_swap_root
+run_case protect_swap_rootless t_protect_swap_rootless
 run_case tiocsti_root t_tiocsti_root
 run_case tiocsti_rootless t_tiocsti_rootless
 run_case perf_event_open_root t_perf_root

@@ -173,6 +173,30 @@ t_links() {
     sp_clean
 }
 
+# A protected path that is a symlink leading out of the roots (.git/hooks
+# -> a host directory): pinned (bound over itself), so the sandbox can't
+# swap in a directory of its own with a hook in it.  Control: the same
+# symlink under a name nothing protects is replaced that way.
+t_symlink_pinned() {
+    sp_setup
+    sp_repo "$WS"
+    local out=$T/hooks-outside.$BASHPID
+    mkdir -p "$out"
+    rm -rf "$WS/.git/hooks"
+    ln -s "$out" "$WS/.git/hooks"
+    ln -s "$out" "$WS/.git/unprotected"
+    local swap='rm "$1" && mkdir "$1" && echo evil > "$1/pre-commit"'
+    sb -- sh -c "$swap" sh .git/hooks
+    assert_ne "$RC" 0 "replace a symlinked .git/hooks with a directory"
+    assert_contains "$ERR" "busy" "why it failed"
+    [ -L "$WS/.git/hooks" ] || fail ".git/hooks is no longer the symlink on the host"
+    sb -- sh -c "$swap" sh .git/unprotected
+    assert_ok "control: the same replacement of an unprotected symlink"
+    [ -f "$WS/.git/unprotected/pre-commit" ] || fail "control: no directory with a hook on the host"
+    rm -rf "$WS/.git/hooks" "$WS/.git/unprotected"
+    sp_clean
+}
+
 # A host socket outside the roots is unreachable; --allow-unix-socket and
 # sockets inside the sandbox work.
 t_unix_sockets() {
@@ -406,6 +430,7 @@ run_case protect_placeholders t_placeholders
 run_case protect_commondir_gitdir t_commondir_gitdir
 run_case protect_include t_include
 run_case protect_links t_links
+run_case protect_symlink_pinned t_symlink_pinned
 run_case protect_unix_sockets t_unix_sockets
 run_case protect_landlock_tcp t_landlock_tcp
 run_case protect_agent_bundle_landlock t_agent_bundle_landlock
