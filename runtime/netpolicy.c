@@ -180,20 +180,6 @@ enum pd_np_verdict pd_netpolicy_decide(const struct pd_netpolicy *p, const char 
     return PD_NP_UNKNOWN;
 }
 
-bool pd_netpolicy_name_allowed(const struct pd_netpolicy *p, const char *host)
-{
-    char h[256];
-    if (!pd_netpolicy_norm_host(host, h, sizeof(h)))
-        return false;
-    for (size_t i = 0; i < p->n_deny; i++)
-        if (p->deny[i].port == 0 && host_match(&p->deny[i], h))
-            return false;
-    for (size_t i = 0; i < p->n_allow; i++)
-        if (host_match(&p->allow[i], h))
-            return true;
-    return false;
-}
-
 bool pd_netpolicy_name_denied(const struct pd_netpolicy *p, const char *host)
 {
     char h[256];
@@ -201,6 +187,17 @@ bool pd_netpolicy_name_denied(const struct pd_netpolicy *p, const char *host)
         return true;
     for (size_t i = 0; i < p->n_deny; i++)
         if (p->deny[i].port == 0 && host_match(&p->deny[i], h))
+            return true;
+    return false;
+}
+
+bool pd_netpolicy_name_allowed(const struct pd_netpolicy *p, const char *host)
+{
+    char h[256];
+    if (pd_netpolicy_name_denied(p, host) || !pd_netpolicy_norm_host(host, h, sizeof(h)))
+        return false;
+    for (size_t i = 0; i < p->n_allow; i++)
+        if (host_match(&p->allow[i], h))
             return true;
     return false;
 }

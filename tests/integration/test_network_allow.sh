@@ -6,51 +6,9 @@
 # allow; loopback blocked unless named exactly; the approver; audit lines;
 # the supervisor's lifetime for a bundle under create/start/delete.
 source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/net-lib.sh"
 
-n_setup() {
-    is_paddock || { note "the egress proxy is paddock's own"; exit 0; }
-    need_cmd python3
-    need_cmd curl
-    need_cmd openssl
-    WS=$T/ws.$BASHPID
-    mkdir -p "$WS/www"
-    echo hello-from-host >"$WS/www/index.html"
-    cd "$WS" || fail "cd $WS"
-    AUDIT=$WS/audit.jsonl
-    SERVERS=()
-    trap 'for p in "${SERVERS[@]}"; do kill "$p" 2>/dev/null; done' EXIT
-}
-
-# http_server PORT: python3's http.server on 127.0.0.1:PORT serving www/
-http_server() {
-    python3 -m http.server "$1" --bind 127.0.0.1 --directory "$WS/www" >"$WS/http.$1.log" 2>&1 &
-    SERVERS+=($!)
-    wait_port "$1"
-}
-
-tls_server() {
-    openssl req -x509 -newkey rsa:2048 -nodes -keyout "$WS/key.pem" -out "$WS/cert.pem" \
-        -days 1 -subj /CN=allowed.test >/dev/null 2>&1 || fail "openssl req"
-    openssl s_server -accept 127.0.0.1:443 -cert "$WS/cert.pem" -key "$WS/key.pem" -www -quiet \
-        >"$WS/tls.log" 2>&1 &
-    SERVERS+=($!)
-    wait_port 443
-}
-
-# wait_port PORT: until something listens on 127.0.0.1:PORT
-wait_port() {
-    local i
-    for i in $(seq 100); do
-        python3 -c 'import socket,sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1)' \
-            "$1" 2>/dev/null && return 0
-        sleep 0.1
-    done
-    fail "no server on 127.0.0.1:$1"
-}
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-
-sb() { rtc sandbox --audit-log "$AUDIT" "$@"; }
+n_setup() { net_setup openssl; }
 
 t_proxy() {
     n_setup
@@ -85,7 +43,7 @@ t_proxy() {
 t_transparent() {
     n_setup
     http_server 80
-    tls_server
+    tls_server 127.0.0.1
     sb --network "allow:allowed.test,127.0.0.1" --resolve allowed.test=127.0.0.1 \
         --resolve other.test=127.0.0.1 -- sh -c '
         curl -sS -m 10 --noproxy "*" http://allowed.test/; echo rc=$?
@@ -136,9 +94,6 @@ APP
     assert_contains "$(head -1 "$WS/requests")" '"command":["sh","-c",' "the request names the command"
     assert_match "$(cat "$AUDIT")" '"host":"slow.test".*"rule":"the approver did not answer in time"' "audit timeout"
 }
-
-# sup_pid ID: the supervisor recorded in the state directory
-sup_pid() { cut -d' ' -f1 "$STATE_ROOT/$1/network.pid"; }
 
 t_bundle_lifetime() {
     n_setup

@@ -7,47 +7,14 @@
 # names mapped with --resolve; clients: tests/integration/helpers/net-client.py
 # and curl inside the sandbox.
 source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/net-lib.sh"
 
 
 p_setup() {
-    is_paddock || { note "the egress proxy is paddock's own"; exit 0; }
-    need_cmd python3
-    need_cmd curl
-    need_cmd openssl
-    WS=$T/ws.$BASHPID
-    mkdir -p "$WS/www"
-    echo hello-from-host >"$WS/www/index.html"
-    cd "$WS" || fail "cd $WS"
-    AUDIT=$WS/audit.jsonl
+    net_setup openssl
     NC=$WS/net-client.py # the sandbox has a /tmp of its own: not the repo's copy
     cp "$REPO/tests/integration/helpers/net-client.py" "$NC" || fail "copy net-client.py"
-    SERVERS=()
-    trap 'for p in "${SERVERS[@]}"; do kill "$p" 2>/dev/null; done' EXIT
 }
-
-# wait_port ADDR PORT: until something listens on ADDR:PORT
-wait_port() {
-    local i
-    for i in $(seq 100); do
-        python3 -c 'import socket,sys; socket.create_connection((sys.argv[1], int(sys.argv[2])), 1)' \
-            "$1" "$2" 2>/dev/null && return 0
-        sleep 0.1
-    done
-    fail "no server on $1:$2"
-}
-
-# tls_server ADDR: openssl s_server -www on ADDR:443 (IPv6: [ADDR])
-tls_server() {
-    openssl req -x509 -newkey rsa:2048 -nodes -keyout "$WS/key.pem" -out "$WS/cert.pem" \
-        -days 1 -subj /CN=allowed.test >/dev/null 2>&1 || fail "openssl req"
-    openssl s_server -accept "$1:443" -cert "$WS/cert.pem" -key "$WS/key.pem" -www -quiet \
-        >"$WS/tls.log" 2>&1 &
-    SERVERS+=($!)
-    local a=${1#[}
-    wait_port "${a%]}" 443
-}
-
-sb() { rtc sandbox --audit-log "$AUDIT" "$@"; }
 
 # The SNI decision waits for the whole ClientHello: in three TCP segments
 # with pauses, and re-framed into 64-byte TLS records.  A denied name sent
@@ -110,9 +77,7 @@ t_ipv6() {
     p_setup
     python3 -c 'import socket; socket.socket(socket.AF_INET6).bind(("::1", 0))' 2>/dev/null ||
         fail "prerequisite missing: IPv6 on the host's lo (::1)"
-    python3 -m http.server 80 --bind ::1 --directory "$WS/www" >"$WS/http6.log" 2>&1 &
-    SERVERS+=($!)
-    wait_port ::1 80
+    http_server 80 ::1
     tls_server '[::1]'
     sb --network "allow:v6.test,*.w6.test" --resolve v6.test=::1 --resolve v4.test=127.0.0.23 \
         --resolve lo.w6.test=::1 --resolve ula.w6.test=fd00::1 \
@@ -149,9 +114,7 @@ t_ipv6() {
 # sysctl, no warning.
 t_ipv6_disabled() {
     p_setup
-    python3 -m http.server 80 --bind 127.0.0.23 --directory "$WS/www" >"$WS/http.log" 2>&1 &
-    SERVERS+=($!)
-    wait_port 127.0.0.23 80
+    http_server 80 127.0.0.23
     local b=$WS/bundle
     make_bundle "$b" sh -c "wget -q -O - http://allowed.test/; echo rc=\$?"
     cfg_set "$b" '.annotations = {"dev.paddock.network":"allow","dev.paddock.network.allow":"allowed.test","dev.paddock.network.resolve":"allowed.test=127.0.0.23","dev.paddock.sandbox":"danger-full-access"}'
@@ -178,9 +141,7 @@ t_ipv6_disabled() {
 t_slow_resolve() {
     p_setup
     need_cmd unshare util-linux
-    python3 -m http.server 80 --bind 127.0.0.23 --directory "$WS/www" >"$WS/http.log" 2>&1 &
-    SERVERS+=($!)
-    wait_port 127.0.0.23 80
+    http_server 80 127.0.0.23
     cat >"$WS/slowdns.py" <<'PY'
 import socket, sys
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -234,9 +195,7 @@ t_addr_fallback() {
     p_setup
     local p
     p=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.23",0)); print(s.getsockname()[1])')
-    python3 -m http.server "$p" --bind 127.0.0.23 --directory "$WS/www" >"$WS/http.log" 2>&1 &
-    SERVERS+=($!)
-    wait_port 127.0.0.23 "$p"
+    http_server "$p" 127.0.0.23
     sb --network "allow:both.test:$p,none.test:$p" --resolve both.test=::1 \
         --resolve both.test=127.0.0.23 --resolve none.test=::1 --resolve none.test=127.0.0.24 \
         -- sh -c "
@@ -256,9 +215,7 @@ t_addr_fallback() {
 t_rootless() {
     p_setup
     rootless_setup
-    python3 -m http.server 80 --bind 127.0.0.29 --directory "$WS/www" >"$WS/http.log" 2>&1 &
-    SERVERS+=($!)
-    wait_port 127.0.0.29 80
+    http_server 80 127.0.0.29
     local ua=$T/uaudit/audit.jsonl
     mkdir -p "$T/uaudit"
     chown "$TEST_USER:" "$T/uaudit"
@@ -280,9 +237,7 @@ t_rootless() {
 # (control).
 t_approver_transparent() {
     p_setup
-    python3 -m http.server 80 --bind 127.0.0.31 --directory "$WS/www" >"$WS/http.log" 2>&1 &
-    SERVERS+=($!)
-    wait_port 127.0.0.31 80
+    http_server 80 127.0.0.31
     cat >"$WS/approve" <<APP
 #!/bin/sh
 req=\$(cat)
@@ -317,9 +272,7 @@ APP
 t_robust() {
     p_setup
     head -c 4194304 /dev/urandom >"$WS/www/big"
-    python3 -m http.server 8080 --bind 127.0.0.35 --directory "$WS/www" >"$WS/http.log" 2>&1 &
-    SERVERS+=($!)
-    wait_port 127.0.0.35 8080
+    http_server 8080 127.0.0.35
     cp "$REPO/tests/integration/helpers/net-abuse.py" "$WS/abuse.py" || fail "copy net-abuse.py"
     local st=$WS/st.jsonl id sp base now i
     rt sandbox --network allow:allowed.test:8080 --resolve allowed.test=127.0.0.35 \

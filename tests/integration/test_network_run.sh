@@ -9,39 +9,9 @@
 # Docker-like seccomp filter of fallback-lib.sh): refused, or run as none
 # and said so.
 source "$(dirname "$0")/fallback-lib.sh"
+source "$(dirname "$0")/net-lib.sh"
 
-n_setup() {
-    is_paddock || { note "the egress proxy is paddock's own"; exit 0; }
-    need_cmd python3
-    need_cmd curl
-    need_cmd jq
-    WS=$T/ws.$BASHPID
-    mkdir -p "$WS/www"
-    echo hello-from-host >"$WS/www/index.html"
-    cd "$WS" || fail "cd $WS"
-    SERVERS=()
-    trap 'for p in "${SERVERS[@]}"; do kill "$p" 2>/dev/null; done' EXIT
-}
-
-# http_server PORT: python3's http.server on 127.0.0.1:PORT serving www/
-http_server() {
-    python3 -m http.server "$1" --bind 127.0.0.1 --directory "$WS/www" >"$WS/http.$1.log" 2>&1 &
-    SERVERS+=($!)
-    wait_port "$1"
-}
-
-# wait_port PORT: until something listens on 127.0.0.1:PORT
-wait_port() {
-    local _
-    for _ in $(seq 100); do
-        python3 -c 'import socket,sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1)' \
-            "$1" 2>/dev/null && return 0
-        sleep 0.1
-    done
-    fail "no server on 127.0.0.1:$1"
-}
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+n_setup() { net_setup jq; }
 
 # allow_bundle DIR PORT [AUDIT-LOG] ARGS...: a busybox bundle with network
 # allow for allowed.test:PORT (resolved to 127.0.0.1), process.args ARGS.
@@ -55,9 +25,6 @@ allow_bundle() {
         | if $l != "" then .annotations["dev.paddock.audit-log"] = $l else . end' \
         --arg a "allowed.test:$p" --arg l "$log"
 }
-
-# sup_pid ID: the supervisor recorded in the state directory
-sup_pid() { cut -d' ' -f1 "$STATE_ROOT/$1/network.pid"; }
 
 # gone PID: wait up to 10 s for PID to end
 gone() {
