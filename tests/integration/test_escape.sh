@@ -850,7 +850,10 @@ pswap_start() {
     e_as "$T/esc/esc_symlink_swap" "$ws/.git" "$victim" --name hooks >"$f.swap" 2>&1 &
     spid=$!
     for i in $(seq 1 150); do grep -q swapping "$f.swap" && break; sleep 0.1; done
-    grep -q swapping "$f.swap" || fail "the attacker does not swap (${4:-}): $(oneline "$(cat "$f.swap")"; ls -la "$ws/.git")"
+    if ! grep -q swapping "$f.swap"; then
+        pkill -KILL -f -- "esc_symlink_swap $ws/.git " # (as the test user: not our child)
+        fail "the attacker does not swap (${4:-}): $(oneline "$(cat "$f.swap")"; ls -la "$ws/.git")"
+    fi
     (cd "$ws" && if [ "$WHO" = root ]; then rt sandbox -- sh -c "$PSWAP_CHECK" sh "$victim"; else urt --root "$USTATE" sandbox -- sh -c "$PSWAP_CHECK" sh "$victim"; fi) <"$f.fifo" >"$f.out" 2>"$f.err" &
     ppid=$!
     exec 7>"$f.fifo"
@@ -899,6 +902,7 @@ protect_swap_case() {
     # Control: the symlink held; a bind following the path lands on the victim.
     "$T/esc/esc_symlink_swap" "$ws/.git" "$victim" --name hooks --hold-link >"$f.swap" 2>&1 &
     local spid=$!
+    track_pid "$spid"
     for i in $(seq 1 50); do grep -q swapping "$f.swap" && [ -L "$ws/.git/hooks" ] && break; sleep 0.1; done
     [ -L "$ws/.git/hooks" ] || fail "control: .git/hooks is not the symlink: $(oneline "$(cat "$f.swap")")"
     local landed
