@@ -57,7 +57,12 @@ pm_setup() {
         .mounts |= map(if .destination == "/sys" then {destination: "/sys", type: "sysfs",
         source: "sysfs", options: ["nosuid", "noexec", "nodev", "ro"]} else . end) |
         .linux.namespaces += [{type: "network"}]'
-    for l in $(ldd "$RUNTIME" "$DS" | grep -o '/[^ ]*\.so[^ ]*' | sort -u); do
+    # libmount is loaded when the first mount option is translated (dlopen,
+    # mount_opts.c), so ldd of the runtime does not name it: add it and its own
+    local lm
+    lm=$(ldconfig -p | awk '$1 == "libmount.so.1" && /x86-64|libc6,/ { print $NF; exit }')
+    [ -n "$lm" ] || fail "libmount.so.1 not found by ldconfig (Debian package libmount1)"
+    for l in $( (echo "$lm"; ldd "$RUNTIME" "$DS" "$lm") | grep -o '/[^ :]*\.so[^ :]*' | sort -u); do
         mkdir -p "$r$(dirname "$l")"
         cp -L "$l" "$r$l" || fail "cannot copy $l into the rootfs"
     done
