@@ -196,9 +196,16 @@ static int apply_bind_nofollow(const struct pd_mount_op *op, int rootfd, pd_erro
         return pd_fail_errno(err, "protected path %s", op->dest);
     }
     struct stat ss, ds;
-    if (fstat(src, &ss) < 0 || fstat(dest, &ds) < 0)
+    struct statfs dfs;
+    if (fstat(src, &ss) < 0 || fstat(dest, &ds) < 0 || fstatfs(dest, &dfs) < 0)
         return pd_fail_errno(err, "stat %s", op->dest);
-    if (ss.st_dev != ds.st_dev || ss.st_ino != ds.st_ino || S_ISLNK(ds.st_mode) != op->symlink)
+    /* The same file, resolved twice; in an overlay workspace the
+     * destination is the merged view of the source (another inode): there,
+     * the same type of file */
+    bool same = dfs.f_type == OVERLAYFS_SUPER_MAGIC
+                    ? (ss.st_mode & S_IFMT) == (ds.st_mode & S_IFMT)
+                    : ss.st_dev == ds.st_dev && ss.st_ino == ds.st_ino;
+    if (!same || S_ISLNK(ds.st_mode) != op->symlink)
         return pd_failx(err, "protected path %s changed while the sandbox started (%s); not "
                         "started", op->dest, S_ISLNK(ds.st_mode) && !op->symlink ? "now a symlink"
                         : !S_ISLNK(ds.st_mode) && op->symlink ? "no longer a symlink"
