@@ -391,6 +391,8 @@ NO_PIDNS='.linux.namespaces |= map(select(.type != "pid"))
 # those of a case that stopped early: lib.sh's cleanup_all calls this.
 script_cleanup() {
     pkill -KILL -f -- "paddock-escape-target-$$-" 2>/dev/null
+    # and the symlink swappers of a case that stopped early (they run on $T)
+    pkill -KILL -f -- "esc_symlink_swap $T/" 2>/dev/null
     return 0
 }
 
