@@ -849,6 +849,7 @@ pswap_start() {
     local f=$1 ws=$2 victim=$3 spid ppid i
     rm -f "$f.fifo"
     mkfifo -m 0666 "$f.fifo"
+    : >"$f.swap" # now: the last start's "swapping" must not be read as this one's
     e_as "$T/esc/esc_symlink_swap" "$ws/.git" "$victim" --name hooks >"$f.swap" 2>&1 &
     spid=$!
     for i in $(seq 1 150); do grep -q swapping "$f.swap" && break; sleep 0.1; done
@@ -866,6 +867,7 @@ pswap_start() {
     done
     pkill -KILL -f -- "esc_symlink_swap $ws/.git " 2>/dev/null
     wait "$spid"
+    [ -z "$(pgrep -f -- "esc_symlink_swap $ws/.git ")" ] || fail "the attacker outlived its kill"
     grep -q '^swaps' "$f.swap" && fail "the attacker was not killed where it stood"
     (echo go >&7) 2>/dev/null # (the sandbox may have refused to start)
     exec 7>&-
