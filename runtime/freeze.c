@@ -130,7 +130,14 @@ static int stop_tree(pid_t init, struct pd_frozen *f, pd_error **err)
         return pd_fail_errno(err, "stop the container's init (%d)", (int)init);
     f->pids = pd_xcalloc(1, sizeof(pid_t));
     f->pids[f->n++] = init;
-    for (int ms = 0; ms < STOP_WAIT_MS; ms++) {
+    /* Only once the init is stopped, the others: SIGSTOP takes effect when
+     * the init next runs, and the sandbox's init, running meanwhile, would
+     * resume a child it saw stopped (init_reaper.h).  Under load that child
+     * stayed running: "did not all stop". */
+    int ms = 0;
+    for (; ms < STOP_WAIT_MS && !all_stopped(f); ms++)
+        nanosleep(&(struct timespec){0, 1000000}, NULL);
+    for (; ms < STOP_WAIT_MS; ms++) {
         size_t added = stop_pass(f);
         if (added == 0 && all_stopped(f) && stop_pass(f) == 0)
             return 0;
