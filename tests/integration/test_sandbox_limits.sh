@@ -11,8 +11,9 @@
 #   - --json-status-fd lines parse and carry their fields; the fd is not
 #     passed into the sandbox;
 #   - stdin a terminal: a pty of its own (not the caller's), its size and
-#     size changes followed, Ctrl-C interrupts `sleep` (130); stdin not a
-#     terminal: pipes stay pipes;
+#     size changes followed, Ctrl-C interrupts `sleep` (130), also a
+#     SIGINT/SIGQUIT that reached paddock itself (its terminal's foreground
+#     group gets it); stdin not a terminal: pipes stay pipes;
 #   - kill -9 of paddock (sandbox and foreground run) kills the container;
 #     `delete --force` or the next sandbox run removes what is left (state,
 #     cgroup, temporary bundle), and nothing of a live sandbox.
