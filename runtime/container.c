@@ -332,6 +332,22 @@ static pid_t clone_direct(const struct pd_plan *plan, int cgroup_fd, bool *in_un
     return pid;
 }
 
+/* After become_root, the init's uid is the host's root: with no new user
+ * namespace (it keeps ours), or one that maps 0 to 0 (a root `sandbox`).
+ * It can then write the cgroup files we can. */
+static bool init_host_root(const struct pd_plan *plan)
+{
+    if (!plan->ns.new_user)
+        return true;
+    if (geteuid() != 0)
+        return false;
+    for (size_t i = 0; i < plan->ns.n_uid_map; i++)
+        if (plan->ns.uid_map[i].container_id == 0 && plan->ns.uid_map[i].host_id == 0 &&
+            plan->ns.uid_map[i].size > 0)
+            return true;
+    return false;
+}
+
 /* Clone the init (or fork stage 1) and run the handshake; on failure kill
  * what was started. */
 static int spawn(const struct pd_create_opts *o, const struct pd_plan *plan, struct pd_created *out,
@@ -350,12 +366,11 @@ static int spawn(const struct pd_create_opts *o, const struct pd_plan *plan, str
     };
     /* Moving the init into the cgroup takes a global lock that waits for an
      * RCU grace period (cgroups.h): it is cloned into the cgroup2 part, and
-     * without a new user namespace (it keeps our credentials) it joins the
-     * v1 hierarchies itself. */
+     * when it will be the host's root it joins the v1 hierarchies itself. */
     _cleanup_close_ int cgroup_fd = pd_cgroup_open_unified(out->cgroup);
-    bool in_unified;
+    bool in_unified, host_root = init_host_root(plan); /* before: the child's euid differs */
     pid_t c1 = -1, init = clone_direct(plan, cgroup_fd, &in_unified);
-    bool self = init >= 0 && !plan->ns.new_user && out->cgroup != NULL;
+    bool self = init >= 0 && host_root && out->cgroup != NULL;
     if (init == 0) {
         close(sv[0]);
         if (cgroup_fd >= 0)

@@ -34,8 +34,8 @@
  * once (the kernel makes the user namespace first and the others owned by
  * it), but not the cgroup namespace, and into the cgroup's cgroup2
  * directory (clone3 CLONE_INTO_CGROUP, when there is one).  C2 makes itself
- * dumpable and says USERMAP; R puts it in the cgroup (without a new user
- * namespace C2 joins the v1 hierarchies itself after GO: cgroups.h says
+ * dumpable and says USERMAP; R puts it in the cgroup (when C2 will be the
+ * host's root, it joins the v1 hierarchies itself after GO: cgroups.h says
  * why), writes the id maps and says GO; C2 becomes root, non-dumpable,
  * unshares the cgroup namespace (rooted at the cgroup it is in now, as in
  * two stages) and goes on as above from setsid.
@@ -156,7 +156,8 @@ struct pd_init_args {
                             process runs as its child: the kernel ignores default-action
                             signals to a PID namespace's init, so Ctrl-C on a terminal
                             would not reach a process that is pid 1 itself */
-    /* direct clone, no new user namespace: the init joins the cgroup's v1
+    /* direct clone, and the init is the host's root after become_root (no
+     * new user namespace, or one mapping 0 to 0): it joins the cgroup's v1
      * hierarchies (and its cgroup2 one unless cloned into it) itself, after
      * GO and before its cgroup namespace, without the kernel's global lock
      * (pd_cgroup_enter_self); NULL: the runtime placed it */
