@@ -66,6 +66,15 @@ int pd_cgroup_enter(const struct pd_cgroup *cg, pid_t pid, bool unified_joined, 
  *    lock), and into the cgroup2 part, unless unified_joined, through
  *    cgroup.procs (the lock: cgroup2 has no such way). */
 int pd_cgroup_open_unified(const struct pd_cgroup *cg);
+#ifndef CLONE_INTO_CGROUP
+#define CLONE_INTO_CGROUP 0x200000000ULL
+#endif
+/* struct clone_args of linux/sched.h up to .cgroup (Linux 5.7), for
+ * syscall(SYS_clone3, &args, sizeof(args)). */
+struct pd_clone_args {
+    uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid,
+        set_tid_size, cgroup;
+};
 int pd_cgroup_enter_self(const struct pd_cgroup *cg, bool unified_joined, pd_error **err);
 /* Identity for state.json, and back.  "" stands for PD_CGROUP_NONE. */
 char *pd_cgroup_serialize(const struct pd_cgroup *cg);

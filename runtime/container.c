@@ -298,18 +298,10 @@ static int listen_fds_count(void)
 /* The init cloned with its namespaces at once (container.h, "direct"), or
  * -1 when that is not possible here: namespaces joined by path, a time
  * namespace (its offsets must be written before anyone is in it), or a
- * clone the kernel refused (the two stages then name the namespace). */
-#ifndef CLONE_INTO_CGROUP
-#define CLONE_INTO_CGROUP 0x200000000ULL
-#endif
-struct clone3_args { /* struct clone_args (linux/sched.h), up to .cgroup */
-    uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid,
-        set_tid_size, cgroup;
-};
-
-/* The init with all its namespaces, in the cgroup's cgroup2 directory when
- * it has one (cgroup_fd >= 0: *in_unified says whether that worked; a
- * kernel before 5.7 has no clone3 CLONE_INTO_CGROUP). */
+ * clone the kernel refused (the two stages then name the namespace).  In
+ * the cgroup's cgroup2 directory when it has one (cgroup_fd >= 0;
+ * *in_unified says whether that worked: a kernel before 5.7 has no clone3
+ * CLONE_INTO_CGROUP, and a filter may refuse clone3). */
 static pid_t clone_direct(const struct pd_plan *plan, int cgroup_fd, bool *in_unified)
 {
     *in_unified = false;
@@ -318,7 +310,7 @@ static pid_t clone_direct(const struct pd_plan *plan, int cgroup_fd, bool *in_un
     int flags = (plan->ns.new_user ? CLONE_NEWUSER : 0) | (plan->ns.unshare_flags & ~CLONE_NEWCGROUP);
     pid_t pid = -1;
     if (cgroup_fd >= 0) {
-        struct clone3_args ca = {.flags = (uint64_t)(unsigned)flags | CLONE_INTO_CGROUP,
+        struct pd_clone_args ca = {.flags = (uint64_t)(unsigned)flags | CLONE_INTO_CGROUP,
                                  .exit_signal = SIGCHLD, .cgroup = (uint64_t)cgroup_fd};
         pid = (pid_t)syscall(SYS_clone3, &ca, sizeof(ca));
         *in_unified = pid >= 0; /* in the child as well */

@@ -88,13 +88,6 @@ struct exec_ctx {
     bool in_unified;        /* J was started in it */
 };
 
-#ifndef CLONE_INTO_CGROUP
-#define CLONE_INTO_CGROUP 0x200000000ULL
-#endif
-struct clone3_args { /* struct clone_args (linux/sched.h), up to .cgroup */
-    uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid,
-        set_tid_size, cgroup;
-};
 
 /* What R started: killed on failure. */
 struct spawned {
@@ -391,7 +384,7 @@ static int handshake(struct exec_ctx *x, struct spawned *s, pd_error **err)
 static pid_t fork_joiner(struct exec_ctx *x)
 {
     if (x->cgroup_fd >= 0) {
-        struct clone3_args a = {.flags = CLONE_INTO_CGROUP, .exit_signal = SIGCHLD,
+        struct pd_clone_args a = {.flags = CLONE_INTO_CGROUP, .exit_signal = SIGCHLD,
                                 .cgroup = (uint64_t)x->cgroup_fd};
         pid_t j = (pid_t)syscall(SYS_clone3, &a, sizeof(a));
         x->in_unified = j >= 0; /* in J as well */
