@@ -788,7 +788,8 @@ swap_case() {
             assert_contains "$(cat "$so")" "Read-only file system" "the attacker in a read-only sandbox"
             continue
         fi
-        for i in $(seq 1 50); do grep -q swapping "$so" && break; sleep 0.1; done
+        # (a sandbox start under load: up to 30 s, before blaming the attacker)
+        for i in $(seq 1 300); do grep -q swapping "$so" && break; sleep 0.1; done
         grep -q swapping "$so" || fail "the attacker in sandbox $mode does not swap: $(oneline "$(cat "$so")")"
         swap_rounds 10
         pkill -TERM -f -- "esc_symlink_swap $shared " 2>/dev/null
