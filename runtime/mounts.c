@@ -143,6 +143,27 @@ static int set_propagation(int fd, unsigned long propagation, pd_error **err)
 
 /* ---- bind ---- */
 
+/* A detached copy of the tree at (at, path) ("" with at: at itself),
+ * op's attributes set on it (the top mount's, then the recursive ones),
+ * moved onto dest. */
+static int bind_tree(const struct pd_mount_op *op, int at, const char *path, int dest,
+                     pd_error **err)
+{
+    struct attr_pair top = flags_to_attr(op->fl.flags);
+    unsigned int flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (*path == '\0' ? AT_EMPTY_PATH : 0);
+    if (op->fl.recursive_bind)
+        flags |= AT_RECURSIVE;
+    _cleanup_close_ int tree = open_tree(at, path, flags);
+    if (tree < 0)
+        return pd_fail_errno(err, "open_tree %s", op->source);
+    if (set_attr(tree, false, top.set, top.clr, err) < 0 ||
+        set_attr(tree, true, op->fl.rec_attr_set, op->fl.rec_attr_clr, err) < 0)
+        return -1;
+    if (move_mount(tree, "", dest, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+        return pd_fail_errno(err, "bind %s", op->source);
+    return 0;
+}
+
 static int apply_bind(const struct pd_mount_op *op, int rootfd, pd_error **err)
 {
     struct stat st;
@@ -156,18 +177,8 @@ static int apply_bind(const struct pd_mount_op *op, int rootfd, pd_error **err)
     /* attributes of the top mount first, then the recursive ones.  Like a
      * runc bind, the plain options only add restrictions: "rw" does not make
      * a read-only source writable (the explicit "rrw" ... forms do). */
-    struct attr_pair top = flags_to_attr(op->fl.flags);
-    unsigned int flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC;
-    if (op->fl.recursive_bind)
-        flags |= AT_RECURSIVE;
-    _cleanup_close_ int tree = open_tree(AT_FDCWD, op->source, flags);
-    if (tree < 0)
-        return pd_fail_errno(err, "open_tree %s", op->source);
-    if (set_attr(tree, false, top.set, top.clr, err) < 0 ||
-        set_attr(tree, true, op->fl.rec_attr_set, op->fl.rec_attr_clr, err) < 0)
+    if (bind_tree(op, AT_FDCWD, op->source, dest, err) < 0)
         return -1;
-    if (move_mount(tree, "", dest, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
-        return pd_fail_errno(err, "bind %s", op->source);
     _cleanup_close_ int now = reopen_top(rootfd, op->dest, dest, err);
     if (now < 0)
         return -1;
@@ -210,18 +221,8 @@ static int apply_bind_nofollow(const struct pd_mount_op *op, int rootfd, pd_erro
                         "started", op->dest, S_ISLNK(ds.st_mode) && !op->symlink ? "now a symlink"
                         : !S_ISLNK(ds.st_mode) && op->symlink ? "no longer a symlink"
                                                               : "another file");
-    struct attr_pair top = flags_to_attr(op->fl.flags);
-    unsigned int flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH;
-    if (op->fl.recursive_bind)
-        flags |= AT_RECURSIVE;
-    _cleanup_close_ int tree = open_tree(src, "", flags);
-    if (tree < 0)
-        return pd_fail_errno(err, "open_tree %s", op->source);
-    if (set_attr(tree, false, top.set, top.clr, err) < 0 ||
-        set_attr(tree, true, op->fl.rec_attr_set, op->fl.rec_attr_clr, err) < 0)
+    if (bind_tree(op, src, "", dest, err) < 0)
         return -1;
-    if (move_mount(tree, "", dest, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
-        return pd_fail_errno(err, "bind %s", op->source);
     _cleanup_close_ int now = pd_open_nosymlinks(rootfd, op->dest);
     uint64_t before, after;
     bool root = false;

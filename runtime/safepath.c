@@ -27,8 +27,20 @@ static const char *rel_path(const char *path)
     return *path != '\0' ? path : ".";
 }
 
-/* openat2 in the root; -1 with errno set.  EAGAIN (a concurrent rename
+/* openat2(2) with how; -1 with errno set.  EAGAIN (a concurrent rename
  * while resolving "..") and EINTR are retried a few times. */
+static int openat2_retry(int rootfd, const char *path, const struct open_how *how)
+{
+    for (int tries = 0;; tries++) {
+        long fd = syscall(SYS_openat2, rootfd, rel_path(path), how, sizeof(*how));
+        if (fd >= 0)
+            return (int)fd;
+        if ((errno != EAGAIN && errno != EINTR) || tries >= 32)
+            return -1;
+    }
+}
+
+/* openat2 in the root (symlinks resolved inside it). */
 static int openat2_in_root(int rootfd, const char *path, int flags, mode_t mode)
 {
     struct open_how how = {
@@ -36,13 +48,7 @@ static int openat2_in_root(int rootfd, const char *path, int flags, mode_t mode)
         .mode = (flags & (O_CREAT | O_TMPFILE)) ? mode : 0,
         .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
     };
-    for (int tries = 0;; tries++) {
-        long fd = syscall(SYS_openat2, rootfd, rel_path(path), &how, sizeof(how));
-        if (fd >= 0)
-            return (int)fd;
-        if ((errno != EAGAIN && errno != EINTR) || tries >= 32)
-            return -1;
-    }
+    return openat2_retry(rootfd, path, &how);
 }
 
 static int fail_openat2(pd_error **err, const char *what, const char *path)
@@ -67,13 +73,7 @@ int pd_open_nosymlinks(int rootfd, const char *path)
         .flags = O_PATH | O_NOFOLLOW | O_CLOEXEC,
         .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
     };
-    for (int tries = 0;; tries++) {
-        long fd = syscall(SYS_openat2, rootfd, rel_path(path), &how, sizeof(how));
-        if (fd >= 0)
-            return (int)fd;
-        if ((errno != EAGAIN && errno != EINTR) || tries >= 32)
-            return -1;
-    }
+    return openat2_retry(rootfd, path, &how);
 }
 
 const char *pd_fd_path(int fd, char *buf, size_t len)
