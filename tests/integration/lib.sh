@@ -74,7 +74,17 @@ fail() {
 note() { printf '# %s\n' "$*" >&2; }
 
 # Short one-line rendering of a multi-line text, for failure reasons.
-oneline() { printf '%s' "$*" | tr '\n\t' '  ' | cut -c1-300; }
+# oneline TEXT: TEXT on one line; past 300 characters, its first 150 and
+# last 150 (where a hang or an error usually shows).
+oneline() {
+    local s
+    s=$(printf '%s' "$*" | tr '\n\t' '  ')
+    if [ "${#s}" -gt 300 ]; then
+        printf '%s' "${s:0:150} [...] ${s: -150}"
+    else
+        printf '%s' "$s"
+    fi
+}
 
 assert_eq() { # ACTUAL EXPECTED WHAT
     [ "$1" = "$2" ] || fail "${3:-value}: expected '$(oneline "$2")', got '$(oneline "$1")'"

@@ -66,6 +66,37 @@ def parse(argv):
     sys.exit("ptyrun: no -- CMD")
 
 
+def process_tree(root):
+    """The processes under ROOT (by parent pid): "pid ppid state wchan
+    argv" a line each, for a hang's report."""
+    procs = {}
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % d) as f:
+                st = f.read()
+            with open("/proc/%s/cmdline" % d, "rb") as f:
+                argv = f.read().replace(b"\0", b" ").decode(errors="replace").strip()
+            try:
+                with open("/proc/%s/wchan" % d) as f:
+                    wchan = f.read().strip() or "-"
+            except OSError:
+                wchan = "?"
+        except OSError:
+            continue
+        rest = st[st.rindex(")") + 2:].split()
+        procs[int(d)] = (int(rest[1]), rest[0], wchan, argv[:120])
+    out, todo = [], [root]
+    while todo:
+        pid = todo.pop(0)
+        if pid in procs:
+            ppid, state, wchan, argv = procs[pid]
+            out.append("ptyrun: process %d (parent %d) %s %s: %s\n" % (pid, ppid, state, wchan, argv))
+        todo.extend(sorted(p for p, v in procs.items() if v[0] == pid))
+    return "".join(out) or "ptyrun: process %d is gone\n" % root
+
+
 def set_size(fd, size):
     fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", size[0], size[1], 0, 0))
 
@@ -138,6 +169,7 @@ class Run:
 
     def fail(self, msg):
         if self.exit is None:
+            sys.stderr.write(process_tree(self.pid))
             os.kill(self.pid, 9)
             os.waitpid(self.pid, 0)
         sys.stdout.buffer.write(self.out)
