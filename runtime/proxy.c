@@ -443,7 +443,7 @@ static void timeouts(struct pd_proxy *px, int64_t now)
         else if (c->state == CS_RESOLVING)
             pd_proxy_deny(c, 504, 4, "name resolution timed out");
         else if (c->state == CS_CONNECTING)
-            pd_proxy_deny(c, 504, 4, "connect timeout");
+            pd_proxy_connect_timeout(c); /* the next address, or 504 */
         else if (c->state == CS_DRAIN)
             pd_proxy_close(c);
     }

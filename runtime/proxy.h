@@ -31,7 +31,8 @@
 #define PROXY_SOCKS_PORT 1080
 #define PROXY_MAX_CONNS 256
 #define PROXY_HEAD_TIMEOUT_MS 10000
-#define PROXY_CONNECT_TIMEOUT_MS 15000
+#define PROXY_CONNECT_TIMEOUT_MS 15000 /* all of a host's addresses together */
+#define PROXY_CONNECT_MIN_MS 3000      /* the least one address gets */
 #define PROXY_RESOLVE_TIMEOUT_MS 10000 /* a name lookup (resolver.h) */
 #define PROXY_BUF (PD_TLS_HELLO_BUF + 64)
 /* A splice pipe grows to this once a read fills it (a bulk transfer): few
@@ -120,6 +121,9 @@ void pd_proxy_deny(struct proxy_conn *c, int http_code, uint8_t socks_code, cons
 /* The upstream connection completed (CS_CONNECTING, writable); when it
  * failed, the host's next address is tried. */
 void pd_proxy_connected(struct proxy_conn *c);
+/* The connect attempt timed out: the next address (each gets its share of
+ * PROXY_CONNECT_TIMEOUT_MS), or 504 when none is left. */
+void pd_proxy_connect_timeout(struct proxy_conn *c);
 /* Resolve host without blocking: up to max addresses of family (AF_UNSPEC:
  * both).  A name in the resolve map gets its entries there only (maybe none
  * of family), an IP literal itself, 0 an invalid name; other names

@@ -293,6 +293,16 @@ static void addr_text(const struct sockaddr_storage *ss, char *buf, size_t len)
         snprintf(buf, len, "?");
 }
 
+/* One connect attempt's share of PROXY_CONNECT_TIMEOUT_MS, with `left`
+ * addresses (this one included) still to try: an address that never
+ * answers (its SYNs dropped) leaves time for the next ones, and the whole
+ * stays near the one timeout. */
+static int64_t attempt_timeout(int left)
+{
+    int64_t t = PROXY_CONNECT_TIMEOUT_MS / (left > 0 ? left : 1);
+    return t < PROXY_CONNECT_MIN_MS ? PROXY_CONNECT_MIN_MS : t;
+}
+
 /* Connect to the next of c's addresses that the policy lets it reach.
  * None left: 403 naming the first blocked address when none could be
  * tried, else 502 with the last connect error (err, errno). */
@@ -317,7 +327,7 @@ static void try_next(struct proxy_conn *c, int err)
         c->ufd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
         if (c->ufd >= 0 && (connect(c->ufd, sa, c->cand_len[i]) == 0 || errno == EINPROGRESS)) {
             c->state = CS_CONNECTING;
-            c->deadline = pd_proxy_now() + PROXY_CONNECT_TIMEOUT_MS;
+            c->deadline = pd_proxy_now() + attempt_timeout(c->n_cand - i);
             pd_proxy_update(c);
             return;
         }
@@ -380,6 +390,17 @@ void pd_proxy_resolved(struct pd_proxy *px)
         c->res_id = -1;
         connect_to(c, res.ss, res.lens, res.n);
     }
+}
+
+void pd_proxy_connect_timeout(struct proxy_conn *c)
+{
+    if (c->next_cand < c->n_cand) {
+        try_next(c, ETIMEDOUT);
+        return;
+    }
+    char reason[96];
+    snprintf(reason, sizeof(reason), "connect timeout (%s)", c->addr);
+    pd_proxy_deny(c, 504, 4, reason);
 }
 
 void pd_proxy_connected(struct proxy_conn *c)

@@ -208,6 +208,41 @@ t_addr_fallback() {
     assert_match "$(cat "$AUDIT")" '"event":"network.allow".*"host":"both.test","port":'"$p"',.*"address":"127.0.0.23"' "audit: the address connected to"
 }
 
+# An address that never answers: a listener that never accepts, its
+# accept queue full, drops every SYN, so a connect to it neither succeeds
+# nor fails.  After its share of the connect timeout (15 s over the host's
+# two addresses) the next address is tried and answers; a host with only
+# that address gets 504 naming it.
+t_connect_timeout() {
+    p_setup
+    local p
+    p=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.23",0)); print(s.getsockname()[1])')
+    http_server "$p" 127.0.0.23
+    python3 -c '
+import socket, sys, time
+a = (sys.argv[1], int(sys.argv[2]))
+s = socket.socket(); s.bind(a); s.listen(0)
+held = socket.create_connection(a, 5)   # the one place of the accept queue
+probe = socket.socket(); probe.setblocking(False)
+probe.connect_ex(a)
+time.sleep(1)
+print("blackhole" if probe.connect_ex(a) not in (0, 106) else "answered", flush=True)
+time.sleep(120)' 127.0.0.26 "$p" >"$WS/hole.out" 2>&1 &
+    SERVERS+=($!)
+    for _ in $(seq 50); do [ -s "$WS/hole.out" ] && break; sleep 0.1; done
+    assert_eq "$(cat "$WS/hole.out")" blackhole "control: a connect to 127.0.0.26:$p gets no answer"
+    local RT_TIMEOUT=40 # two timeouts of the supervisor's: 7.5 s, then 15 s
+    sb --network "allow:slow.test:$p,hole.test:$p" --resolve slow.test=127.0.0.26 \
+        --resolve slow.test=127.0.0.23 --resolve hole.test=127.0.0.26 -- sh -c "
+        curl -sS -m 40 http://slow.test:$p/; echo rc=\$?
+        curl -sS -m 40 -D - -o /dev/null http://hole.test:$p/ | grep X-Paddock"
+    assert_ok
+    note "$OUT"
+    assert_eq "$(sed -n 1,2p <<<"$OUT")" $'hello-from-host\nrc=0' "the second address, after the first never answered"
+    assert_contains "$(sed -n 3p <<<"$OUT")" "X-Paddock-Denied: connect timeout (127.0.0.26)" "the only address never answered"
+    assert_match "$(cat "$AUDIT")" '"event":"network.allow".*"host":"slow.test","port":'"$p"',.*"address":"127.0.0.23"' "audit: the address connected to"
+}
+
 # Rootless: the unprivileged runtime can't open the non-dumpable init's
 # namespaces by pid; the init sends its network namespace with READY and the
 # helper joins it after its owning user namespace.  Real traffic both ways:
@@ -313,6 +348,7 @@ run_case net_ipv6 t_ipv6
 run_case net_ipv6_disabled t_ipv6_disabled
 run_case net_slow_resolve t_slow_resolve
 run_case net_addr_fallback t_addr_fallback
+run_case net_connect_timeout t_connect_timeout
 run_case net_rootless t_rootless
 run_case net_approver_transparent t_approver_transparent
 run_case net_robust t_robust
