@@ -163,7 +163,12 @@ class Run:
         while not cond():
             if time.monotonic() > self.end:
                 self.fail("deadline passed waiting for %s" % what)
+            # Ended (reaped, all output read): cond may have turned true
+            # since it was asked (the command exiting in between), so ask
+            # it again before calling this a failure.
             if self.reap() and self.master is None and self.status_r is None:
+                if cond():
+                    return
                 self.fail("command ended while waiting for %s" % what)
             self.pump(0.1)
 
