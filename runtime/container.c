@@ -218,14 +218,22 @@ static int handshake_direct(struct handshake *h, pd_error **err)
     return pd_sync_send(h->sync, PD_SYNC_GO, 0, NULL, -1, err);
 }
 
-/* The runtime's half of the handshake described in container.h. */
-static int handshake(struct handshake *h, pd_error **err)
+bool pd_container_hooks_sync(const struct pd_config *cfg)
+{
+    for (int i = 0; i < PD_HOOK__COUNT; i++)
+        if (cfg->hooks[i].n > 0)
+            return true;
+    return false;
+}
+
+/* HOOKS .. HOOKS_DONE: prestart and createRuntime hooks, with the init's
+ * rootfs prepared and before its pivot_root. */
+static int handshake_hooks(struct handshake *h, pd_error **err)
 {
     struct pd_sync_msg m;
     struct pd_created *out = h->out;
     const struct pd_config *cfg = h->plan->cfg;
-    if ((h->c1 > 0 ? handshake_stage1(h, err) : handshake_direct(h, err)) < 0 ||
-        pd_sync_expect(h->sync, PD_SYNC_HOOKS, &m, NULL, err) < 0)
+    if (pd_sync_expect(h->sync, PD_SYNC_HOOKS, &m, NULL, err) < 0)
         return -1;
     /* The pid, for hooks that ask `state`.  Without such hooks the next
      * write (created) is soon enough: until COMMIT the init has the
@@ -236,8 +244,19 @@ static int handshake(struct handshake *h, pd_error **err)
     h->hooks_started = true;
     if (pd_container_run_hooks(cfg, h->o->id, PD_HOOK_PRESTART, PD_STATUS_CREATING, out->pid, err) < 0 ||
         pd_container_run_hooks(cfg, h->o->id, PD_HOOK_CREATE_RUNTIME, PD_STATUS_CREATING, out->pid,
-                               err) < 0 ||
-        pd_sync_send(h->sync, PD_SYNC_HOOKS_DONE, out->pid, NULL, -1, err) < 0)
+                               err) < 0)
+        return -1;
+    return pd_sync_send(h->sync, PD_SYNC_HOOKS_DONE, out->pid, NULL, -1, err);
+}
+
+/* The runtime's half of the handshake described in container.h. */
+static int handshake(struct handshake *h, pd_error **err)
+{
+    struct pd_sync_msg m;
+    struct pd_created *out = h->out;
+    const struct pd_config *cfg = h->plan->cfg;
+    if ((h->c1 > 0 ? handshake_stage1(h, err) : handshake_direct(h, err)) < 0 ||
+        (pd_container_hooks_sync(cfg) && handshake_hooks(h, err) < 0))
         return -1;
     if (cfg->process.terminal && h->o->console_socket == NULL &&
         pd_sync_expect(h->sync, PD_SYNC_CONSOLE, &m, &out->console_master, err) < 0)
@@ -252,9 +271,13 @@ static int handshake(struct handshake *h, pd_error **err)
         return -1;
     out->state->status = PD_STATUS_CREATED;
     if (pd_state_write(&out->dir, out->state, err) < 0 ||
-        write_pid_file(h->o->pid_file, out->pid, err) < 0 ||
-        pd_sync_send(h->sync, PD_SYNC_COMMIT, 0, NULL, -1, err) < 0 ||
-        pd_sync_expect(h->sync, PD_SYNC_COMMITTED, &m, NULL, err) < 0)
+        write_pid_file(h->o->pid_file, out->pid, err) < 0)
+        return -1;
+    /* Attached, the init keeps its parent-death signal and waits for GO
+     * on this socket: there is nothing to commit (container.h). */
+    if (!h->o->foreground &&
+        (pd_sync_send(h->sync, PD_SYNC_COMMIT, 0, NULL, -1, err) < 0 ||
+         pd_sync_expect(h->sync, PD_SYNC_COMMITTED, &m, NULL, err) < 0))
         return -1;
     return 0;
 }

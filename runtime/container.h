@@ -17,14 +17,16 @@
  *       never overtake C1's on the shared socket
  *   C2  setsid, session keyring, rootfs: propagation, rootfs bind, mounts,
  *       devices; hostname; asks R to run prestart + createRuntime hooks
+ *       (HOOKS, HOOKS_DONE with its host pid: only when the config has
+ *       hooks, pd_container_hooks_sync; without, no round trip)
  *   C2  createContainer hooks; pivot_root; sysctl, masked/readonly paths;
  *       terminal; finds the executable; READY.  (The seccomp filter was
  *       compiled by R before the fork, through seccomp_cache.h: C2 only
  *       loads it right before execve.)
  *   R   state "created", pid file; COMMIT; C2 drops its parent-death
- *       signal (kept when R stays attached: `run` in the foreground and
- *       `sandbox`, so that R's death takes the container down); R exits
- *       (create) or starts it (run)
+ *       signal and says COMMITTED; R exits.  Attached (`run` in the
+ *       foreground, `sandbox`) there is no COMMIT: C2 keeps the signal, so
+ *       that R's death takes the container down, and R starts it next
  *   C2  blocks in accept() on start.sock.  `start` connects; C2 runs the
  *       startContainer hooks, says EXEC, and execs.  The CLOEXEC connection
  *       then closes, so `start` knows the exec happened (poststart next),
@@ -43,7 +45,7 @@
  * two stages run instead (they name the namespace that failed).
  *
  * Attached (`run` in the foreground, `sandbox`): R starts the init itself,
- * so there is no start.sock: after COMMITTED the init waits for GO on the
+ * so there is no start.sock: after READY the init waits for GO on the
  * handshake socket, which R keeps (pd_created.sync) for
  * pd_container_start_created.
  *
@@ -94,6 +96,10 @@ struct pd_created {
     struct pd_state *state;
     struct pd_cgroup *cgroup;
 };
+
+/* Whether the create handshake has the HOOKS round trip: the config has
+ * hooks (both sides decide alike from the same config). */
+bool pd_container_hooks_sync(const struct pd_config *cfg);
 
 int pd_container_create(const struct pd_create_opts *o, struct pd_created *out, pd_error **err);
 void pd_created_release(struct pd_created *c);
@@ -148,7 +154,7 @@ struct pd_init_args {
     bool console_to_runtime;
     int preserve_fds;
     int listen_fds;      /* socket-activation fds, the first of preserve_fds */
-    bool foreground;     /* `run`/`sandbox` attached: keep PR_SET_PDEATHSIG after COMMIT, so
+    bool foreground;     /* `run`/`sandbox` attached: no COMMIT, PR_SET_PDEATHSIG kept, so
                             that the runtime's death (kill -9) takes the container down */
     const struct pd_seccomp_bpf *seccomp; /* compiled by the runtime before the fork (the
                                            init can't reach the cache after pivot_root); NULL: none */

@@ -120,13 +120,17 @@ static int init_setup(const struct pd_init_args *a, pid_t *host_pid, char **exe,
         return pd_wrap(err, "bring up lo in the container's network namespace");
     if (pd_rootfs_prepare(plan, &rootfd, err) < 0 || set_names(cfg, err) < 0)
         return -1;
-    if (pd_sync_send(a->sync_fd, PD_SYNC_HOOKS, 0, NULL, -1, err) < 0 ||
-        pd_sync_expect(a->sync_fd, PD_SYNC_HOOKS_DONE, &m, NULL, err) < 0)
-        return -1;
-    *host_pid = m.value;
-    if (pd_container_run_hooks(cfg, a->id, PD_HOOK_CREATE_CONTAINER, PD_STATUS_CREATING,
-                               *host_pid, err) < 0)
-        return -1;
+    /* the runtime's hooks, then ours; without hooks the pid is not needed
+     * and there is no round trip (pd_container_hooks_sync) */
+    if (pd_container_hooks_sync(cfg)) {
+        if (pd_sync_send(a->sync_fd, PD_SYNC_HOOKS, 0, NULL, -1, err) < 0 ||
+            pd_sync_expect(a->sync_fd, PD_SYNC_HOOKS_DONE, &m, NULL, err) < 0)
+            return -1;
+        *host_pid = m.value;
+        if (pd_container_run_hooks(cfg, a->id, PD_HOOK_CREATE_CONTAINER, PD_STATUS_CREATING,
+                                   *host_pid, err) < 0)
+            return -1;
+    }
     if (pd_rootfs_enter(plan, rootfd, err) < 0 || setup_terminal(a, err) < 0)
         return -1;
     return pd_process_find_exe(&cfg->process, exe, err);
@@ -192,18 +196,21 @@ static _Noreturn void init_stage2(const struct pd_init_args *a, bool wait_go)
     int sent = pd_sync_send(a->sync_fd, PD_SYNC_READY, 0, NULL, netns, &err);
     if (netns >= 0)
         close(netns);
-    if (sent < 0 ||
-        pd_sync_expect(a->sync_fd, PD_SYNC_COMMIT, &m, NULL, &err) < 0)
+    if (sent < 0)
         die(a->sync_fd, err);
     /* From here on a created container outlives the runtime.  An attached
      * one (`run` in the foreground, `sandbox`) keeps the parent-death
      * signal: a runtime killed with SIGKILL takes it down (all of it, as
-     * this is pid 1 of its PID namespace).  The parent is the runtime's
-     * only thread (CLONE_PARENT), so no other thread's exit triggers it.
-     * The kernel clears it again when the euid or egid changes (process.user
-     * other than the init's, see commit_creds). */
-    if ((!a->foreground && prctl(PR_SET_PDEATHSIG, 0) < 0) ||
-        pd_sync_send(a->sync_fd, PD_SYNC_COMMITTED, 0, NULL, -1, &err) < 0)
+     * this is pid 1 of its PID namespace); it has nothing to commit, and
+     * the runtime sends no COMMIT: its next message is GO (start).  The
+     * parent is the runtime's only thread (CLONE_PARENT), so no other
+     * thread's exit triggers it.  The kernel clears it again when the euid
+     * or egid changes (process.user other than the init's, see
+     * commit_creds). */
+    if (!a->foreground &&
+        (pd_sync_expect(a->sync_fd, PD_SYNC_COMMIT, &m, NULL, &err) < 0 ||
+         prctl(PR_SET_PDEATHSIG, 0) < 0 ||
+         pd_sync_send(a->sync_fd, PD_SYNC_COMMITTED, 0, NULL, -1, &err) < 0))
         die(a->sync_fd, err);
     if (a->start_fd >= 0)
         close(a->sync_fd);
