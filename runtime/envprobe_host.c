@@ -213,7 +213,9 @@ void pd_envprobe_facts(struct pd_envprobe *p)
     p->max_user_namespaces = sysctl_num("/proc/sys/user/max_user_namespaces");
     p->unprivileged_userns_clone = sysctl_num("/proc/sys/kernel/unprivileged_userns_clone");
     p->apparmor_restrict = sysctl_num("/proc/sys/kernel/apparmor_restrict_unprivileged_userns");
-    p->unshare_filtered = unshare_filtered();
+    /* Seccomp: 0 in our status: no filter of ours can answer unshare, so
+     * the answer is known without the child (~0.05 ms) */
+    p->unshare_filtered = p->seccomp_mode == 0 ? 0 : unshare_filtered();
     p->evidence = pd_xcalloc(1, sizeof(char *));
     pd_envprobe_container(p);
 }
