@@ -32,6 +32,9 @@ struct pd_audit {
     int fd;
     char *path;
     struct pd_audit *tee; /* the system policy's mandatory log (policy.h), or NULL */
+    bool hold;            /* pd_audit_hold: events go to held, not to the log */
+    char **held;          /* their lines, in order (NULL-terminated when n_held > 0) */
+    size_t n_held;
 };
 
 /* A growable byte buffer. */
@@ -138,6 +141,7 @@ void pd_audit_close(struct pd_audit *a)
 {
     if (a == NULL)
         return;
+    pd_audit_drop(a);
     if (a->fd >= 0)
         close(a->fd);
     pd_audit_close(a->tee);
@@ -310,11 +314,50 @@ int pd_audit_event(struct pd_audit *a, const char *event, const char *id,
         return pd_wrap(err, "audit log %s", a->path);
     }
 
+    if (a->hold) { /* written by pd_audit_release, as it is now */
+        a->held = pd_xrealloc(a->held, (a->n_held + 2) * sizeof(char *));
+        a->held[a->n_held++] = line.p;
+        a->held[a->n_held] = NULL;
+        return 0;
+    }
     int ret = 0;
     for (const struct pd_audit *t = a; t != NULL && ret == 0; t = t->tee)
         ret = write_line(t, &line, err);
     free(line.p);
     return ret;
+}
+
+void pd_audit_hold(struct pd_audit *a)
+{
+    if (a != NULL)
+        a->hold = true;
+}
+
+int pd_audit_release(struct pd_audit *a, pd_error **err)
+{
+    if (a == NULL)
+        return 0;
+    a->hold = false;
+    int ret = 0;
+    for (size_t i = 0; i < a->n_held && ret == 0; i++) {
+        struct buf line = {.p = a->held[i], .len = strlen(a->held[i])};
+        for (const struct pd_audit *t = a; t != NULL && ret == 0; t = t->tee)
+            ret = write_line(t, &line, err);
+    }
+    pd_audit_drop(a);
+    return ret;
+}
+
+void pd_audit_drop(struct pd_audit *a)
+{
+    if (a == NULL)
+        return;
+    a->hold = false;
+    for (size_t i = 0; i < a->n_held; i++)
+        free(a->held[i]);
+    free(a->held);
+    a->held = NULL;
+    a->n_held = 0;
 }
 
 int pd_audit_bundle_path_check(const char *path, uid_t euid, pd_error **err)

@@ -39,6 +39,16 @@ struct pd_audit_field {
 int pd_audit_event(struct pd_audit *a, const char *event, const char *id,
                    const struct pd_audit_field *f, size_t n, pd_error **err);
 void pd_audit_close(struct pd_audit *a);
+
+/* Hold the next events in memory (each line built, with its time, as
+ * pd_audit_event is called) instead of appending them:
+ * pd_audit_release appends them in order, each with its own write(2), and
+ * pd_audit_drop forgets them; either ends the hold (close drops them).
+ * For an event prepared while other work runs and written only once that
+ * work succeeded (sandbox.start while the init sets itself up). */
+void pd_audit_hold(struct pd_audit *a);
+int pd_audit_release(struct pd_audit *a, pd_error **err);
+void pd_audit_drop(struct pd_audit *a);
 const char *pd_audit_path(const struct pd_audit *a);
 
 /* A bundle's dev.paddock.audit-log is chosen by whoever wrote the bundle

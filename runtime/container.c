@@ -255,8 +255,11 @@ static int handshake(struct handshake *h, pd_error **err)
     struct pd_sync_msg m;
     struct pd_created *out = h->out;
     const struct pd_config *cfg = h->plan->cfg;
-    if ((h->c1 > 0 ? handshake_stage1(h, err) : handshake_direct(h, err)) < 0 ||
-        (pd_container_hooks_sync(cfg) && handshake_hooks(h, err) < 0))
+    if ((h->c1 > 0 ? handshake_stage1(h, err) : handshake_direct(h, err)) < 0)
+        return -1;
+    if (h->o->during_setup != NULL) /* the init is on its way: the caller's work meanwhile */
+        h->o->during_setup(h->o->setup_arg, cfg);
+    if (pd_container_hooks_sync(cfg) && handshake_hooks(h, err) < 0)
         return -1;
     if (cfg->process.terminal && h->o->console_socket == NULL &&
         pd_sync_expect(h->sync, PD_SYNC_CONSOLE, &m, &out->console_master, err) < 0)

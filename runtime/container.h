@@ -85,6 +85,12 @@ struct pd_create_opts {
     const char *from_snapshot; /* --from-snapshot SNAP */
     bool strict_base;          /* --strict-base */
     const char *store;         /* paddock --store DIR (NULL: the default) */
+    /* Called once by the runtime while the init sets itself up (after GO,
+     * before READY) with the parsed config: the caller's own work that
+     * can overlap it (`sandbox`: its audit record, held until create
+     * succeeds).  NULL: none. */
+    void (*during_setup)(void *arg, const struct pd_config *cfg);
+    void *setup_arg;
 };
 
 struct pd_created {

@@ -271,12 +271,48 @@ static void audit_fallbacks(struct pd_audit *audit, const char *id, const struct
     }
 }
 
+/* sandbox.start (and the fallback events): built while the init sets
+ * itself up (pd_create_opts.during_setup), held, and written only once
+ * create succeeded, as if they were written then (a failed create writes
+ * none). */
+struct start_audit {
+    struct pd_audit *audit;
+    const char *id, *cwd;
+    const struct pd_sandbox_opts *o;
+    const struct pd_protect *prot;
+    bool built;
+};
+
+static void start_audit_build(void *arg, const struct pd_config *cfg)
+{
+    struct start_audit *s = arg;
+    pd_audit_hold(s->audit);
+    pd_sandbox_audit_start(s->audit, s->id, s->o, s->cwd, s->prot, cfg);
+    audit_fallbacks(s->audit, s->id, s->o);
+    pd_sandbox_env_audit_degraded(s->o->env, s->audit, s->id);
+    s->built = true;
+}
+
+static void start_audit_end(struct start_audit *s, const struct pd_config *created)
+{
+    if (created == NULL) {
+        pd_audit_drop(s->audit);
+        return;
+    }
+    if (!s->built)
+        start_audit_build(s, created);
+    _cleanup_error_ pd_error *e = NULL;
+    if (pd_audit_release(s->audit, &e) < 0)
+        pd_warn("audit log: %s", e->msg);
+}
+
 /* Create, start, supervise, delete; the exit status. */
 static int run_created(struct pd_sandbox_opts *o, const char *id, const char *bundle,
                        const char *config, const char *cwd, struct pd_protect *prot,
                        struct pd_audit *audit, struct status *js)
 {
     _cleanup_error_ pd_error *err = NULL;
+    struct start_audit sa = {.audit = audit, .id = id, .cwd = cwd, .o = o, .prot = prot};
     struct pd_create_opts co = {.root = o->root, .rootless = o->rootless, .id = id,
                                 .bundle = bundle, .config_text = config, .foreground = true,
                                 .systemd_cgroup = o->systemd_cgroup,
@@ -286,14 +322,13 @@ static int run_created(struct pd_sandbox_opts *o, const char *id, const char *bu
                                 .init_reaper = true, .audit_log = o->audit_log,
                                 /* without limits no cgroup: the PID namespace already
                                    takes every process down with the command */
-                                .no_cgroup = o->no_cgroup || !o->enforce.cgroup};
+                                .no_cgroup = o->no_cgroup || !o->enforce.cgroup,
+                                .during_setup = start_audit_build, .setup_arg = &sa};
     struct pd_created c;
     int r = pd_container_create(&co, &c, &err);
     int code = PD_EXIT_RUNTIME;
+    start_audit_end(&sa, r == 0 ? c.cfg : NULL);
     if (r == 0) {
-        pd_sandbox_audit_start(audit, id, o, cwd, prot, c.cfg);
-        audit_fallbacks(audit, id, o);
-        pd_sandbox_env_audit_degraded(o->env, audit, id);
         struct pd_attach_opts ao = {.timeout = o->timeout, .tty_signals = true,
                                     .started = status_start, .arg = js};
         r = pd_container_run_attached_with(&c, &ao, &code, &err);
