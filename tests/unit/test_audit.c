@@ -291,6 +291,57 @@ static void test_raw_json_invalid(void)
     CHECK(stat(path, &st) == 0 && st.st_size == 0);
 }
 
+/* pd_audit_hold: nothing is written until pd_audit_release, which
+ * appends the held events in order; pd_audit_drop forgets them; either
+ * ends the hold; close drops what is still held. */
+static void test_hold(void)
+{
+    _cleanup_free_ char *path = pd_xasprintf("%s/hold.log", tmpdir);
+    struct pd_audit *a = NULL;
+    pd_error *err = NULL;
+    CHECK(pd_audit_open(path, &a, &err) == 0);
+    if (a == NULL)
+        return;
+    struct stat st;
+    pd_audit_hold(a);
+    CHECK(pd_audit_event(a, "sandbox.start", "sb-1", NULL, 0, &err) == 0);
+    CHECK(pd_audit_event(a, "fallback", "sb-1", NULL, 0, &err) == 0);
+    CHECK(stat(path, &st) == 0 && st.st_size == 0);
+    CHECK(pd_audit_release(a, &err) == 0);
+    CHECK(pd_audit_event(a, "sandbox.exit", "sb-1", NULL, 0, &err) == 0); /* not held */
+    pd_audit_hold(a);
+    CHECK(pd_audit_event(a, "sandbox.start", "sb-2", NULL, 0, &err) == 0);
+    pd_audit_drop(a);
+    CHECK(pd_audit_event(a, "sandbox.exit", "sb-2", NULL, 0, &err) == 0);
+    pd_audit_hold(a);
+    CHECK(pd_audit_event(a, "sandbox.start", "sb-3", NULL, 0, &err) == 0);
+    CHECK(pd_audit_release(NULL, &err) == 0); /* NULL-safe, like the others */
+    pd_audit_hold(NULL);
+    pd_audit_drop(NULL);
+    pd_audit_close(a); /* sb-3's start is dropped */
+    if (err) {
+        printf("    %s\n", err->msg);
+        pd_error_free(err);
+    }
+
+    char *buf = NULL, **lines = NULL;
+    int n = read_lines(path, &buf, &lines);
+    CHECK(n == 4);
+    const char *want[][2] = {{"sandbox.start", "sb-1"}, {"fallback", "sb-1"},
+                             {"sandbox.exit", "sb-1"}, {"sandbox.exit", "sb-2"}};
+    for (int i = 0; i < n && i < 4; i++) {
+        pd_json *j = parse_line(lines[i]);
+        CHECK(j != NULL);
+        if (j == NULL)
+            continue;
+        CHECK_STR(pd_json_string(pd_json_get(j, "event")), want[i][0]);
+        CHECK_STR(pd_json_string(pd_json_get(j, "id")), want[i][1]);
+        pd_json_free(j);
+    }
+    free(lines);
+    free(buf);
+}
+
 static void test_unwritable_path(void)
 {
     /* A regular file where a directory is needed fails even for root. */
@@ -327,6 +378,7 @@ int main(void)
     RUN(test_concurrent_writers);
     RUN(test_raw_json_invalid);
     RUN(test_unwritable_path);
+    RUN(test_hold);
     pd_error *err = NULL;
     pd_rm_rf(tmpdir, &err);
     pd_error_free(err);
