@@ -42,6 +42,7 @@ struct pd_sandbox_opts {
     const char *const *protect;  /* --protect PATH: more protected paths */
     size_t n_protect;
     bool nested_userns;          /* --allow-nested-userns */
+    bool map_subids;             /* --map-subids: the caller's subordinate ranges too */
     const char *const *ro_binds; /* internal (check): host files bound read-only over
                                     themselves, after /tmp, so they stay reachable */
     const char *const *allow_unix_socket; /* --allow-unix-socket PATH */

@@ -98,10 +98,14 @@ static bool sub_range(const char *file, const char *helper, unsigned id,
     return false;
 }
 
-/* Identity maps: root maps every id; anyone else the own id and, through
- * newuidmap/newgidmap, the subordinate range, so files owned by those ids
- * show their owners instead of nobody. */
-static void gen_idmap(pd_jgen *g, const char *key, unsigned id, bool gids, bool single)
+/* Identity maps: root maps every id (a write of its own, free); anyone else
+ * the own id, as bubblewrap and `unshare -r` do, and with --map-subids
+ * (subids) also, through newuidmap/newgidmap (two setuid helpers, ~2 ms), the
+ * subordinate range, so files owned by those ids show their owners instead
+ * of nobody.  Those ids are of no other use inside: no capability to switch
+ * to them, no_new_privs against the setuid helpers. */
+static void gen_idmap(pd_jgen *g, const char *key, unsigned id, bool gids, bool single,
+                      bool subids)
 {
     unsigned long long start, count;
     pd_jgen_key(g, key);
@@ -112,7 +116,7 @@ static void gen_idmap(pd_jgen *g, const char *key, unsigned id, bool gids, bool 
         gen_range(g, 0, 4294967295ULL);
     } else {
         gen_range(g, id, 1);
-        if (sub_range(gids ? "/etc/subgid" : "/etc/subuid",
+        if (subids && sub_range(gids ? "/etc/subgid" : "/etc/subuid",
                       gids ? "/usr/bin/newgidmap" : "/usr/bin/newuidmap", id, &start, &count))
             gen_range(g, start, count);
     }
@@ -367,8 +371,8 @@ static void gen_linux(pd_jgen *g, const struct pd_sandbox_opts *o, uid_t uid, gi
     pd_jgen_key(g, "linux");
     pd_jgen_map_open(g);
     bool single = o->env != NULL && o->env->single_ids;
-    gen_idmap(g, "uidMappings", uid, false, single);
-    gen_idmap(g, "gidMappings", gid, true, single);
+    gen_idmap(g, "uidMappings", uid, false, single, o->map_subids);
+    gen_idmap(g, "gidMappings", gid, true, single, o->map_subids);
     pd_jgen_key(g, "namespaces");
     pd_jgen_array_open(g);
     const char *ns[] = {"user", "mount", "pid", "ipc", "uts", pd_sandbox_network_none(o) ? "network" : NULL};

@@ -59,7 +59,8 @@ static enum pd_env_check first_failure(const struct pd_envprobe *p, enum pd_env_
     return c;
 }
 
-static void partial(const struct pd_envprobe *p, struct pd_sandbox_env *e)
+/* subids: --map-subids (a caller other than root maps its ranges only then) */
+static void partial(const struct pd_envprobe *p, bool subids, struct pd_sandbox_env *e)
 {
     if (p->r[PD_ENV_MOUNT_PROC].state != PD_ENV_OK) {
         _cleanup_free_ char *why = not_done(p, PD_ENV_MOUNT_PROC);
@@ -75,7 +76,7 @@ static void partial(const struct pd_envprobe *p, struct pd_sandbox_env *e)
     }
     unsigned long long sub[4];
     pd_envprobe_subids(p, sub);
-    bool ranges_wanted = p->uid == 0 || (sub[1] > 0 && sub[3] > 0);
+    bool ranges_wanted = p->uid == 0 || (subids && sub[1] > 0 && sub[3] > 0);
     bool ranges_ok = pd_env_ok(p, PD_ENV_ID_RANGES);
     if (ranges_wanted && !ranges_ok) {
         enum pd_env_check c = p->uid != 0 && !pd_env_ok(p, PD_ENV_NEWUIDMAP) ? PD_ENV_NEWUIDMAP
@@ -115,7 +116,7 @@ void pd_sandbox_env_decide(const struct pd_sandbox_opts *o, const struct pd_envp
         e->fixes = pd_envprobe_fixes(p, e->failed);
         return;
     }
-    partial(p, e);
+    partial(p, o->map_subids, e);
 }
 
 int pd_sandbox_env_get(const struct pd_sandbox_opts *o, struct pd_sandbox_env *e, pd_error **err)

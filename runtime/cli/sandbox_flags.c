@@ -39,6 +39,10 @@ const char pd_sandbox_flags_help[] =
     "  --allow-nested-userns\n"
     "                        let the command make user namespaces (and mounts in\n"
     "                        them), for tools that sandbox themselves (bwrap)\n"
+    "  --map-subids          also map the caller's /etc/subuid and /etc/subgid ranges\n"
+    "                        (newuidmap/newgidmap, ~2 ms a start) so that files owned\n"
+    "                        by those ids show their owners, not nobody (no use of\n"
+    "                        those ids is possible inside: no capabilities)\n"
     "  --allow-unix-socket PATH\n"
     "                        keep this host unix socket reachable (repeatable)\n"
     "  --memory SIZE         memory limit: bytes, or with a k, m or g suffix (1024s)\n"
@@ -240,6 +244,7 @@ static int one_flag(const char *cmd, int c, struct pd_sandbox_flags *f)
         f->allow[o->n_allow_unix_socket++] = optarg;
         return 0;
     case 'N': o->nested_userns = true; return 0;
+    case 'I': o->map_subids = true; return 0;
     case 'O': o->workspace_overlay = true; return 0;
     case 'm': o->name = optarg; return 0;
     case 'S': o->from_snapshot = optarg, o->workspace_overlay = true; return 0;
@@ -288,7 +293,7 @@ int pd_cli_sandbox_flags(const char *cmd, const char *help, int argc, char **arg
         {"memory", required_argument, 0, 'M'},  {"pids", required_argument, 0, 'p'},
         {"cpus", required_argument, 0, 'c'},    {"timeout", required_argument, 0, 't'},
         {"fallback", required_argument, 0, 'f'}, {"audit-log", required_argument, 0, 'a'},
-        {"allow-nested-userns", no_argument, 0, 'N'},
+        {"allow-nested-userns", no_argument, 0, 'N'}, {"map-subids", no_argument, 0, 'I'},
         {"workspace-overlay", no_argument, 0, 'O'}, {"name", required_argument, 0, 'm'},
         {"from-snapshot", required_argument, 0, 'S'}, {"strict-base", no_argument, 0, 'B'},
         {"network-deny", required_argument, 0, 'D'}, {"resolve", required_argument, 0, 'R'},

@@ -413,8 +413,19 @@ t_rootless() {
     urtc sandbox -- sh -c 'mkdir .codex 2>/dev/null && echo made || echo ro'
     assert_eq "$OUT" ro "placeholder as the test user"
     [ ! -e "$WS/.codex" ] || fail "user placeholder left"
-    urtc sandbox -- sh -c 'cat /proc/self/uid_map | wc -l'
-    assert_eq "$OUT" 2 "own uid and the subuid range mapped"
+    # The own uid and gid only, as bwrap maps them; --map-subids adds the
+    # /etc/subuid and /etc/subgid ranges (newuidmap/newgidmap).
+    local uid gid su
+    uid=$(id -u "$TEST_USER")
+    gid=$(id -g "$TEST_USER")
+    su=$(awk -F: -v u="$TEST_USER" '$1 == u { print $2; exit }' /etc/subuid)
+    [ -n "$su" ] || fail "no /etc/subuid range for $TEST_USER (run tests/setup/test-user)"
+    urtc sandbox -- sh -c 'awk "{ print \$1, \$2, \$3 }" /proc/self/uid_map /proc/self/gid_map | paste -sd,'
+    assert_ok
+    assert_eq "$OUT" "$uid $uid 1,$gid $gid 1" "own uid and gid mapped, nothing else"
+    urtc sandbox --map-subids -- sh -c 'awk "{ print \$2 }" /proc/self/uid_map | sort -n | paste -sd" "'
+    assert_ok
+    assert_eq "$OUT" "$uid $su" "--map-subids: own uid and the subuid range mapped"
     local home
     home=$(getent passwd "$TEST_USER" | cut -d: -f6)
     [ -z "$(stale_entries "$home/.local/state/paddock/placeholders")" ] || fail "user journal left"
