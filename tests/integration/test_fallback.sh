@@ -345,8 +345,8 @@ t_newuidmap_nosuid() {
         "XDG_RUNTIME_DIR=$TEST_USER_RUN_DIR" "HOME=$home")
     local saved=$RUNTIME
     RUNTIME=$UR
-    # control: the ranges are mapped
-    wrc ${#user[@]} "${user[@]}" sandbox -- cat /proc/self/uid_map
+    # control: with --map-subids the ranges are mapped
+    wrc ${#user[@]} "${user[@]}" sandbox --map-subids -- cat /proc/self/uid_map
     assert_ok
     assert_eq "$(printf '%s\n' "$OUT" | wc -l)" 2 "uid_map lines with newuidmap"
     local nosuid=(unshare -m --propagation private sh -c 'for h in newuidmap newgidmap; do
@@ -357,15 +357,20 @@ t_newuidmap_nosuid() {
     assert_eq "$(check_probe newuidmap)" "failed EPERM" newuidmap
     assert_contains "$(jqo '.checks.newuidmap.cause')" "on a nosuid mount"
     assert_eq "$(check_probe user-namespace)" "ok null" "user-namespace"
-    wrc ${#nosuid[@]} "${nosuid[@]}" sandbox -- sh -c 'echo "$PADDOCK_MODE"; cat /proc/self/uid_map'
+    wrc ${#nosuid[@]} "${nosuid[@]}" sandbox --map-subids -- sh -c 'echo "$PADDOCK_MODE"; cat /proc/self/uid_map'
     assert_ok
     assert_eq "$(printf '%s\n' "$OUT" | head -1)" full "still full mode"
     assert_eq "$(printf '%s\n' "$OUT" | grep -c .)" 2 "only the own uid mapped"
     assert_contains "$ERR" "degraded user-ns: id ranges can't be mapped" "the degradation, said"
-    wrc ${#nosuid[@]} "${nosuid[@]}" status --json
+    wrc ${#nosuid[@]} "${nosuid[@]}" status --json --map-subids
     assert_ok
     assert_contains "$(jqo '.environment.degraded | join(" | ")')" "user-ns: id ranges can't be mapped"
     assert_eq "$(jqo '[(.uid_map | length), .environment.mode] | @tsv')" "1	full" "status"
+    # without --map-subids the own ids are all there is to map: nothing lost
+    wrc ${#nosuid[@]} "${nosuid[@]}" sandbox -- cat /proc/self/uid_map
+    assert_ok
+    assert_eq "$(printf '%s\n' "$OUT" | grep -c .)" 1 "the own uid mapped (no --map-subids)"
+    assert_not_contains "$ERR" "degraded" "no degradation without --map-subids"
     RUNTIME=$saved
 }
 
