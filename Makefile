@@ -39,6 +39,20 @@ override CFLAGS += -std=gnu11 $(WARN) -DPADDOCK_VERSION='"$(VERSION)"' \
 	-fstack-protector-strong -D_FORTIFY_SOURCE=2 -iquote runtime $(PKG_CFLAGS)
 LDLIBS += $(PKG_LIBS)
 
+# The runtime links libseccomp, libcap and yajl from their static archives
+# (Debian's libseccomp-dev, libcap-dev and libyajl-dev ship libseccomp.a,
+# libcap.a and libyajl_s.a): the same libraries, but ld.so no longer opens,
+# maps and relocates three shared objects at every start, and create, run and
+# exec start twice (the sealed re-exec, exe_seal.h): ~0.4 ms of an exec
+# (tests/bench/README.md, session 4).  Where an archive is missing, or with
+# STATIC_LIBS=0, the shared libraries as before.
+STATIC_LIBS ?= 1
+static_archive = $(filter /%,$(shell $(CC) -print-file-name=$(1) 2>/dev/null))
+STATIC_PKG_LIBS = $(filter-out -lseccomp -lcap -lyajl,$(PKG_LIBS)) -Wl,-Bstatic -lseccomp -lcap -lyajl_s -Wl,-Bdynamic
+RUNTIME_LIBS = $(if $(and $(filter 1,$(STATIC_LIBS)),$(call static_archive,libseccomp.a),\
+	$(call static_archive,libcap.a),$(call static_archive,libyajl_s.a)),$(STATIC_PKG_LIBS),$(PKG_LIBS))
+RUNTIME_LDLIBS = $(filter-out $(PKG_LIBS),$(LDLIBS)) $(RUNTIME_LIBS)
+
 LIB_SRCS := $(sort $(wildcard runtime/*.c))
 LIB_SRCS := $(filter-out runtime/main.c,$(LIB_SRCS))
 CLI_SRCS := runtime/main.c $(sort $(wildcard runtime/cli/*.c))
@@ -122,7 +136,7 @@ $(SAN)/libpaddock.a: $(SAN_LIB_OBJS)
 	ar rcs $@ $^
 
 runtime/paddock: $(CLI_OBJS) $(B)/libpaddock.a
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJS) $(B)/libpaddock.a $(LDLIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJS) $(B)/libpaddock.a $(RUNTIME_LDLIBS)
 
 # The OCI hooks paddock ships (hooks/README.md): hooks/NAME.c is the program
 # build/hooks/paddock-hook-NAME, linked with hooks/hook_common.c and the library.
@@ -181,7 +195,7 @@ $(ESC)/main-noseal.o: runtime/main.c $(wildcard runtime/*.h runtime/cli/*.h) | b
 	$(CC) $(CFLAGS) -DPADDOCK_NO_EXE_SEAL -c -o $@ $<
 
 $(ESC)/paddock-noseal: $(ESC)/main-noseal.o $(filter-out $(B)/runtime/main.o,$(CLI_OBJS)) $(B)/libpaddock.a
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(RUNTIME_LDLIBS)
 
 # The runtime itself under ASan and UBSan (issue #9): `make stress` runs
 # the integration suite once with it (RUNTIME=runtime/paddock-asan).
