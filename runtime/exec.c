@@ -19,6 +19,15 @@
  *      container's pid namespace and R's child, so R can wait for it;
  *      reports P's host pid (INIT_PID) and exits
  *   R  reaps J, says GO to P (P waits so that its messages come after J's)
+ *
+ *   Without J ("direct": R may join the pid namespace for its children, i.e.
+ *   it has CAP_SYS_ADMIN in its user namespace -- root, not rootless):
+ *   R  setns() the container's pid (and time) namespace, which applies to
+ *      its children only, clones P straight into it (and into the cgroup2
+ *      directory), goes back to its own for its children
+ *   P  joins the cgroup and the other namespaces itself, as J would, then
+ *      as below, without waiting for a GO
+ *
  *   P  terminal (a pty of the container's /dev/ptmx: the master goes to the
  *      console socket, or to R as CONSOLE), new session keyring, finds the
  *      executable, READY, then
@@ -85,7 +94,9 @@ struct exec_ctx {
     const struct pd_seccomp_bpf *seccomp; /* compiled by R, or NULL */
     struct pd_cgroup *cg;   /* the container's, or NULL (none) */
     int cgroup_fd;          /* R: its cgroup2 directory, or -1 */
-    bool in_unified;        /* J was started in it */
+    bool in_unified;        /* J (or P, direct) was started in it */
+    bool direct;            /* R is in the pid (and time) namespace for its children: no J */
+    pid_t parent;           /* direct P: getppid() while R lives (0 from inside a pid namespace) */
 };
 
 
@@ -159,7 +170,11 @@ static int child_setup(struct exec_ctx *x, char **exe, struct pd_agent_plan **ag
     return pd_agent_plan_build(cfg, geteuid(), agent, err);
 }
 
-/* P: inside every namespace of the container. */
+static int join_all(struct exec_ctx *x, pd_error **err);
+
+/* P: inside every namespace of the container.  Forked by J, it waits for
+ * R's GO (so that its messages come after J's); direct, it is R's child
+ * already in the pid (and time) namespace and joins the rest itself. */
 static _Noreturn void exec_child(struct exec_ctx *x)
 {
     _cleanup_error_ pd_error *err = NULL;
@@ -170,8 +185,16 @@ static _Noreturn void exec_child(struct exec_ctx *x)
         pd_fail_errno(&err, "exec: prctl(PR_SET_PDEATHSIG)");
         die(x, err);
     }
-    if (pd_sync_expect(x->sync, PD_SYNC_GO, &m, NULL, &err) < 0)
+    if (x->direct) {
+        if (getppid() != x->parent)
+            _exit(1);
+        if (x->cgroup_fd >= 0)
+            close(x->cgroup_fd);
+        if (join_all(x, &err) < 0)
+            die(x, err);
+    } else if (pd_sync_expect(x->sync, PD_SYNC_GO, &m, NULL, &err) < 0) {
         _exit(1);
+    }
     if (child_setup(x, &exe, &agent, &err) < 0) {
         pd_wrap(&err, "exec in container \"%s\"", x->id);
         die(x, err);
@@ -207,6 +230,17 @@ static int join_cgroup(const struct exec_ctx *x, pd_error **err)
     return pd_wrap(err, "exec: join the cgroup of container \"%s\"", x->id);
 }
 
+/* J, or a direct P: the cgroup, then the namespaces. */
+static int join_all(struct exec_ctx *x, pd_error **err)
+{
+    if (join_cgroup(x, err) < 0 || join_namespaces(x, err) < 0)
+        return -1;
+    /* setresuid() already made us non-dumpable; say it anyway. */
+    if (prctl(PR_SET_DUMPABLE, 0) < 0)
+        return pd_fail_errno(err, "exec: prctl(PR_SET_DUMPABLE)");
+    return 0;
+}
+
 /* J: joins, forks P into the pid namespace, reports P's pid. */
 static _Noreturn void joiner(struct exec_ctx *x)
 {
@@ -218,13 +252,8 @@ static _Noreturn void joiner(struct exec_ctx *x)
         close(x->cgroup_fd);
     if (pd_sync_expect(x->sync, PD_SYNC_GO, &m, NULL, &err) < 0)
         _exit(1);
-    if (join_cgroup(x, &err) < 0 || join_namespaces(x, &err) < 0)
+    if (join_all(x, &err) < 0)
         die(x, err);
-    /* setresuid() already made us non-dumpable; say it anyway. */
-    if (prctl(PR_SET_DUMPABLE, 0) < 0) {
-        pd_fail_errno(&err, "exec: prctl(PR_SET_DUMPABLE)");
-        die(x, err);
-    }
     /* CLONE_PARENT: P is the runtime's child, not ours. */
     pid_t pid = (pid_t)syscall(SYS_clone, CLONE_PARENT | SIGCHLD, 0, 0, 0, 0);
     if (pid < 0) {
@@ -361,14 +390,16 @@ static int wait_exec(const struct exec_ctx *x, pd_error **err)
 static int handshake(struct exec_ctx *x, struct spawned *s, pd_error **err)
 {
     struct pd_sync_msg m;
-    if (pd_sync_send(x->sync, PD_SYNC_GO, 0, NULL, -1, err) < 0 ||
-        expect(x, PD_SYNC_INIT_PID, &m, NULL, err) < 0)
-        return -1;
-    s->pid = m.value;
-    pid_t j = s->joiner;
-    s->joiner = -1;
-    if (wait_joiner(x, j, err) < 0 || pd_sync_send(x->sync, PD_SYNC_GO, 0, NULL, -1, err) < 0)
-        return -1;
+    if (!x->direct) {
+        if (pd_sync_send(x->sync, PD_SYNC_GO, 0, NULL, -1, err) < 0 ||
+            expect(x, PD_SYNC_INIT_PID, &m, NULL, err) < 0)
+            return -1;
+        s->pid = m.value;
+        pid_t j = s->joiner;
+        s->joiner = -1;
+        if (wait_joiner(x, j, err) < 0 || pd_sync_send(x->sync, PD_SYNC_GO, 0, NULL, -1, err) < 0)
+            return -1;
+    }
     if (x->proc.terminal && x->req->console_socket == NULL &&
         expect(x, PD_SYNC_CONSOLE, &m, &s->master, err) < 0)
         return -1;
@@ -377,10 +408,75 @@ static int handshake(struct exec_ctx *x, struct spawned *s, pd_error **err)
     return wait_exec(x, err);
 }
 
-/* J, started in the container's cgroup2 directory if it has one (no
- * migration: cgroups.h); a plain fork on a kernel without clone3's
- * CLONE_INTO_CGROUP (before 5.7) or without the permission, J then joins
- * it by itself. */
+/* The namespaces that setns() changes for the caller's children only. */
+static const int for_children[] = {CLONE_NEWPID, CLONE_NEWTIME};
+#define N_FOR_CHILDREN PD_ARRAY_SIZE(for_children)
+
+static size_t ns_index(int flag)
+{
+    size_t i = 0;
+    while (ns_kinds[i].flag != flag)
+        i++;
+    return i;
+}
+
+/* R back in its own pid and time namespaces for its children (OWN: the
+ * ones it left, -1 for the others). */
+static int leave_for_children(int own[N_FOR_CHILDREN], pd_error **err)
+{
+    int r = 0;
+    for (size_t k = 0; k < N_FOR_CHILDREN; k++) {
+        if (own[k] < 0)
+            continue;
+        if (setns(own[k], for_children[k]) < 0 && r == 0)
+            r = pd_fail_errno(err, "exec: return to the runtime's own %s namespace",
+                              ns_kinds[ns_index(for_children[k])].label);
+        close(own[k]);
+        own[k] = -1;
+    }
+    return r;
+}
+
+/* Without J: R joins the container's pid (and time) namespace for its
+ * children, which needs CAP_SYS_ADMIN in R's user namespace (root, not
+ * rootless), so that P is cloned straight into it and joins the other
+ * namespaces itself -- one fork, exit and round trip fewer.  R's own
+ * namespaces don't change (these two apply to children only), and R goes
+ * back to its own right after the clone.  Where R may not, J as before. */
+static int enter_for_children(struct exec_ctx *x, int own[N_FOR_CHILDREN], pd_error **err)
+{
+    static const char *const self[N_FOR_CHILDREN] = {"/proc/self/ns/pid_for_children",
+                                                      "/proc/self/ns/time_for_children"};
+    for (size_t k = 0; k < N_FOR_CHILDREN; k++) {
+        size_t i = ns_index(for_children[k]);
+        if (x->ns_fd[i] < 0)
+            continue;
+        int fd = open(self[k], O_RDONLY | O_CLOEXEC);
+        if (fd < 0 || setns(x->ns_fd[i], for_children[k]) < 0) {
+            pd_debug("exec: the runtime can't join the %s namespace for its children (%s): "
+                     "a setup process joins", ns_kinds[i].label, strerror(errno));
+            if (fd >= 0)
+                close(fd);
+            return leave_for_children(own, err); /* the ones joined so far */
+        }
+        own[k] = fd; /* joined: to return to */
+    }
+    /* R is outside P's pid namespace: P sees its parent as pid 0. */
+    x->parent = x->ns_fd[ns_index(CLONE_NEWPID)] >= 0 ? 0 : x->runtime_pid;
+    for (size_t k = 0; k < N_FOR_CHILDREN; k++) {
+        size_t i = ns_index(for_children[k]);
+        if (x->ns_fd[i] >= 0)
+            close(x->ns_fd[i]);
+        x->ns_fd[i] = -1; /* joined: not for P */
+    }
+    x->direct = true;
+    return 0;
+}
+
+/* J (or P, direct), started in the container's cgroup2 directory if it has
+ * one (no migration: cgroups.h); a plain fork on a kernel without clone3's
+ * CLONE_INTO_CGROUP (before 5.7) or without the permission, the child then
+ * joins it by itself. */
 static pid_t fork_joiner(struct exec_ctx *x)
 {
     if (x->cgroup_fd >= 0) {
@@ -397,23 +493,45 @@ static pid_t fork_joiner(struct exec_ctx *x)
 
 static int spawn(struct exec_ctx *x, struct spawned *s, pd_error **err)
 {
-    int sv[2];
+    int sv[2], own[N_FOR_CHILDREN] = {-1, -1};
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
         return pd_fail_errno(err, "exec: socketpair");
-    pid_t j = fork_joiner(x);
-    if (j < 0) {
+    if (enter_for_children(x, own, err) < 0) {
         close(sv[0]);
         close(sv[1]);
-        return pd_fail_errno(err, "exec: fork");
+        return -1;
     }
+    pid_t j = fork_joiner(x);
+    int e = errno;
     if (j == 0) {
+        for (size_t k = 0; k < N_FOR_CHILDREN; k++)
+            if (own[k] >= 0)
+                close(own[k]);
         close(sv[0]);
         x->sync = sv[1];
+        if (x->direct)
+            exec_child(x);
         joiner(x);
     }
     close(sv[1]);
-    s->joiner = j;
+    if (j < 0) {
+        close(sv[0]);
+        leave_for_children(own, NULL);
+        if (x->direct)
+            return pd_fail(err, e, "exec: fork into the PID namespace of container \"%s\" "
+                           "(has its init exited?)", x->id);
+        return pd_fail(err, e, "exec: fork");
+    }
+    if (x->direct)
+        s->pid = j;
+    else
+        s->joiner = j;
     x->sync = sv[0];
+    if (leave_for_children(own, err) < 0) {
+        close(sv[0]);
+        x->sync = -1;
+        return -1;
+    }
     /* Only the children need these. */
     close_ns(x);
     if (x->cgroup_fd >= 0)
