@@ -92,7 +92,9 @@ struct exec_ctx {
     int console_fd;         /* connected --console-socket, or -1 */
     pid_t runtime_pid;
     const struct pd_seccomp_bpf *seccomp; /* compiled by R, or NULL */
-    struct pd_cgroup *cg;   /* the container's, or NULL (none) */
+    const struct pd_agent_plan *agent;    /* built by R, or NULL (no agent policy) */
+    const struct pd_cgroup *cg; /* the container's, or NULL (none) */
+    struct pd_cgroup *cg_own;   /* cg when R loaded it (freed at the end) */
     int cgroup_fd;          /* R: its cgroup2 directory, or -1 */
     bool in_unified;        /* J (or P, direct) was started in it */
     bool direct;            /* R is in the pid (and time) namespace for its children: no J */
@@ -154,20 +156,14 @@ static int setup_terminal(struct exec_ctx *x, pd_error **err)
     return pd_sync_send(x->sync, PD_SYNC_CONSOLE, 0, NULL, master, err);
 }
 
-static int child_setup(struct exec_ctx *x, char **exe, struct pd_agent_plan **agent,
-                       pd_error **err)
+static int child_setup(struct exec_ctx *x, char **exe, pd_error **err)
 {
-    const struct pd_config *cfg = x->req->cfg;
     /* Not the caller's session keyring (runc does the same for exec). */
     if (syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, 0) < 0 && errno != ENOSYS)
         return pd_fail_errno(err, "join a new session keyring");
     if (x->proc.terminal && setup_terminal(x, err) < 0)
         return -1;
-    if (pd_process_find_exe(&x->proc, exe, err) < 0)
-        return -1;
-    /* The agent policy's landlock domain, as the init got it: a domain is
-     * inherited, never joined, so the exec'd process needs its own. */
-    return pd_agent_plan_build(cfg, geteuid(), agent, err);
+    return pd_process_find_exe(&x->proc, exe, err);
 }
 
 static int join_all(struct exec_ctx *x, pd_error **err);
@@ -180,7 +176,6 @@ static _Noreturn void exec_child(struct exec_ctx *x)
     _cleanup_error_ pd_error *err = NULL;
     struct pd_sync_msg m;
     char *exe = NULL;
-    struct pd_agent_plan *agent = NULL;
     if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) {
         pd_fail_errno(&err, "exec: prctl(PR_SET_PDEATHSIG)");
         die(x, err);
@@ -195,7 +190,7 @@ static _Noreturn void exec_child(struct exec_ctx *x)
     } else if (pd_sync_expect(x->sync, PD_SYNC_GO, &m, NULL, &err) < 0) {
         _exit(1);
     }
-    if (child_setup(x, &exe, &agent, &err) < 0) {
+    if (child_setup(x, &exe, &err) < 0) {
         pd_wrap(&err, "exec in container \"%s\"", x->id);
         die(x, err);
     }
@@ -207,8 +202,10 @@ static _Noreturn void exec_child(struct exec_ctx *x)
     if (pd_sync_send(x->sync, PD_SYNC_READY, 0, NULL, -1, &err) < 0)
         _exit(1);
     pd_reset_signals();
+    /* The agent policy's landlock domain, as the init got it: a domain is
+     * inherited, never joined, so the exec'd process needs its own. */
     struct pd_exec_opts eo = {.preserve_fds = x->req->preserve_fds, .seccomp = x->seccomp,
-                              .agent = agent};
+                              .agent = x->agent};
     pd_process_exec(&x->proc, exe, &eo, &err);
     pd_wrap(&err, "exec in container \"%s\"", x->id);
     die(x, err);
@@ -331,8 +328,12 @@ static int load_cgroup(struct exec_ctx *x, pd_error **err)
     const char *s = x->req->cgroup;
     if (s == NULL || s[0] == '\0')
         return 0;
-    if (pd_cgroup_load(s, &x->cg, err) < 0)
+    if (x->req->cg != NULL)
+        x->cg = x->req->cg; /* loaded for the status: not twice */
+    else if (pd_cgroup_load(s, &x->cg_own, err) < 0)
         return pd_wrap(err, "exec: container \"%s\": its cgroup", x->id);
+    else
+        x->cg = x->cg_own;
     x->cgroup_fd = pd_cgroup_open_unified(x->cg); /* -1: J joins it by itself */
     return 0;
 }
@@ -591,19 +592,22 @@ static void apply_defaults(struct exec_ctx *x)
     }
 }
 
-/* In R, before the fork, so that the cache (seccomp_cache.h) is in reach;
- * the nested-userns rules as the agent policy says, as for the init. */
-static int prepare_seccomp(const struct pd_config *cfg, struct pd_seccomp_bpf **out, pd_error **err)
+/* In R, before the fork, so that the cache (seccomp_cache.h) and the host's
+ * policy file are in reach and the plan is made as `create` made it (R's
+ * euid); the nested-userns rules as the agent policy says, as for the init.
+ * P uses the same plan (AGENT) for its landlock domain. */
+static int prepare_seccomp(const struct pd_config *cfg, struct pd_agent_plan **agent,
+                           struct pd_seccomp_bpf **out, pd_error **err)
 {
-    _cleanup_agent_plan_ struct pd_agent_plan *agent = NULL;
-    if (pd_agent_plan_build(cfg, geteuid(), &agent, err) < 0)
+    if (pd_agent_plan_build(cfg, geteuid(), agent, err) < 0)
         return -1;
+    const struct pd_agent_plan *a = *agent;
     const struct pd_seccomp *sc = cfg->has_linux ? cfg->linux_.seccomp : NULL;
-    if (sc == NULL && agent != NULL)
-        sc = agent->default_seccomp; /* as the init got it */
+    if (sc == NULL && a != NULL)
+        sc = a->default_seccomp; /* as the init got it */
     if (sc == NULL)
         return 0;
-    if (pd_seccomp_prepare(sc, agent != NULL && agent->nested_userns, out, err) < 0)
+    if (pd_seccomp_prepare(sc, a != NULL && a->nested_userns, out, err) < 0)
         return pd_wrap(err, "seccomp (.linux.seccomp of the container)");
     return 0;
 }
@@ -623,6 +627,7 @@ int pd_exec(const struct pd_exec_request *req, int *exit_code, pd_error **err)
                          .runtime_pid = getpid(), .cgroup_fd = -1};
     struct spawned s = {.joiner = -1, .pid = -1, .master = -1};
     _cleanup_seccomp_bpf_ struct pd_seccomp_bpf *bpf = NULL;
+    _cleanup_agent_plan_ struct pd_agent_plan *agent = NULL;
     for (size_t i = 0; i < N_NS; i++)
         x.ns_fd[i] = -1;
     *exit_code = 0;
@@ -634,10 +639,11 @@ int pd_exec(const struct pd_exec_request *req, int *exit_code, pd_error **err)
     if (!req->detach && sigprocmask(SIG_BLOCK, &set, NULL) < 0)
         return pd_fail_errno(err, "exec: sigprocmask");
     int r = -1;
-    if (check_request(req, err) < 0 || prepare_seccomp(req->cfg, &bpf, err) < 0 ||
+    if (check_request(req, err) < 0 || prepare_seccomp(req->cfg, &agent, &bpf, err) < 0 ||
         load_cgroup(&x, err) < 0 || open_namespaces(&x, err) < 0)
         goto out;
     x.seccomp = bpf;
+    x.agent = agent;
     if (req->console_socket != NULL && pd_console_connect(req->console_socket, &x.console_fd, err) < 0) {
         pd_wrap(err, "exec in container \"%s\"", x.id);
         goto out;
@@ -653,7 +659,7 @@ out:
     close_ns(&x);
     if (x.cgroup_fd >= 0)
         close(x.cgroup_fd);
-    pd_cgroup_free(x.cg);
+    pd_cgroup_free(x.cg_own);
     if (x.console_fd >= 0)
         close(x.console_fd);
     if (s.master >= 0)

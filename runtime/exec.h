@@ -11,6 +11,7 @@ struct pd_exec_request {
     const struct pd_state *st;     /* pid of the container init */
     struct pd_process *proc;       /* the process to run (from --process FILE or the flags), owned by caller */
     const char *cgroup;            /* pd_cgroup_serialize() string of the container, or "" */
+    const struct pd_cgroup *cg;    /* that cgroup already loaded (pd_state_status_cg), or NULL */
     const char *console_socket;
     const char *pid_file;
     int preserve_fds;

@@ -347,6 +347,14 @@ bool pd_pid_alive(pid_t pid, unsigned long long start)
 
 enum pd_status pd_state_status(const struct pd_state *st, const char *dir)
 {
+    _cleanup_cgroup_ struct pd_cgroup *cg = NULL;
+    return pd_state_status_cg(st, dir, &cg);
+}
+
+enum pd_status pd_state_status_cg(const struct pd_state *st, const char *dir,
+                                  struct pd_cgroup **cg)
+{
+    *cg = NULL;
     if (st->pid <= 0 || !pd_pid_alive(st->pid, st->pid_start))
         return PD_STATUS_STOPPED;
     if (st->status == PD_STATUS_CREATING)
@@ -354,9 +362,8 @@ enum pd_status pd_state_status(const struct pd_state *st, const char *dir)
     _cleanup_free_ char *sock = pd_xasprintf("%s/start.sock", dir);
     if (access(sock, F_OK) == 0)
         return PD_STATUS_CREATED;
-    _cleanup_cgroup_ struct pd_cgroup *cg = NULL;
-    if (st->cgroup != NULL && st->cgroup[0] != '\0' && pd_cgroup_load(st->cgroup, &cg, NULL) == 0 &&
-        pd_cgroup_is_frozen(cg))
+    if (st->cgroup != NULL && st->cgroup[0] != '\0' && pd_cgroup_load(st->cgroup, cg, NULL) == 0 &&
+        pd_cgroup_is_frozen(*cg))
         return PD_STATUS_PAUSED;
     return PD_STATUS_RUNNING;
 }

@@ -77,6 +77,11 @@ void pd_state_free(struct pd_state *st);
 /* The live status: stopped when the pid is gone (or reused), created while
  * start.sock exists, paused while its cgroup is frozen, else running. */
 enum pd_status pd_state_status(const struct pd_state *st, const char *dir);
+/* The same, and the container's cgroup as it loaded it for the paused check
+ * (*cg: NULL when it loaded none), for a caller that needs it too. */
+struct pd_cgroup;
+enum pd_status pd_state_status_cg(const struct pd_state *st, const char *dir,
+                                  struct pd_cgroup **cg);
 const char *pd_status_name(enum pd_status s);
 /* The OCI state document (runtime.md): ociVersion, id, status, pid, bundle, annotations. */
 char *pd_state_oci_json(const struct pd_state *st, enum pd_status status, bool pretty);

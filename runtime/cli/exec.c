@@ -7,6 +7,7 @@
 #include <strings.h>
 #include <sys/capability.h>
 
+#include "cgroups.h"
 #include "cli/cli.h"
 #include "container.h"
 #include "exec.h"
@@ -177,6 +178,7 @@ struct target {
     struct pd_state *st;
     struct pd_config *cfg;
     char *cgroup;
+    struct pd_cgroup *cg; /* loaded by pd_state_status_cg, or NULL */
     bool paused; /* its cgroup is frozen (pd_state_status looked) */
 };
 
@@ -188,7 +190,7 @@ static int load_target(const struct pd_global *g, const char *id, struct target 
     int r = -1;
     if (pd_state_dir_open(g->root, id, &d, err) < 0 || pd_state_read(d.path, &t->st, err) < 0)
         goto out;
-    enum pd_status s = pd_state_status(t->st, d.path);
+    enum pd_status s = pd_state_status_cg(t->st, d.path, &t->cg);
     if (s == PD_STATUS_STOPPED) {
         pd_failx(err, "exec: cannot exec in a stopped container (\"%s\")", id);
         goto out;
@@ -308,7 +310,7 @@ static int exec_main(const struct pd_global *g, const struct exec_flags *f, int 
         pd_netsup_env_process(t.cfg, file_proc, false);
     struct pd_exec_request req = {
         .cfg = t.cfg, .st = t.st, .proc = file_proc != NULL ? file_proc : &t.cfg->process,
-        .cgroup = t.cgroup, .console_socket = f->console_socket, .pid_file = f->pid_file,
+        .cgroup = t.cgroup, .cg = t.cg, .console_socket = f->console_socket, .pid_file = f->pid_file,
         .preserve_fds = f->preserve_fds, .detach = f->detach,
     };
     r = pd_exec(&req, code, err);
@@ -317,6 +319,7 @@ out:
     pd_config_free(t.cfg);
     pd_state_free(t.st);
     free(t.cgroup);
+    pd_cgroup_free(t.cg);
     return r;
 }
 
