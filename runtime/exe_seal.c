@@ -6,8 +6,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <link.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -90,13 +93,187 @@ static int copy_exe(int mfd, int exe, off_t size, const ElfW(Ehdr) *hdr, bool tr
     return 0;
 }
 
-int pd_exe_seal_reexec(char **argv, pd_error **err)
+/* ---- the copy made /proc/self/exe without an exec ----
+ *
+ * The kernel lets a process change its exe link (prctl PR_SET_MM_MAP, with
+ * CAP_SYS_ADMIN or CAP_CHECKPOINT_RESTORE, as CRIU does) once no mapping of
+ * the old file is left.  So the binary's segments are mapped again, in
+ * place: the read-only and code ones from the sealed copy (the same bytes
+ * at the same file offsets; the ELF header's section header fields aside,
+ * which nothing reads at run time), the writable one -- relocated and
+ * written to since -- as anonymous memory holding its current contents,
+ * with its RELRO part read-only again.  Each new mapping is made elsewhere
+ * and moved over the old one with mremap(), which replaces it in one step:
+ * no instant leaves the code that runs here unmapped, and a failure half
+ * way leaves a consistent process (a re-exec follows).  Then the exe link
+ * is the sealed memfd and nothing of the process refers to the binary on
+ * disk (test_exe_seal.c checks /proc/self/maps): what a re-exec from the
+ * copy gives, without the second exec and dynamic link (~0.5 ms).  Under
+ * ASan (its globals' redzones would be read by the copy), a re-exec. */
+
+#if defined(__SANITIZE_ADDRESS__)
+int pd_exe_seal_swap(int mfd)
 {
+    (void)mfd;
+    return -1; /* the sanitizer's globals and their redzones: re-exec */
+}
+#else
+struct image {
+    ElfW(Addr) bias;
+    const ElfW(Phdr) *ph;
+    size_t n;
+};
+
+static int first_object(struct dl_phdr_info *info, size_t size, void *data)
+{
+    (void)size;
+    struct image *im = data;
+    im->bias = info->dlpi_addr;
+    im->ph = info->dlpi_phdr;
+    im->n = info->dlpi_phnum;
+    return 1; /* the main program comes first */
+}
+
+/* Move the mapping at TMP over [START, START+LEN). */
+static int move_over(void *tmp, uintptr_t start, size_t len)
+{
+    if (len == 0)
+        return 0;
+    if (mremap(tmp, len, len, MREMAP_MAYMOVE | MREMAP_FIXED, (void *)start) == MAP_FAILED) {
+        munmap(tmp, len);
+        return -1;
+    }
+    return 0;
+}
+
+/* The writable segment's file-backed pages [START, END) as anonymous memory
+ * with their contents, [RS, RE) (RELRO, within them or empty) read-only. */
+static int swap_writable(uintptr_t start, uintptr_t end, uintptr_t rs, uintptr_t re)
+{
+    size_t len = end - start;
+    bool relro = rs < re && rs < end && re > start;
+    if (relro && (rs < start || re > end))
+        return -1; /* RELRO across segments: not what ld.so protects */
+    char *tmp = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (tmp == MAP_FAILED)
+        return -1;
+    memcpy(tmp, (const void *)start, len);
+    if (!relro)
+        return move_over(tmp, start, len);
+    /* Three mappings now (mremap moves one at a time), each moved whole. */
+    if (mprotect(tmp + (rs - start), re - rs, PROT_READ) < 0) {
+        munmap(tmp, len);
+        return -1;
+    }
+    if (move_over(tmp + (rs - start), rs, re - rs) < 0) {
+        munmap(tmp, rs - start);
+        munmap(tmp + (re - start), end - re);
+        return -1;
+    }
+    if (move_over(tmp, start, rs - start) < 0) {
+        munmap(tmp + (re - start), end - re);
+        return -1;
+    }
+    return move_over(tmp + (re - start), re, end - re);
+}
+
+static int prot_of(const ElfW(Phdr) *p)
+{
+    return (p->p_flags & PF_R ? PROT_READ : 0) | (p->p_flags & PF_W ? PROT_WRITE : 0) |
+           (p->p_flags & PF_X ? PROT_EXEC : 0);
+}
+
+static int swap_segments(int mfd, const struct image *im)
+{
+    uintptr_t pg = (uintptr_t)sysconf(_SC_PAGESIZE), rs = 0, re = 0;
+    for (size_t i = 0; i < im->n; i++)
+        if (im->ph[i].p_type == PT_GNU_RELRO) { /* as ld.so rounds it */
+            rs = (im->bias + im->ph[i].p_vaddr) & ~(pg - 1);
+            re = (im->bias + im->ph[i].p_vaddr + im->ph[i].p_memsz) & ~(pg - 1);
+        }
+    for (size_t i = 0; i < im->n; i++) {
+        const ElfW(Phdr) *p = &im->ph[i];
+        if (p->p_type != PT_LOAD || p->p_filesz == 0)
+            continue;
+        uintptr_t start = (im->bias + p->p_vaddr) & ~(pg - 1);
+        uintptr_t end = (im->bias + p->p_vaddr + p->p_filesz + pg - 1) & ~(pg - 1);
+        if (p->p_flags & PF_W) {
+            if (swap_writable(start, end, rs, re) < 0)
+                return -1;
+            continue;
+        }
+        void *tmp = mmap(NULL, end - start, prot_of(p), MAP_PRIVATE, mfd,
+                         (off_t)(p->p_offset & ~(ElfW(Off))(pg - 1)));
+        if (tmp == MAP_FAILED || move_over(tmp, start, end - start) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* The memory map's fields as the kernel has them now (/proc/self/stat,
+ * proc(5): fields 26-28 and 45-51; brk from sbrk(0)), so that PR_SET_MM_MAP
+ * sets them to what they are and changes only the exe link to MFD. */
+static int mm_map_now(struct prctl_mm_map *m, int mfd)
+{
+    char buf[2048];
+    _cleanup_close_ int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
+    ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+    if (n <= 0)
+        return -1;
+    buf[n] = '\0';
+    char *p = strrchr(buf, ')'); /* the command name may hold anything */
+    unsigned long long f[53] = {0};
+    for (int i = 3; p != NULL && i <= 51; i++) { /* p is before field i */
+        p = strchr(p, ' ');
+        if (p != NULL)
+            f[i] = strtoull(++p, NULL, 10);
+    }
+    if (p == NULL)
+        return -1;
+    *m = (struct prctl_mm_map){
+        .start_code = f[26], .end_code = f[27], .start_stack = f[28],
+        .start_data = f[45], .end_data = f[46], .start_brk = f[47],
+        .arg_start = f[48], .arg_end = f[49], .env_start = f[50], .env_end = f[51],
+        .brk = (uintptr_t)sbrk(0), .auxv = NULL, .auxv_size = 0, .exe_fd = (uint32_t)mfd,
+    };
+    return 0;
+}
+
+/* PR_SET_MM_MAP, as CRIU uses it: it needs CAP_SYS_ADMIN or
+ * CAP_CHECKPOINT_RESTORE (PR_SET_MM_EXE_FILE alone needs CAP_SYS_RESOURCE,
+ * which a container engine may not have while it has those). */
+static int set_exe(int mfd)
+{
+    struct prctl_mm_map m;
+    if (mm_map_now(&m, mfd) < 0)
+        return -1;
+    return prctl(PR_SET_MM, PR_SET_MM_MAP, (unsigned long)&m, sizeof(m), 0);
+}
+
+int pd_exe_seal_swap(int mfd)
+{
+    /* Allowed at all?  Then the old file's mappings are in the way (EBUSY;
+     * the kernel then changes nothing), before anything is moved. */
+    if (set_exe(mfd) == 0 || errno != EBUSY)
+        return -1;
+    struct image im = {0};
+    dl_iterate_phdr(first_object, &im);
+    if (im.ph == NULL || swap_segments(mfd, &im) < 0)
+        return -1; /* each step moved whole: consistent, a re-exec follows */
+    return set_exe(mfd) == 0 ? 0 : -1;
+}
+#endif
+
+/* A sealed memfd copy of /proc/self/exe in *MFD; 1 when the process already
+ * runs from one (*MFD -1). */
+static int sealed_copy(int *mfd_out, pd_error **err)
+{
+    *mfd_out = -1;
     _cleanup_close_ int exe = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
     if (exe < 0)
         return pd_fail_errno(err, "open /proc/self/exe");
     if (fd_sealed(exe))
-        return 0;
+        return 1;
     struct stat st;
     if (fstat(exe, &st) < 0)
         return pd_fail_errno(err, "stat /proc/self/exe");
@@ -112,6 +289,29 @@ int pd_exe_seal_reexec(char **argv, pd_error **err)
         return -1;
     if (fcntl(mfd, F_ADD_SEALS, SEALS) < 0)
         return pd_fail_errno(err, "seal the memfd copy of /proc/self/exe");
+    *mfd_out = mfd;
+    mfd = -1;
+    return 0;
+}
+
+int pd_exe_seal_reexec(char **argv, pd_error **err)
+{
+    _cleanup_close_ int mfd = -1;
+    int r = sealed_copy(&mfd, err);
+    if (r != 0)
+        return r < 0 ? -1 : 0;
+    syscall(SYS_execveat, mfd, "", argv, environ, AT_EMPTY_PATH);
+    return pd_fail_errno(err, "execute the sealed copy of /proc/self/exe");
+}
+
+int pd_exe_seal(char **argv, pd_error **err)
+{
+    _cleanup_close_ int mfd = -1;
+    int r = sealed_copy(&mfd, err);
+    if (r != 0)
+        return r < 0 ? -1 : 0;
+    if (pd_exe_seal_swap(mfd) == 0)
+        return 0;
     syscall(SYS_execveat, mfd, "", argv, environ, AT_EMPTY_PATH);
     return pd_fail_errno(err, "execute the sealed copy of /proc/self/exe");
 }

@@ -21,8 +21,10 @@
  * and the segments they name), not the debug information, symbol table
  * and section headers after them: it runs the same code, but a debugger
  * attached to a sealed paddock finds no symbols in it (use the binary on
- * disk; the build id is kept).  The cost is one copy of ~0.6 MB into
- * memory and one execve. */
+ * disk; the build id is kept).  The cost is one copy of ~0.8 MB into
+ * memory, and one execve -- or, as root, none: pd_exe_seal() maps the
+ * binary again from the copy and makes the copy /proc/self/exe in place,
+ * with the same result for everything the container can reach. */
 #ifndef PADDOCK_EXE_SEAL_H
 #define PADDOCK_EXE_SEAL_H
 
@@ -37,5 +39,15 @@ bool pd_exe_is_sealed(void);
  * with ARGV and the current environment: returns only on failure (-1), or
  * 0 when already sealed. */
 int pd_exe_seal_reexec(char **argv, pd_error **err);
+
+/* The same, but first without an exec where the kernel allows it (root:
+ * CAP_SYS_ADMIN or CAP_CHECKPOINT_RESTORE): the binary's segments are mapped again from the copy
+ * and the copy becomes /proc/self/exe (exe_seal.c says how).  Returns 0
+ * running from the sealed copy -- in place, or already -- and -1 on
+ * failure; a re-exec does not return. */
+int pd_exe_seal(char **argv, pd_error **err);
+/* That in-place step alone, for the sealed memfd MFD: 0 done, -1 not
+ * possible here (the process is consistent either way). */
+int pd_exe_seal_swap(int mfd);
 
 #endif

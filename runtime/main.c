@@ -173,7 +173,7 @@ int main(int argc, char **argv)
 #ifndef PADDOCK_NO_EXE_SEAL /* build/escape/paddock-noseal: a test's control only */
             if (strcmp(name, "create") == 0 || strcmp(name, "run") == 0 || strcmp(name, "exec") == 0) {
                 _cleanup_error_ pd_error *err = NULL;
-                if (pd_exe_seal_reexec(argv, &err) < 0) {
+                if (pd_exe_seal(argv, &err) < 0) {
                     free(g.root);
                     return pd_report(err);
                 }

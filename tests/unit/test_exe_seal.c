@@ -1,7 +1,8 @@
 /* Unit tests: running from a sealed copy of the binary (runtime/exe_seal.c,
- * CVE-2019-5736).  The test binary re-executes itself through
- * pd_exe_seal_reexec() in a child and reports from there what its
- * /proc/self/exe is: a memfd, sealed, that nobody can write. */
+ * CVE-2019-5736).  The test binary seals itself in a child -- re-executing
+ * through pd_exe_seal_reexec(), or in place through pd_exe_seal() -- and
+ * reports from there what its /proc/self/exe is: a memfd, sealed, that
+ * nobody can write; and that no mapping of the binary on disk is left. */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
@@ -9,6 +10,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <link.h>
+#include <linux/capability.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -44,8 +50,31 @@ static void exe_bytes(long long limit, long long *size, unsigned *shnum, unsigne
     *size = total;
 }
 
-/* In the re-executed child: one line of facts about /proc/self/exe. */
-static int report(void)
+/* Mappings of /proc/self/maps whose file is PATH. */
+static int maps_of(const char *path)
+{
+    FILE *f = fopen("/proc/self/maps", "re");
+    char line[4096];
+    int n = 0;
+    size_t len = strlen(path);
+    while (f != NULL && fgets(line, sizeof(line), f) != NULL) {
+        line[strcspn(line, "\n")] = '\0';
+        size_t l = strlen(line);
+        n += l >= len && strcmp(line + l - len, path) == 0;
+    }
+    if (f != NULL)
+        fclose(f);
+    return n;
+}
+
+/* Data, RELRO data and code of the binary, checked after a swap in place. */
+static int data_word = 42;
+static int answer(void) { return data_word; }
+static int (*const relro_fn)(void) = answer;
+
+/* In the sealed child: one line of facts about /proc/self/exe.  ORIG is
+ * the path of the binary on disk; INPLACE says how it got sealed. */
+static int report(const char *orig, int inplace)
 {
     char link[256] = "";
     ssize_t n = readlink("/proc/self/exe", link, sizeof(link) - 1);
@@ -73,24 +102,38 @@ static int report(void)
     unsigned shnum;
     unsigned long long hash;
     exe_bytes(1LL << 40, &size, &shnum, &hash);
-    printf("sealed=%d memfd=%d seals=%#x write=%d errno=%d again=%d size=%lld shnum=%u hash=%llx\n",
+    data_word++;
+    printf("inplace=%d hostmaps=%d works=%d sealed=%d memfd=%d seals=%#x write=%d errno=%d "
+           "again=%d size=%lld shnum=%u hash=%llx\n", inplace, maps_of(orig), relro_fn() == 43,
            pd_exe_is_sealed(), strncmp(link, "/memfd:paddock", 14) == 0, seals, wr, werr, again,
            size, shnum, hash);
+    if (fd >= 0)
+        close(fd);
     return 0;
 }
 
 static char self_out[512];
 
-static void test_reexec_sealed(void)
+/* Fork a child that seals itself -- re-executing, or with pd_exe_seal(),
+ * in place when it can -- and collect its report in self_out. */
+static void run_sealed(bool in_place)
 {
+    char orig[4096];
+    ssize_t len = readlink("/proc/self/exe", orig, sizeof(orig) - 1);
+    CHECK(len > 0);
+    orig[len > 0 ? len : 0] = '\0';
     int p[2];
     CHECK(pipe(p) == 0);
     pid_t pid = fork();
     if (pid == 0) {
         dup2(p[1], 1);
-        char *argv[] = { "/proc/self/exe", "--sealed-child", NULL };
+        char *argv[] = { "/proc/self/exe", "--sealed-child", orig, NULL };
         pd_error *err = NULL;
-        pd_exe_seal_reexec(argv, &err);
+        if (in_place ? pd_exe_seal(argv, &err) == 0 : pd_exe_seal_reexec(argv, &err) == 0) {
+            int r = report(orig, 1); /* sealed without an exec */
+            fflush(stdout);
+            _exit(r);
+        }
         printf("reexec failed: %s\n", err ? err->msg : "(no error)");
         fflush(stdout);
         _exit(1);
@@ -102,6 +145,11 @@ static void test_reexec_sealed(void)
     waitpid(pid, &st, 0);
     self_out[n > 0 ? n : 0] = '\0';
     CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+}
+
+/* What a container could reach: only the sealed copy. */
+static void check_sealed_facts(void)
+{
     CHECK_CONTAINS(self_out, "sealed=1 memfd=1");
     CHECK_CONTAINS(self_out, "write=-1 errno=");
     CHECK_CONTAINS(self_out, "again=0");
@@ -120,19 +168,54 @@ static void test_reexec_sealed(void)
     CHECK(csize > 4096 && csize < osize_all);
     CHECK(osize == csize && ohash == chash);
     CHECK(ohash_all != chash); /* the hash sees the difference */
+    CHECK_CONTAINS(self_out, "hostmaps=0 works=1");
+}
+
+static void test_reexec_sealed(void)
+{
+    run_sealed(false);
+    CHECK_CONTAINS(self_out, "inplace=0");
+    check_sealed_facts();
+}
+
+/* As root (CAP_SYS_ADMIN: PR_SET_MM_MAP), pd_exe_seal() makes the copy
+ * /proc/self/exe without an exec: no mapping of the binary on disk is
+ * left, data, RELRO and code still work.  Elsewhere (or under ASan) it
+ * re-executes, with the same facts. */
+static bool can_swap(void)
+{
+#if defined(__SANITIZE_ADDRESS__)
+    return false;
+#else
+    struct __user_cap_header_struct h = {_LINUX_CAPABILITY_VERSION_3, 0};
+    struct __user_cap_data_struct d[2];
+    return syscall(SYS_capget, &h, d) == 0 && (d[0].effective & (1u << CAP_SYS_ADMIN)) != 0;
+#endif
+}
+
+static void test_seal_in_place(void)
+{
+    run_sealed(true);
+    CHECK_CONTAINS(self_out, can_swap() ? "inplace=1" : "inplace=0");
+    check_sealed_facts();
 }
 
 static void test_not_sealed_here(void)
 {
     CHECK(!pd_exe_is_sealed()); /* the test binary itself is a plain file */
+    char orig[4096];
+    ssize_t len = readlink("/proc/self/exe", orig, sizeof(orig) - 1);
+    orig[len > 0 ? len : 0] = '\0';
+    CHECK(maps_of(orig) > 0); /* what hostmaps= counts, seen here */
 }
 
 int main(int argc, char **argv)
 {
-    if (argc == 2 && strcmp(argv[1], "--sealed-child") == 0)
-        return report();
+    if (argc == 3 && strcmp(argv[1], "--sealed-child") == 0)
+        return report(argv[2], 0);
     RUN(test_not_sealed_here);
     RUN(test_reexec_sealed);
+    RUN(test_seal_in_place);
     if (unit_case_failed)
         printf("    child said: %s", self_out);
     UNIT_EXIT();
