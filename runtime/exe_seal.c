@@ -111,7 +111,15 @@ static int copy_exe(int mfd, int exe, off_t size, const ElfW(Ehdr) *hdr, bool tr
  * copy gives, without the second exec and dynamic link (~0.5 ms).  Under
  * ASan (its globals' redzones would be read by the copy), a re-exec. */
 
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(__SANITIZE_ADDRESS__) /* gcc */
+#define PD_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) /* clang */
+#define PD_ASAN 1
+#endif
+#endif
+
+#ifdef PD_ASAN
 int pd_exe_seal_swap(int mfd)
 {
     (void)mfd;
@@ -250,15 +258,32 @@ static int set_exe(int mfd)
     return prctl(PR_SET_MM, PR_SET_MM_MAP, (unsigned long)&m, sizeof(m), 0);
 }
 
+/* The copy in MFD is the program running here: its program headers are
+ * the ones in memory (not so when ld.so was run with paddock as its
+ * argument: /proc/self/exe is then ld.so). */
+static bool copy_is_program(int mfd, const struct image *im)
+{
+    ElfW(Ehdr) eh;
+    ElfW(Phdr) ph[64];
+    if (im->ph == NULL || im->n == 0 || im->n > 64 ||
+        pread(mfd, &eh, sizeof(eh), 0) != (ssize_t)sizeof(eh) || eh.e_phnum != im->n ||
+        eh.e_phentsize != sizeof(ElfW(Phdr)))
+        return false;
+    size_t len = im->n * sizeof(ph[0]);
+    return pread(mfd, ph, len, (off_t)eh.e_phoff) == (ssize_t)len && memcmp(ph, im->ph, len) == 0;
+}
+
 int pd_exe_seal_swap(int mfd)
 {
+    struct image im = {0};
+    dl_iterate_phdr(first_object, &im);
+    if (!copy_is_program(mfd, &im))
+        return -1;
     /* Allowed at all?  Then the old file's mappings are in the way (EBUSY;
      * the kernel then changes nothing), before anything is moved. */
     if (set_exe(mfd) == 0 || errno != EBUSY)
         return -1;
-    struct image im = {0};
-    dl_iterate_phdr(first_object, &im);
-    if (im.ph == NULL || swap_segments(mfd, &im) < 0)
+    if (swap_segments(mfd, &im) < 0)
         return -1; /* each step moved whole: consistent, a re-exec follows */
     return set_exe(mfd) == 0 ? 0 : -1;
 }

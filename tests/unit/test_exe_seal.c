@@ -182,9 +182,17 @@ static void test_reexec_sealed(void)
  * /proc/self/exe without an exec: no mapping of the binary on disk is
  * left, data, RELRO and code still work.  Elsewhere (or under ASan) it
  * re-executes, with the same facts. */
+#if defined(__SANITIZE_ADDRESS__) /* gcc */
+#define UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) /* clang */
+#define UNDER_ASAN 1
+#endif
+#endif
+
 static bool can_swap(void)
 {
-#if defined(__SANITIZE_ADDRESS__)
+#ifdef UNDER_ASAN
     return false;
 #else
     struct __user_cap_header_struct h = {_LINUX_CAPABILITY_VERSION_3, 0};
