@@ -113,7 +113,12 @@ int pd_rootfs_prepare(const struct pd_plan *plan, int *rootfd, pd_error **err)
     unsigned long prop = plan->rootfs_propagation ? plan->rootfs_propagation : MS_SLAVE | MS_REC;
     if (mount(NULL, "/", NULL, prop, NULL) < 0)
         return pd_fail_errno(err, "rootfs: set the propagation of / (%#lx)", prop);
-    if (rootfs_parent_private(plan->rootfs, err) < 0)
+    /* rslave, rprivate or runbindable on "/" leaves no mount under it
+     * shared (each takes a mount out of its peer group), and the rootfs is
+     * a path under "/": its parent mount can only still be shared after a
+     * non-recursive or a shared propagation, so mountinfo is read only then */
+    bool none_shared = (prop & MS_REC) && (prop & (MS_SLAVE | MS_PRIVATE | MS_UNBINDABLE));
+    if (!none_shared && rootfs_parent_private(plan->rootfs, err) < 0)
         return pd_wrap(err, "rootfs");
     _cleanup_close_ int fd = -1;
     if (plan->rootfs_clone) {
