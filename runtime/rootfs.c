@@ -337,7 +337,10 @@ int pd_rootfs_enter(const struct pd_plan *plan, int rootfd, pd_error **err)
         unsigned long keep = 0;
         if (locked_flags("/", &keep, err) < 0)
             return pd_wrap(err, "rootfs");
-        if (mount(NULL, "/", NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | keep, NULL) < 0)
+        /* already read-only (a sandbox's clone was made so as a whole
+         * before it was attached): the remount would change nothing */
+        if (!(keep & MS_RDONLY) &&
+            mount(NULL, "/", NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | keep, NULL) < 0)
             return pd_fail_errno(err, "rootfs: remount / read-only");
     }
     return 0;
