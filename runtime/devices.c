@@ -69,13 +69,12 @@ static int clear_existing(int parent, const char *name, pd_error **err)
 static int bind_host_node(const struct pd_device *dev, int parent, const char *name,
                           pd_error **err)
 {
-    int fd = openat(parent, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (fd < 0)
-        return pd_fail_errno(err, "create bind target");
-    close(fd);
-    _cleanup_close_ int target = openat(parent, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+    /* the fd that created the file is the mount target: the very inode
+     * made here, no second lookup of the name */
+    _cleanup_close_ int target =
+        openat(parent, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (target < 0)
-        return pd_fail_errno(err, "open bind target");
+        return pd_fail_errno(err, "create bind target");
     _cleanup_close_ int tree = pd_bind_onto(AT_FDCWD, dev->path, false, 0, 0, false, target, err);
     if (tree < 0)
         return pd_wrap(err, "bind the host's node");
