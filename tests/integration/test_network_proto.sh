@@ -188,6 +188,19 @@ SH
     assert_match "$(cat "$AUDIT")" '"event":"network.deny".*"host":"slow.test","port":80,"rule":"name resolution timed out"' "audit: the slow one timed out"
 }
 
+# two_hosts PORT GOOD BAD SANDBOX-ARGS...: one sandbox allowed GOOD:PORT
+# and BAD:PORT: OUT is GOOD's page and curl's status, then BAD's
+# X-Paddock-Denied header line.
+two_hosts() {
+    local p=$1 good=$2 bad=$3
+    shift 3
+    sb --network "allow:$good:$p,$bad:$p" "$@" -- sh -c "
+        curl -sS -m 40 http://$good:$p/; echo rc=\$?
+        curl -sS -m 40 -D - -o /dev/null http://$bad:$p/ | grep X-Paddock"
+    assert_ok
+    note "$OUT"
+}
+
 # A host with several addresses: the supervisor tries them in order, so an
 # IPv6 address that refuses (nothing on [::1]:PORT) falls back to the IPv4
 # one; when every address refuses, 502 names the last error.
@@ -196,13 +209,8 @@ t_addr_fallback() {
     local p
     p=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.23",0)); print(s.getsockname()[1])')
     http_server "$p" 127.0.0.23
-    sb --network "allow:both.test:$p,none.test:$p" --resolve both.test=::1 \
-        --resolve both.test=127.0.0.23 --resolve none.test=::1 --resolve none.test=127.0.0.24 \
-        -- sh -c "
-        curl -sS -m 10 http://both.test:$p/; echo rc=\$?
-        curl -sS -m 10 -D - -o /dev/null http://none.test:$p/ | grep X-Paddock"
-    assert_ok
-    note "$OUT"
+    two_hosts "$p" both.test none.test --resolve both.test=::1 --resolve both.test=127.0.0.23 \
+        --resolve none.test=::1 --resolve none.test=127.0.0.24
     assert_eq "$(sed -n 1,2p <<<"$OUT")" $'hello-from-host\nrc=0' "the second address, after ::1 refused"
     assert_contains "$(sed -n 3p <<<"$OUT")" "X-Paddock-Denied: connect to 127.0.0.24: Connection refused" "every address refused"
     assert_match "$(cat "$AUDIT")" '"event":"network.allow".*"host":"both.test","port":'"$p"',.*"address":"127.0.0.23"' "audit: the address connected to"
@@ -232,12 +240,8 @@ time.sleep(120)' 127.0.0.26 "$p" >"$WS/hole.out" 2>&1 &
     for _ in $(seq 50); do [ -s "$WS/hole.out" ] && break; sleep 0.1; done
     assert_eq "$(cat "$WS/hole.out")" blackhole "control: a connect to 127.0.0.26:$p gets no answer"
     local RT_TIMEOUT=40 # two timeouts of the supervisor's: 7.5 s, then 15 s
-    sb --network "allow:slow.test:$p,hole.test:$p" --resolve slow.test=127.0.0.26 \
-        --resolve slow.test=127.0.0.23 --resolve hole.test=127.0.0.26 -- sh -c "
-        curl -sS -m 40 http://slow.test:$p/; echo rc=\$?
-        curl -sS -m 40 -D - -o /dev/null http://hole.test:$p/ | grep X-Paddock"
-    assert_ok
-    note "$OUT"
+    two_hosts "$p" slow.test hole.test --resolve slow.test=127.0.0.26 \
+        --resolve slow.test=127.0.0.23 --resolve hole.test=127.0.0.26
     assert_eq "$(sed -n 1,2p <<<"$OUT")" $'hello-from-host\nrc=0' "the second address, after the first never answered"
     assert_contains "$(sed -n 3p <<<"$OUT")" "X-Paddock-Denied: connect timeout (127.0.0.26)" "the only address never answered"
     assert_match "$(cat "$AUDIT")" '"event":"network.allow".*"host":"slow.test","port":'"$p"',.*"address":"127.0.0.23"' "audit: the address connected to"
