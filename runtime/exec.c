@@ -443,7 +443,11 @@ static int leave_for_children(int own[N_FOR_CHILDREN], pd_error **err)
  * rootless), so that P is cloned straight into it and joins the other
  * namespaces itself -- one fork, exit and round trip fewer.  R's own
  * namespaces don't change (these two apply to children only), and R goes
- * back to its own right after the clone.  Where R may not, J as before. */
+ * back to its own right after the clone.  Where R may not, J as before.
+ * Going back needs CAP_SYS_ADMIN over the user namespace that owns R's own
+ * namespace, which R may lack where it may join the container's (a
+ * runtime in rootless podman's user namespace, whose pid namespace is the
+ * host's): R first joins its own again, which the kernel checks alike. */
 static int enter_for_children(struct exec_ctx *x, int own[N_FOR_CHILDREN], pd_error **err)
 {
     static const char *const self[N_FOR_CHILDREN] = {"/proc/self/ns/pid_for_children",
@@ -453,7 +457,7 @@ static int enter_for_children(struct exec_ctx *x, int own[N_FOR_CHILDREN], pd_er
         if (x->ns_fd[i] < 0)
             continue;
         int fd = open(self[k], O_RDONLY | O_CLOEXEC);
-        if (fd < 0 || setns(x->ns_fd[i], for_children[k]) < 0) {
+        if (fd < 0 || setns(fd, for_children[k]) < 0 || setns(x->ns_fd[i], for_children[k]) < 0) {
             pd_debug("exec: the runtime can't join the %s namespace for its children (%s): "
                      "a setup process joins", ns_kinds[i].label, strerror(errno));
             if (fd >= 0)
