@@ -501,6 +501,14 @@ static int spawn(struct exec_ctx *x, struct spawned *s, pd_error **err)
     int sv[2], own[N_FOR_CHILDREN] = {-1, -1};
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
         return pd_fail_errno(err, "exec: socketpair");
+    /* A direct P is in the container's pid namespace from its clone on,
+     * before it joins the rest: it must not be dumpable there for a moment
+     * (its /proc files, its fds), so neither is R, whose setting it gets. */
+    if (prctl(PR_SET_DUMPABLE, 0) < 0) {
+        close(sv[0]);
+        close(sv[1]);
+        return pd_fail_errno(err, "exec: prctl(PR_SET_DUMPABLE)");
+    }
     if (enter_for_children(x, own, err) < 0) {
         close(sv[0]);
         close(sv[1]);
