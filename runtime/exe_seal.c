@@ -319,24 +319,26 @@ static int sealed_copy(int *mfd_out, pd_error **err)
     return 0;
 }
 
-int pd_exe_seal_reexec(char **argv, pd_error **err)
+/* A sealed copy in place (IN_PLACE and pd_exe_seal_swap can) or by an
+ * execveat of it; 0 when already running from one. */
+static int seal(char **argv, bool in_place, pd_error **err)
 {
     _cleanup_close_ int mfd = -1;
     int r = sealed_copy(&mfd, err);
     if (r != 0)
         return r < 0 ? -1 : 0;
+    if (in_place && pd_exe_seal_swap(mfd) == 0)
+        return 0;
     syscall(SYS_execveat, mfd, "", argv, environ, AT_EMPTY_PATH);
     return pd_fail_errno(err, "execute the sealed copy of /proc/self/exe");
 }
 
+int pd_exe_seal_reexec(char **argv, pd_error **err)
+{
+    return seal(argv, false, err);
+}
+
 int pd_exe_seal(char **argv, pd_error **err)
 {
-    _cleanup_close_ int mfd = -1;
-    int r = sealed_copy(&mfd, err);
-    if (r != 0)
-        return r < 0 ? -1 : 0;
-    if (pd_exe_seal_swap(mfd) == 0)
-        return 0;
-    syscall(SYS_execveat, mfd, "", argv, environ, AT_EMPTY_PATH);
-    return pd_fail_errno(err, "execute the sealed copy of /proc/self/exe");
+    return seal(argv, true, err);
 }

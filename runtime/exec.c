@@ -232,7 +232,9 @@ static int join_all(struct exec_ctx *x, pd_error **err)
 {
     if (join_cgroup(x, err) < 0 || join_namespaces(x, err) < 0)
         return -1;
-    /* setresuid() already made us non-dumpable; say it anyway. */
+    /* R made itself non-dumpable before the fork (spawn), but joining a
+     * user namespace changes the credentials, which sets dumpability to
+     * fs.suid_dumpable: say it again. */
     if (prctl(PR_SET_DUMPABLE, 0) < 0)
         return pd_fail_errno(err, "exec: prctl(PR_SET_DUMPABLE)");
     return 0;
