@@ -12,6 +12,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <seccomp.h> /* libseccomp: the attribute the tree test reads */
+
 #include "seccomp.h"
 #include "unit.h"
 #include "util.h"
@@ -417,6 +419,55 @@ static void test_all_actions_build(void)
     }
 }
 
+/* The binary tree is chosen by the number of syscall names, not of rules:
+ * Docker's profile names ~360 syscalls in 11 rules, and without the tree
+ * its filter costs the kernel ~0.7 ms to load (0.2 ms with it). */
+static uint32_t optimize_level(const struct pd_seccomp *sc)
+{
+    void *ctx = NULL;
+    pd_error *err = NULL;
+    uint32_t v = 0;
+    if (pd_seccomp_build(sc, &ctx, &err) < 0) {
+        printf("    build: %s\n", err->msg);
+        pd_error_free(err);
+        return 0;
+    }
+    if (seccomp_attr_get(ctx, SCMP_FLTATR_CTL_OPTIMIZE, &v) < 0)
+        v = 0;
+    pd_seccomp_release(ctx);
+    return v;
+}
+
+static int denied_getppid_allowed_getpid(void)
+{
+    errno = 0;
+    if (syscall(SYS_getppid) != -1 || errno != EPERM)
+        return 1;
+    return syscall(SYS_getpid) > 0 && syscall(SYS_gettid) > 0 ? 0 : 2;
+}
+
+static void test_tree_by_names(void)
+{
+    char *many[] = {"read", "write", "close", "fstat", "lseek", "mmap", "mprotect", "munmap",
+                    "brk", "rt_sigaction", "rt_sigprocmask", "ioctl", "pread64", "pwrite64",
+                    "readv", "writev", "access", "pipe", "select", "sched_yield", "mremap",
+                    "msync", "mincore", "madvise", "dup", "dup2", "pause", "nanosleep",
+                    "getitimer", "alarm", "setitimer", "getpid", "gettid", "exit_group",
+                    "exit", "wait4", "kill", "uname", "fcntl", "flock", NULL};
+    struct pd_seccomp_syscall few[] = {
+        {.names = many, .n_names = 40, .action = PD_SECCOMP_ALLOW},
+        RULE(PD_SECCOMP_ALLOW, "getuid")};
+    struct pd_seccomp sc = {.default_action = PD_SECCOMP_ERRNO, .syscalls = few, .n_syscalls = 2,
+                            .architectures = NAMES("SCMP_ARCH_X86_64", "SCMP_ARCH_X86"),
+                            .n_architectures = 2};
+    CHECK(optimize_level(&sc) == 2); /* 2 rules, 41 names */
+    /* the tree filters as the list does: denied by default, allowed by name */
+    CHECK(exited_zero(run_filtered(&sc, denied_getppid_allowed_getpid)));
+    struct pd_seccomp_syscall short_list[] = {RULE(PD_SECCOMP_ERRNO, "getppid", "getuid")};
+    struct pd_seccomp small = allow_default(short_list, 1);
+    CHECK(optimize_level(&small) != 2);
+}
+
 int main(void)
 {
     RUN(test_errno_rule);
@@ -436,5 +487,6 @@ int main(void)
     RUN(test_bad_actions);
     RUN(test_bad_args);
     RUN(test_all_actions_build);
+    RUN(test_tree_by_names);
     UNIT_EXIT();
 }
