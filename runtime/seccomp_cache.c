@@ -3,10 +3,8 @@
 #include "seccomp_cache.h"
 
 #include <dirent.h>
-#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <link.h>
 #include <linux/filter.h>
 /* libseccomp's header, not runtime/seccomp.h (see seccomp.c) */
 #include <seccomp.h>
@@ -103,41 +101,6 @@ static void kb_strv(struct kbuf *k, char *const *v, size_t n)
         kb_str(k, v[i]);
 }
 
-struct build_id {
-    unsigned char id[64];
-    size_t len;
-};
-
-/* The NT_GNU_BUILD_ID note of the main program (the first object). */
-static int find_build_id(struct dl_phdr_info *info, size_t size, void *arg)
-{
-    struct build_id *b = arg;
-    (void)size;
-    for (size_t i = 0; i < info->dlpi_phnum && b->len == 0; i++) {
-        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-        if (ph->p_type != PT_NOTE)
-            continue;
-        size_t align = ph->p_align == 8 ? 8 : 4, off = 0;
-        const unsigned char *base = (const unsigned char *)(info->dlpi_addr + ph->p_vaddr);
-        while (off + sizeof(ElfW(Nhdr)) <= ph->p_memsz) {
-            const ElfW(Nhdr) *nh = (const ElfW(Nhdr) *)(base + off);
-            size_t name_off = off + sizeof(*nh);
-            size_t desc_off = name_off + ((nh->n_namesz + align - 1) & ~(align - 1));
-            size_t next = desc_off + ((nh->n_descsz + align - 1) & ~(align - 1));
-            if (next > ph->p_memsz)
-                break;
-            if (nh->n_type == NT_GNU_BUILD_ID && nh->n_namesz == 4 &&
-                memcmp(base + name_off, "GNU", 4) == 0 && nh->n_descsz > 0 &&
-                nh->n_descsz <= sizeof(b->id)) {
-                memcpy(b->id, base + desc_off, nh->n_descsz);
-                b->len = nh->n_descsz;
-                break;
-            }
-            off = next;
-        }
-    }
-    return 1; /* only the first object: the executable */
-}
 
 static void key_profile(struct kbuf *k, const struct pd_seccomp *sc)
 {
@@ -161,15 +124,11 @@ static void key_profile(struct kbuf *k, const struct pd_seccomp *sc)
 
 char *pd_seccomp_cache_key(const struct pd_seccomp *sc, bool nested_userns, size_t *len)
 {
-    struct build_id b = {.len = 0};
-    dl_iterate_phdr(find_build_id, &b);
-    if (b.len == 0)
+    char hex[PD_BUILD_ID_HEX];
+    if (pd_self_build_id(hex) == 0)
         return NULL;
     struct kbuf k = {0};
     kb_str(&k, FORMAT);
-    char hex[2 * sizeof(b.id) + 1];
-    for (size_t i = 0; i < b.len; i++)
-        snprintf(hex + 2 * i, 3, "%02x", b.id[i]);
     kb_str(&k, hex);
     const struct scmp_version *v = seccomp_version();
     kb_fmt(&k, "libseccomp=%u.%u.%u;native=%u;", v->major, v->minor, v->micro,

@@ -1,9 +1,11 @@
 #define _GNU_SOURCE
 #include "util.h"
 
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <link.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -285,4 +287,50 @@ bool pd_proc_status_u64(const char *status, const char *key, int base, uint64_t 
         return false;
     *out = v;
     return true;
+}
+
+struct build_id {
+    unsigned char id[64];
+    size_t len;
+};
+
+/* The NT_GNU_BUILD_ID note of the main program (the first object). */
+static int find_build_id(struct dl_phdr_info *info, size_t size, void *arg)
+{
+    struct build_id *b = arg;
+    (void)size;
+    for (size_t i = 0; i < info->dlpi_phnum && b->len == 0; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        if (ph->p_type != PT_NOTE)
+            continue;
+        size_t align = ph->p_align == 8 ? 8 : 4, off = 0;
+        const unsigned char *base = (const unsigned char *)(info->dlpi_addr + ph->p_vaddr);
+        while (off + sizeof(ElfW(Nhdr)) <= ph->p_memsz) {
+            const ElfW(Nhdr) *nh = (const ElfW(Nhdr) *)(base + off);
+            size_t name_off = off + sizeof(*nh);
+            size_t desc_off = name_off + ((nh->n_namesz + align - 1) & ~(align - 1));
+            size_t next = desc_off + ((nh->n_descsz + align - 1) & ~(align - 1));
+            if (next > ph->p_memsz)
+                break;
+            if (nh->n_type == NT_GNU_BUILD_ID && nh->n_namesz == 4 &&
+                memcmp(base + name_off, "GNU", 4) == 0 && nh->n_descsz > 0 &&
+                nh->n_descsz <= sizeof(b->id)) {
+                memcpy(b->id, base + desc_off, nh->n_descsz);
+                b->len = nh->n_descsz;
+                break;
+            }
+            off = next;
+        }
+    }
+    return 1; /* only the first object: the executable */
+}
+
+size_t pd_self_build_id(char hex[PD_BUILD_ID_HEX])
+{
+    struct build_id b = {.len = 0};
+    dl_iterate_phdr(find_build_id, &b);
+    for (size_t i = 0; i < b.len; i++)
+        snprintf(hex + 2 * i, 3, "%02x", b.id[i]);
+    hex[2 * b.len] = '\0';
+    return 2 * b.len;
 }

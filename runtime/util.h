@@ -71,4 +71,9 @@ bool pd_in_initial_userns(void);
  * reserves, which sigaction() refuses) and clear the signal mask.
  * Async-signal-safe: for use between fork and exec. */
 void pd_reset_signals(void);
+
+/* The GNU build id of the running program (its NT_GNU_BUILD_ID note) in
+ * lower-case hex into HEX; returns its length, 0 when it has none. */
+#define PD_BUILD_ID_HEX 129
+size_t pd_self_build_id(char hex[PD_BUILD_ID_HEX]);
 #endif
