@@ -19,35 +19,30 @@
 
 #include "log.h"
 #include "sandbox_protect.h"
-#include "sha256.h"
 #include "util.h"
 
 #define FORMAT "paddock seccomp cache 1"
-#define MAGIC "PDSCBPF2"
+#define MAGIC "PDSCBPF3"
 #define MAX_ENTRIES 64          /* more, and a store clears the rest */
 #define MAX_KEY (8u << 20)
 
-/* An entry: this header, the key material, the instructions.  digest is
- * SHA-256 of flags, n_insns and the instructions: a bit flipped on disk is
- * a miss, not a different filter (the key is compared whole anyway). */
+/* An entry: this header, the key material, the instructions.  sum is a
+ * hash of flags, n_insns and the instructions: a bit flipped on disk is a
+ * miss, not a different filter (the key is compared whole anyway).  Not a
+ * cryptographic one: whoever can write the entry can write its sum. */
 struct entry_hdr {
     char magic[8];
     uint32_t key_len;
     uint32_t flags;
     uint32_t n_insns;
     uint32_t reserved;
-    unsigned char digest[PD_SHA256_LEN];
+    uint64_t sum;
 };
 
-static void bpf_digest(uint32_t flags, uint32_t n, const void *insns,
-                       unsigned char out[PD_SHA256_LEN])
+static uint64_t bpf_sum(uint32_t flags, uint32_t n, const void *insns)
 {
-    struct pd_sha256 s;
-    pd_sha256_init(&s);
-    pd_sha256_update(&s, &flags, sizeof(flags));
-    pd_sha256_update(&s, &n, sizeof(n));
-    pd_sha256_update(&s, insns, n * sizeof(struct sock_filter));
-    pd_sha256_final(&s, out);
+    uint32_t head[2] = {flags, n};
+    return pd_hash64(head, sizeof(head)) ^ pd_hash64(insns, n * sizeof(struct sock_filter));
 }
 
 /* ---- key material ---- */
@@ -193,13 +188,11 @@ static int read_entry(int dfd, const char *name, const char *key, size_t key_len
         return -1;
     memcpy(&h, buf, sizeof(h));
     size_t n = h.n_insns;
-    unsigned char digest[PD_SHA256_LEN];
     if (memcmp(h.magic, MAGIC, sizeof(h.magic)) != 0 || h.key_len != key_len || n == 0 ||
         n > BPF_MAXINSNS || (size_t)st.st_size != want + n * sizeof(struct sock_filter) ||
         memcmp(buf + sizeof(h), key, key_len) != 0)
         return -1;
-    bpf_digest(h.flags, h.n_insns, buf + want, digest);
-    if (memcmp(digest, h.digest, sizeof(digest)) != 0)
+    if (bpf_sum(h.flags, h.n_insns, buf + want) != h.sum)
         return -1;
     struct pd_seccomp_bpf *b = pd_xcalloc(1, sizeof(*b));
     b->flags = h.flags;
@@ -247,7 +240,7 @@ static int write_entry(int dfd, const char *name, const char *key, size_t key_le
     struct entry_hdr h = {.key_len = (uint32_t)key_len, .flags = b->flags,
                           .n_insns = (uint32_t)b->len};
     memcpy(h.magic, MAGIC, sizeof(h.magic));
-    bpf_digest(h.flags, h.n_insns, b->insns, h.digest);
+    h.sum = bpf_sum(h.flags, h.n_insns, b->insns);
     int r = fchmod(fd, 0600) < 0 || pd_write_all(fd, &h, sizeof(h)) < 0 ||
             pd_write_all(fd, key, key_len) < 0 ||
             pd_write_all(fd, b->insns, b->len * sizeof(struct sock_filter)) < 0 ? -1 : 0;
@@ -276,11 +269,8 @@ int pd_seccomp_cache_get(const char *dir, const struct pd_seccomp *sc, bool nest
                      key == NULL ? "no build id" : strerror(errno));
         return pd_seccomp_compile(sc, nested_userns, out, err);
     }
-    unsigned char digest[PD_SHA256_LEN];
-    char name[2 * PD_SHA256_LEN + 8];
-    pd_sha256(key, key_len, digest);
-    pd_sha256_hex(digest, name);
-    strcat(name, ".bpf");
+    char name[32];
+    snprintf(name, sizeof(name), "%016llx.bpf", (unsigned long long)pd_hash64(key, key_len));
     int r = read_entry(dfd, name, key, key_len, out);
     if (r == 1) {
         *res = PD_SECCOMP_CACHE_HIT;

@@ -8,7 +8,7 @@
  * a file; later starts read the file and load it with seccomp(2).
  *
  * Key material, compared byte for byte on every hit (the file name is only
- * its SHA-256): a format version; the build id of the running paddock
+ * a 64-bit hash of it, pd_hash64): a format version; the build id of the running paddock
  * binary (any change to how a profile is translated changes it; without a
  * build id nothing is cached); the libseccomp version in use; the native
  * architecture; the kernel release and machine; whether the nested-userns

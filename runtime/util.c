@@ -334,3 +334,27 @@ size_t pd_self_build_id(char hex[PD_BUILD_ID_HEX])
     hex[2 * b.len] = '\0';
     return 2 * b.len;
 }
+
+/* MurmurHash3's 64-bit finaliser: every input bit moves every output bit. */
+static uint64_t fmix64(uint64_t h)
+{
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ULL;
+    return h ^ (h >> 33);
+}
+
+uint64_t pd_hash64(const void *data, size_t len)
+{
+    const unsigned char *p = data;
+    uint64_t h = 0x9e3779b97f4a7c15ULL ^ len, v;
+    for (; len >= 8; p += 8, len -= 8) { /* 8 bytes a step: ~1 ns each */
+        memcpy(&v, p, 8);
+        h = (h ^ v) * 0x87c37b91114253d5ULL;
+        h ^= h >> 31;
+    }
+    v = 0;
+    memcpy(&v, p, len);
+    return fmix64((h ^ v) * 0x4cf5ad432745937fULL);
+}

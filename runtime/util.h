@@ -76,4 +76,9 @@ void pd_reset_signals(void);
  * lower-case hex into HEX; returns its length, 0 when it has none. */
 #define PD_BUILD_ID_HEX 129
 size_t pd_self_build_id(char hex[PD_BUILD_ID_HEX]);
+
+/* A fast 64-bit hash of LEN bytes, not a cryptographic one: for names and
+ * checksums in a cache whose entries hold their whole key (a collision is
+ * a miss) and whose writer could write any checksum anyway. */
+uint64_t pd_hash64(const void *data, size_t len);
 #endif

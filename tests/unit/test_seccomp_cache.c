@@ -1,4 +1,4 @@
-/* Unit tests for runtime/seccomp_cache.c and runtime/sha256.c: a hit gives
+/* Unit tests for runtime/seccomp_cache.c and pd_hash64: a hit gives
  * the same BPF as a compile, a changed profile misses, and entries that
  * fail a check (corrupted, foreign-owned, wrong mode) are rejected and
  * rebuilt; a filter loaded from the cache still denies what it should. */
@@ -14,7 +14,6 @@
 #include <unistd.h>
 
 #include "seccomp_cache.h"
-#include "sha256.h"
 #include "unit.h"
 #include "util.h"
 
@@ -105,34 +104,24 @@ static void cleanup_dir(void)
         printf("    could not remove %s\n", dir);
 }
 
-static void test_sha256_vectors(void)
+static void test_hash64(void)
 {
-    unsigned char d[PD_SHA256_LEN];
-    char hex[2 * PD_SHA256_LEN + 1];
-    pd_sha256("abc", 3, d);
-    pd_sha256_hex(d, hex);
-    CHECK_STR(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-    pd_sha256("", 0, d);
-    pd_sha256_hex(d, hex);
-    CHECK_STR(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
-    const char *m = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
-    pd_sha256(m, strlen(m), d);
-    pd_sha256_hex(d, hex);
-    CHECK_STR(hex, "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
-    /* a million 'a's, fed in uneven pieces */
-    struct pd_sha256 s;
-    pd_sha256_init(&s);
-    char chunk[997];
-    memset(chunk, 'a', sizeof(chunk));
-    size_t left = 1000000;
-    while (left > 0) {
-        size_t n = left < sizeof(chunk) ? left : sizeof(chunk);
-        pd_sha256_update(&s, chunk, n);
-        left -= n;
-    }
-    pd_sha256_final(&s, d);
-    pd_sha256_hex(d, hex);
-    CHECK_STR(hex, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+    /* the same bytes, the same hash (it names cache entries) */
+    CHECK(pd_hash64("", 0) == pd_hash64("", 0));
+    char a[64] = "paddock seccomp cache key", b[64];
+    memcpy(b, a, sizeof(a));
+    uint64_t h = pd_hash64(a, sizeof(a));
+    CHECK(h == pd_hash64(b, sizeof(b)));
+    /* any one bit of any byte, and the length, changes it */
+    for (size_t i = 0; i < sizeof(a); i++)
+        for (int bit = 0; bit < 8; bit++) {
+            b[i] ^= (char)(1 << bit);
+            CHECK(pd_hash64(b, sizeof(b)) != h);
+            b[i] ^= (char)(1 << bit);
+        }
+    CHECK(pd_hash64(a, sizeof(a) - 1) != h);
+    CHECK(pd_hash64("\0", 1) != pd_hash64("", 0));
+    CHECK(pd_hash64("\0\0\0\0\0\0\0\0", 8) != pd_hash64("\0\0\0\0\0\0\0", 7));
 }
 
 static void test_key_covers_inputs(void)
@@ -388,7 +377,7 @@ static void test_cache_off_by_env(void)
 
 int main(void)
 {
-    RUN(test_sha256_vectors);
+    RUN(test_hash64);
     RUN(test_key_covers_inputs);
     RUN(test_miss_then_hit);
     RUN(test_changed_profile_misses);
