@@ -20,7 +20,6 @@
 #include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -112,7 +111,7 @@ static int copy_exe(int mfd, int exe, off_t size, const ElfW(Ehdr) *hdr, bool tr
 
 /* ---- the shared copy (root) ----
  *
- * A sealed memfd is made anew by every command (~0.4 ms: 0.8 MB of shmem
+ * A sealed memfd is made anew by every command (0.8 MB of shmem
  * pages allocated, filled, and freed at exit).  Root keeps one copy per
  * build instead, in PD_EXE_SHARED_DIR/BUILD-ID/paddock: root's, no write
  * bits, and immutable (FS_IMMUTABLE_FL), which no open for writing gets
@@ -123,8 +122,6 @@ static int copy_exe(int mfd, int exe, off_t size, const ElfW(Ehdr) *hdr, bool tr
  * used in place (the mapped bytes are checked against the running ones,
  * so a copy that is not this build's is refused); a filesystem without
  * the flag, or any doubt, and the memfd is made as before. */
-#define SHARED_KEEP_S 3600 /* other builds' copies older than this are removed */
-
 #ifndef PD_ASAN
 static bool immutable(int fd)
 {
@@ -169,7 +166,8 @@ static int open_private_dir(int dfd, const char *name, bool make)
     return fd;
 }
 
-/* Remove the copy in directory NAME under DFD (its flag cleared first). */
+/* Remove the copy in directory NAME under DFD (its flag cleared first):
+ * only one that was never published, which nothing else maps. */
 static void remove_copy(int dfd, const char *name)
 {
     _cleanup_close_ int d = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -182,9 +180,12 @@ static void remove_copy(int dfd, const char *name)
         pd_debug("exe: remove the copy %s: %s", name, strerror(errno));
 }
 
-/* Other builds' copies not touched for an hour, and half-made ones whose
- * maker is gone (".new.PID"). */
-static void sweep_copies(int dfd, const char *keep)
+/* Half-made copies whose maker is gone (".new.PID"): never published, so
+ * nothing maps them.  Published copies are never removed here: clearing the
+ * flag of one that a running paddock maps would let a container that holds
+ * an fd to it (its process ran /proc/self/exe) write the code that paddock
+ * runs.  They go with the tmpfs /run at boot, or by hand (README). */
+static void sweep_half_made(int dfd)
 {
     int fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     DIR *d = fd < 0 ? NULL : fdopendir(fd);
@@ -194,19 +195,11 @@ static void sweep_copies(int dfd, const char *keep)
         return;
     }
     struct dirent *e;
-    time_t now = time(NULL);
-    while ((e = readdir(d)) != NULL) {
-        struct stat st;
-        unsigned long long pid;
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0 ||
-            strcmp(e->d_name, keep) == 0 || fstatat(dfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-            continue;
-        bool half = strncmp(e->d_name, ".new.", 5) == 0;
-        if (half ? pd_parse_u64(e->d_name + 5, &pid) && pid <= INT32_MAX &&
-                       kill((pid_t)pid, 0) < 0 && errno == ESRCH
-                 : now - st.st_mtime > SHARED_KEEP_S)
+    unsigned long long pid;
+    while ((e = readdir(d)) != NULL)
+        if (strncmp(e->d_name, ".new.", 5) == 0 && pd_parse_u64(e->d_name + 5, &pid) &&
+            pid <= INT32_MAX && kill((pid_t)pid, 0) < 0 && errno == ESRCH)
             remove_copy(dfd, e->d_name);
-    }
     closedir(d);
 }
 
@@ -227,7 +220,7 @@ static int publish(int dfd, const char *bid, int exe, off_t size, const ElfW(Ehd
     if (w >= 0 && copy_exe(w, exe, size, hdr, trimmed, &err) == 0 && set_immutable(w, true) == 0) {
         r = renameat(dfd, tmp, dfd, bid);
         if (r == 0)
-            sweep_copies(dfd, bid);
+            sweep_half_made(dfd);
     }
     pd_error_free(err);
     if (r < 0) {
