@@ -269,12 +269,6 @@ install: runtime/paddock hooks man
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/paddock $(addprefix $(DESTDIR)$(BINDIR)/,$(notdir $(BIN_PROGS)))
-	@# root's shared copies of the binary (runtime/exe_seal.h): immutable;
-	@# uninstall with no paddock running
-	@if [ -z '$(DESTDIR)' ] && [ -d /run/paddock-exe ]; then \
-		echo 'chattr -i /run/paddock-exe/*/paddock; rm -rf /run/paddock-exe'; \
-		chattr -i /run/paddock-exe/*/paddock 2>/dev/null; rm -rf /run/paddock-exe; \
-	fi
 	rm -f $(DESTDIR)$(HOOKSDIR)/paddock-*.json
 	rm -f $(DESTDIR)$(MANDIR)/man1/paddock.1 $(DESTDIR)$(MANDIR)/man1/paddock-*.1
 	rm -f $(DESTDIR)$(BASHCOMPDIR)/paddock $(DESTDIR)$(ZSHCOMPDIR)/_paddock

@@ -18,7 +18,6 @@
 #include "agent_policy.h"
 #include "console.h"
 #include "container_overlay.h"
-#include "exe_seal.h"
 #include "hooks.h"
 #include "idmap.h"
 #include "log.h"
@@ -455,8 +454,7 @@ int pd_container_create(const struct pd_create_opts *o, struct pd_created *out, 
         load_config(o, &out->cfg, &text, &text_len, err) < 0 ||
         check_terminal_opts(o, out->cfg, err) < 0 ||
         (pd_netsup_env(out->cfg), false) ||
-        pd_plan_build(out->cfg, &po, &plan, err) < 0 ||
-        pd_exe_seal_for(!plan->ns.new_user, out->cfg->process.caps.bounding, err) < 0)
+        pd_plan_build(out->cfg, &po, &plan, err) < 0)
         goto fail_early;
     /* Before the fork: the init can't reach the cache after pivot_root. */
     const struct pd_seccomp *sc = out->cfg->linux_.seccomp;

@@ -2,19 +2,13 @@
 #define _GNU_SOURCE
 #include "exe_seal.h"
 
-#include <dirent.h>
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/fs.h>
-#include <limits.h>
 #include <link.h>
-#include <linux/capability.h>
-#include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/sendfile.h>
@@ -22,20 +16,10 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "log.h"
 #include "util.h"
 
 #ifndef MFD_EXEC
 #define MFD_EXEC 0x0010U /* Linux 6.3: say that the memfd is executable */
-#endif
-
-/* Under ASan (its globals' redzones would be read by a copy), a re-exec. */
-#if defined(__SANITIZE_ADDRESS__) /* gcc */
-#define PD_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) /* clang */
-#define PD_ASAN 1
-#endif
 #endif
 
 #define SEALS (F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE)
@@ -109,159 +93,6 @@ static int copy_exe(int mfd, int exe, off_t size, const ElfW(Ehdr) *hdr, bool tr
     return 0;
 }
 
-/* ---- the shared copy (root) ----
- *
- * A sealed memfd is made anew by every command (0.8 MB of shmem
- * pages allocated, filled, and freed at exit).  Root keeps one copy per
- * build instead, in PD_EXE_SHARED_DIR/BUILD-ID/paddock: root's, no write
- * bits, and immutable (FS_IMMUTABLE_FL), which no open for writing gets
- * past -- not root's, not one through /proc/PID/exe -- until someone with
- * CAP_LINUX_IMMUTABLE in the host's user namespace clears it.  A container
- * that could (pd_exe_seal_private) gets a sealed memfd instead.  The page
- * cache holds the copy once for every paddock that maps it.  It is only
- * used in place (the mapped bytes are checked against the running ones,
- * so a copy that is not this build's is refused); a filesystem without
- * the flag, or any doubt, and the memfd is made as before. */
-#ifndef PD_ASAN
-static bool immutable(int fd)
-{
-    int flags = 0;
-    return ioctl(fd, FS_IOC_GETFLAGS, &flags) == 0 && (flags & FS_IMMUTABLE_FL) != 0;
-}
-
-static int set_immutable(int fd, bool on)
-{
-    int flags = 0;
-    if (ioctl(fd, FS_IOC_GETFLAGS, &flags) < 0)
-        return -1;
-    flags = on ? flags | FS_IMMUTABLE_FL : flags & ~FS_IMMUTABLE_FL;
-    return ioctl(fd, FS_IOC_SETFLAGS, &flags);
-}
-
-/* A copy as paddock leaves it: a single-link regular file of SIZE bytes,
- * root's, with no write bits, immutable. */
-static bool copy_usable(int fd, off_t size)
-{
-    struct stat st;
-    return fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == 0 && st.st_nlink == 1 &&
-           (st.st_mode & 0222) == 0 && st.st_size == size && immutable(fd);
-}
-
-/* Root's directory NAME under DFD, 0700, not a symlink; made when missing
- * and MAKE. */
-static int open_private_dir(int dfd, const char *name, bool make)
-{
-    int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (fd < 0 && errno == ENOENT && make) {
-        if (mkdirat(dfd, name, 0700) < 0 && errno != EEXIST)
-            return -1;
-        fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    }
-    struct stat st;
-    if (fd >= 0 && (fstat(fd, &st) < 0 || st.st_uid != 0 || (st.st_mode & 0077) != 0)) {
-        close(fd);
-        errno = EPERM;
-        return -1;
-    }
-    return fd;
-}
-
-/* Remove the copy in directory NAME under DFD (its flag cleared first):
- * only one that was never published, which nothing else maps. */
-static void remove_copy(int dfd, const char *name)
-{
-    _cleanup_close_ int d = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (d < 0)
-        return;
-    _cleanup_close_ int f = openat(d, "paddock", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-    if (f >= 0 && immutable(f) && set_immutable(f, false) < 0)
-        pd_debug("exe: keep %s: clear its immutable flag: %s", name, strerror(errno));
-    if ((unlinkat(d, "paddock", 0) < 0 && errno != ENOENT) || unlinkat(dfd, name, AT_REMOVEDIR) < 0)
-        pd_debug("exe: remove the copy %s: %s", name, strerror(errno));
-}
-
-/* Half-made copies whose maker is gone (".new.PID"): never published, so
- * nothing maps them.  Published copies are never removed here: clearing the
- * flag of one that a running paddock maps would let a container that holds
- * an fd to it (its process ran /proc/self/exe) write the code that paddock
- * runs.  They go with the tmpfs /run at boot, or by hand (README). */
-static void sweep_half_made(int dfd)
-{
-    int fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    DIR *d = fd < 0 ? NULL : fdopendir(fd);
-    if (d == NULL) {
-        if (fd >= 0)
-            close(fd);
-        return;
-    }
-    struct dirent *e;
-    unsigned long long pid;
-    while ((e = readdir(d)) != NULL)
-        if (strncmp(e->d_name, ".new.", 5) == 0 && pd_parse_u64(e->d_name + 5, &pid) &&
-            pid <= INT32_MAX && kill((pid_t)pid, 0) < 0 && errno == ESRCH)
-            remove_copy(dfd, e->d_name);
-    closedir(d);
-}
-
-/* Make the copy of EXE for build BID in a directory of its own, flag it,
- * and publish it by renaming the directory: a BID directory is complete. */
-static int publish(int dfd, const char *bid, int exe, off_t size, const ElfW(Ehdr) *hdr,
-                   bool trimmed)
-{
-    char tmp[32];
-    snprintf(tmp, sizeof(tmp), ".new.%d", (int)getpid());
-    remove_copy(dfd, tmp); /* a dead namesake's */
-    _cleanup_close_ int t = open_private_dir(dfd, tmp, true);
-    if (t < 0)
-        return -1;
-    int r = -1;
-    _cleanup_close_ int w = openat(t, "paddock", O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0500);
-    pd_error *err = NULL;
-    if (w >= 0 && copy_exe(w, exe, size, hdr, trimmed, &err) == 0 && set_immutable(w, true) == 0) {
-        r = renameat(dfd, tmp, dfd, bid);
-        if (r == 0)
-            sweep_half_made(dfd);
-    }
-    pd_error_free(err);
-    if (r < 0) {
-        int e = errno;
-        pd_debug("exe: no shared copy %s: %s", bid, strerror(e));
-        remove_copy(dfd, tmp); /* not made, or another paddock was first */
-        errno = e;
-    }
-    return r;
-}
-
-/* The shared copy of EXE (SIZE bytes as the copy holds them) under DIR,
- * made when missing; -1 when there is none to use. */
-static int open_shared(const char *dir, int exe, off_t size, const ElfW(Ehdr) *hdr, bool trimmed)
-{
-    char bid[PD_BUILD_ID_HEX];
-    if (geteuid() != 0 || pd_self_build_id(bid) == 0)
-        return -1;
-    _cleanup_close_ int dfd = open_private_dir(AT_FDCWD, dir, true);
-    if (dfd < 0)
-        return -1;
-    for (int tries = 0; tries < 2; tries++) {
-        _cleanup_close_ int b = open_private_dir(dfd, bid, false);
-        if (b >= 0) {
-            int fd = openat(b, "paddock", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-            if (fd >= 0 && copy_usable(fd, size))
-                return fd;
-            if (fd >= 0)
-                close(fd);
-            pd_debug("exe: %s/%s is not a copy as paddock leaves it: not used", dir, bid);
-            return -1;
-        }
-        if (errno != ENOENT || tries > 0)
-            return -1;
-        if (publish(dfd, bid, exe, size, hdr, trimmed) < 0 && errno != EEXIST && errno != ENOTEMPTY)
-            return -1; /* else another paddock published it first */
-    }
-    return -1;
-}
-#endif
-
 /* ---- the copy made /proc/self/exe without an exec ----
  *
  * The kernel lets a process change its exe link (prctl PR_SET_MM_MAP, with
@@ -280,18 +111,19 @@ static int open_shared(const char *dir, int exe, off_t size, const ElfW(Ehdr) *h
  * copy gives, without the second exec and dynamic link (~0.5 ms).  Under
  * ASan (its globals' redzones would be read by the copy), a re-exec. */
 
+#if defined(__SANITIZE_ADDRESS__) /* gcc */
+#define PD_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) /* clang */
+#define PD_ASAN 1
+#endif
+#endif
 
 #ifdef PD_ASAN
 int pd_exe_seal_swap(int mfd)
 {
     (void)mfd;
     return -1; /* the sanitizer's globals and their redzones: re-exec */
-}
-
-int pd_exe_seal_shared_in(const char *dir)
-{
-    (void)dir;
-    return -1;
 }
 #else
 struct image {
@@ -359,25 +191,7 @@ static int prot_of(const ElfW(Phdr) *p)
            (p->p_flags & PF_X ? PROT_EXEC : 0);
 }
 
-/* The bytes segment P defines, as mapped at TMP (from START), are the
- * running ones: the ELF header aside (a copy's has no section headers). */
-static bool same_bytes(const char *tmp, uintptr_t start, const ElfW(Phdr) *p, uintptr_t bias)
-{
-    uintptr_t a = bias + p->p_vaddr;
-    size_t n = p->p_filesz, skip = 0;
-    if (p->p_offset < sizeof(ElfW(Ehdr)))
-        skip = sizeof(ElfW(Ehdr)) - p->p_offset;
-    if (skip >= n)
-        return true;
-    return memcmp(tmp + (a - start) + skip, (const void *)(a + skip), n - skip) == 0;
-}
-
-#define MAX_SEGS 16
-
-/* Map the read-only and code segments from FD elsewhere (checked against
- * the running bytes when CHECK), all before any is moved over its old
- * one; then the writable segment. */
-static int swap_segments(int fd, const struct image *im, bool check)
+static int swap_segments(int mfd, const struct image *im)
 {
     uintptr_t pg = (uintptr_t)sysconf(_SC_PAGESIZE), rs = 0, re = 0;
     for (size_t i = 0; i < im->n; i++)
@@ -385,42 +199,23 @@ static int swap_segments(int fd, const struct image *im, bool check)
             rs = (im->bias + im->ph[i].p_vaddr) & ~(pg - 1);
             re = (im->bias + im->ph[i].p_vaddr + im->ph[i].p_memsz) & ~(pg - 1);
         }
-    void *tmp[MAX_SEGS];
-    uintptr_t at[MAX_SEGS], len[MAX_SEGS];
-    size_t n = 0, moved = 0;
-    int r = -1;
     for (size_t i = 0; i < im->n; i++) {
         const ElfW(Phdr) *p = &im->ph[i];
-        if (p->p_type != PT_LOAD || p->p_filesz == 0 || (p->p_flags & PF_W))
+        if (p->p_type != PT_LOAD || p->p_filesz == 0)
             continue;
-        if (n == MAX_SEGS)
-            goto out;
-        at[n] = (im->bias + p->p_vaddr) & ~(pg - 1);
-        len[n] = ((im->bias + p->p_vaddr + p->p_filesz + pg - 1) & ~(pg - 1)) - at[n];
-        tmp[n] = mmap(NULL, len[n], prot_of(p), MAP_PRIVATE, fd, (off_t)(p->p_offset & ~(ElfW(Off))(pg - 1)));
-        if (tmp[n] == MAP_FAILED)
-            goto out;
-        n++;
-        if (check && !same_bytes(tmp[n - 1], at[n - 1], p, im->bias))
-            goto out;
-    }
-    for (; moved < n; moved++)
-        if (move_over(tmp[moved], at[moved], len[moved]) < 0) {
-            moved++; /* move_over unmapped it */
-            goto out;
+        uintptr_t start = (im->bias + p->p_vaddr) & ~(pg - 1);
+        uintptr_t end = (im->bias + p->p_vaddr + p->p_filesz + pg - 1) & ~(pg - 1);
+        if (p->p_flags & PF_W) {
+            if (swap_writable(start, end, rs, re) < 0)
+                return -1;
+            continue;
         }
-    for (size_t i = 0; i < im->n; i++) {
-        const ElfW(Phdr) *p = &im->ph[i];
-        if (p->p_type == PT_LOAD && p->p_filesz != 0 && (p->p_flags & PF_W) &&
-            swap_writable((im->bias + p->p_vaddr) & ~(pg - 1),
-                          (im->bias + p->p_vaddr + p->p_filesz + pg - 1) & ~(pg - 1), rs, re) < 0)
-            goto out;
+        void *tmp = mmap(NULL, end - start, prot_of(p), MAP_PRIVATE, mfd,
+                         (off_t)(p->p_offset & ~(ElfW(Off))(pg - 1)));
+        if (tmp == MAP_FAILED || move_over(tmp, start, end - start) < 0)
+            return -1;
     }
-    r = 0;
-out:
-    for (size_t i = moved; i < n; i++)
-        munmap(tmp[i], len[i]);
-    return r;
+    return 0;
 }
 
 /* The memory map's fields as the kernel has them now (/proc/self/stat,
@@ -478,37 +273,19 @@ static bool copy_is_program(int mfd, const struct image *im)
     return pread(mfd, ph, len, (off_t)eh.e_phoff) == (ssize_t)len && memcmp(ph, im->ph, len) == 0;
 }
 
-static int swap(int fd, bool check)
+int pd_exe_seal_swap(int mfd)
 {
     struct image im = {0};
     dl_iterate_phdr(first_object, &im);
-    if (!copy_is_program(fd, &im))
+    if (!copy_is_program(mfd, &im))
         return -1;
     /* Allowed at all?  Then the old file's mappings are in the way (EBUSY;
      * the kernel then changes nothing), before anything is moved. */
-    if (set_exe(fd) == 0 || errno != EBUSY)
+    if (set_exe(mfd) == 0 || errno != EBUSY)
         return -1;
-    if (swap_segments(fd, &im, check) < 0)
+    if (swap_segments(mfd, &im) < 0)
         return -1; /* each step moved whole: consistent, a re-exec follows */
-    return set_exe(fd) == 0 ? 0 : -1;
-}
-
-int pd_exe_seal_swap(int mfd)
-{
-    return swap(mfd, false); /* the memfd: copied from our own file just now */
-}
-
-int pd_exe_seal_shared_in(const char *dir)
-{
-    _cleanup_close_ int exe = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
-    struct stat st;
-    if (exe < 0 || fd_sealed(exe) || fstat(exe, &st) < 0)
-        return -1;
-    ElfW(Ehdr) hdr;
-    bool trimmed;
-    off_t size = needed_size(exe, st.st_size, &hdr, &trimmed);
-    _cleanup_close_ int fd = open_shared(dir, exe, size, &hdr, trimmed);
-    return fd < 0 ? -1 : swap(fd, true);
+    return set_exe(mfd) == 0 ? 0 : -1;
 }
 #endif
 
@@ -546,10 +323,6 @@ static int sealed_copy(int *mfd_out, pd_error **err)
  * execveat of it; 0 when already running from one. */
 static int seal(char **argv, bool in_place, pd_error **err)
 {
-    const char *shared = getenv("PADDOCK_EXE_SHARED");
-    if (in_place && (shared == NULL || strcmp(shared, "off") != 0) &&
-        pd_exe_seal_shared_in(PD_EXE_SHARED_DIR) == 0)
-        return 0;
     _cleanup_close_ int mfd = -1;
     int r = sealed_copy(&mfd, err);
     if (r != 0)
@@ -568,32 +341,4 @@ int pd_exe_seal_reexec(char **argv, pd_error **err)
 int pd_exe_seal(char **argv, pd_error **err)
 {
     return seal(argv, true, err);
-}
-
-int pd_exe_seal_private(pd_error **err)
-{
-    _cleanup_close_ int exe = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
-    if (exe < 0)
-        return pd_fail_errno(err, "open /proc/self/exe");
-    char path[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", path, sizeof(path) - 1);
-    if (n < 0)
-        return pd_fail_errno(err, "readlink /proc/self/exe");
-    path[n] = '\0';
-    if (fd_sealed(exe) || strncmp(path, PD_EXE_SHARED_DIR "/", strlen(PD_EXE_SHARED_DIR "/")) != 0)
-        return 0; /* a memfd already, or not the shared copy */
-    _cleanup_close_ int mfd = -1;
-    if (sealed_copy(&mfd, err) < 0)
-        return -1;
-    if (mfd >= 0 && pd_exe_seal_swap(mfd) < 0)
-        return pd_failx(err, "map the binary from a sealed memfd copy instead of the shared one "
-                        "(the container may clear immutable flags: CAP_LINUX_IMMUTABLE)");
-    return 0;
-}
-
-int pd_exe_seal_for(bool host_userns, uint64_t bounding, pd_error **err)
-{
-    if (!host_userns || (bounding & (UINT64_C(1) << CAP_LINUX_IMMUTABLE)) == 0)
-        return 0;
-    return pd_exe_seal_private(err);
 }

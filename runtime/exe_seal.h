@@ -24,25 +24,13 @@
  * disk; the build id is kept).  The cost is one copy of ~0.8 MB into
  * memory, and one execve -- or, as root, none: pd_exe_seal() maps the
  * binary again from the copy and makes the copy /proc/self/exe in place,
- * with the same result for everything the container can reach.
- *
- * Root does not even copy: it keeps one copy per build in
- * PD_EXE_SHARED_DIR/BUILD-ID/paddock, immutable (FS_IMMUTABLE_FL), which
- * nobody can open for writing -- root included, and through
- * /proc/PID/exe -- without first clearing the flag, and that takes
- * CAP_LINUX_IMMUTABLE in the host's user namespace.  A container that
- * could have it gets the memfd (pd_exe_seal_private).  Where the flag or
- * the directory can't be had, the memfd as above. */
+ * with the same result for everything the container can reach. */
 #ifndef PADDOCK_EXE_SEAL_H
 #define PADDOCK_EXE_SEAL_H
 
 #include <stdbool.h>
-#include <stdint.h>
 
 #include "error.h"
-
-/* Where root keeps the shared copies (exe_seal.c). */
-#define PD_EXE_SHARED_DIR "/run/paddock-exe"
 
 /* /proc/self/exe is a sealed memfd copy. */
 bool pd_exe_is_sealed(void);
@@ -61,22 +49,5 @@ int pd_exe_seal(char **argv, pd_error **err);
 /* That in-place step alone, for the sealed memfd MFD: 0 done, -1 not
  * possible here (the process is consistent either way). */
 int pd_exe_seal_swap(int mfd);
-
-/* The in-place step from the shared copy under DIR (made when missing):
- * 0 when the process now runs from it, -1 when there is none to use (not
- * root, no immutable flag there, a copy not as paddock leaves it, ASan).
- * pd_exe_seal() tries it first, unless PADDOCK_EXE_SHARED=off. */
-int pd_exe_seal_shared_in(const char *dir);
-
-/* A process that runs from the shared copy moves to a sealed memfd copy
- * (in place): for a container that could clear the copy's immutable flag
- * (CAP_LINUX_IMMUTABLE in the host's user namespace).  0 also when it runs
- * from a memfd already, or from neither. */
-int pd_exe_seal_private(pd_error **err);
-
-/* pd_exe_seal_private when a container's processes could have
- * CAP_LINUX_IMMUTABLE in the host's user namespace: HOST_USERNS (no user
- * namespace of its own) and the capability in BOUNDING. */
-int pd_exe_seal_for(bool host_userns, uint64_t bounding, pd_error **err);
 
 #endif

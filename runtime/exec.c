@@ -56,7 +56,6 @@
 
 #include "cgroups.h"
 #include "console.h"
-#include "exe_seal.h"
 #include "log.h"
 #include "process.h"
 #include "seccomp_cache.h"
@@ -627,19 +626,6 @@ static int prepare_seccomp(const struct pd_config *cfg, struct pd_agent_plan **a
     return 0;
 }
 
-/* The shared copy of the binary is immutable only to processes without
- * CAP_LINUX_IMMUTABLE in the host's user namespace (exe_seal.h): the
- * container's (a joined user namespace may be the host's) and this one's. */
-static int seal_for(const struct exec_ctx *x, pd_error **err)
-{
-    const struct pd_config *cfg = x->req->cfg;
-    bool own_userns = false;
-    for (size_t i = 0; cfg->has_linux && i < cfg->linux_.n_namespaces; i++)
-        own_userns |= cfg->linux_.namespaces[i].type == PD_NS_USER &&
-                      cfg->linux_.namespaces[i].path == NULL;
-    return pd_exe_seal_for(!own_userns, cfg->process.caps.bounding | x->proc.caps.bounding, err);
-}
-
 static int write_pid_file(const char *path, pid_t pid, pd_error **err)
 {
     char buf[32];
@@ -667,8 +653,7 @@ int pd_exec(const struct pd_exec_request *req, int *exit_code, pd_error **err)
     if (!req->detach && sigprocmask(SIG_BLOCK, &set, NULL) < 0)
         return pd_fail_errno(err, "exec: sigprocmask");
     int r = -1;
-    if (check_request(req, err) < 0 || seal_for(&x, err) < 0 ||
-        prepare_seccomp(req->cfg, &agent, &bpf, err) < 0 ||
+    if (check_request(req, err) < 0 || prepare_seccomp(req->cfg, &agent, &bpf, err) < 0 ||
         load_cgroup(&x, err) < 0 || open_namespaces(&x, err) < 0)
         goto out;
     x.seccomp = bpf;

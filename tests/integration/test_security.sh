@@ -1,7 +1,6 @@
 #!/usr/bin/env bash
 # Process security settings: capabilities, noNewPrivileges, seccomp, rlimits,
-# user/groups, umask, file descriptors, cwd, /proc/PID/exe of the init and
-# the runtime's shared copy of itself,
+# user/groups, umask, file descriptors, cwd, /proc/PID/exe of the init,
 # linux.sysctl, process.oomScoreAdj.
 #
 # Validated with RUNTIME=runc (runc 1.1.5): all cases pass except
@@ -230,70 +229,6 @@ t_init_exe_not_runtime() {
     no_leaks "$id" "$RUN_ID"
 }
 
-# exec_runtime_exe ID ARGS...: start `exec ID ARGS` in the background and
-# print the exe of its runtime process once it runs (then wait for it).
-exec_runtime_exe() {
-    local id=$1 pid="" i
-    shift
-    rt exec "$@" >/dev/null 2>&1 &
-    local bg=$!
-    for i in $(seq 1 100); do
-        pid=$(pgrep -f -- "^$RUNTIME --root $STATE_ROOT exec $*" | head -1)
-        [ -n "$pid" ] && [ "$(cut -d' ' -f3 /proc/"$pid"/stat 2>/dev/null)" = S ] && break
-        sleep 0.05
-    done
-    [ -n "$pid" ] || fail "no runtime process for exec $*"
-    readlink /proc/"$pid"/exe
-    wait "$bg"
-}
-
-t_exe_shared_copy() {
-    # CVE-2019-5736, root: the runtime maps itself from its shared copy of
-    # the binary (exe_seal.h), /run/paddock-exe/BUILD-ID/paddock: root's,
-    # mode 0500, immutable, so that nobody -- root included -- opens it for
-    # writing; the created init (a fork of the runtime) maps nothing of the
-    # binary on disk.  A container that could clear the flag
-    # (CAP_LINUX_IMMUTABLE without a user namespace) gets a sealed memfd
-    # instead, and so does an exec that asks for it.  Under ASan: a memfd.
-    is_paddock || fail "paddock's own sealing (RUNTIME=$RUNTIME)"
-    [ "$(id -u)" = 0 ] || fail "needs root"
-    setup_bundle
-    set_args "$B" sleep 30
-    local id id2 pid exe real shared='/run/paddock-exe/*/paddock'
-    [ "$RUNTIME_NAME" = paddock ] || shared='/memfd:paddock (deleted)'
-    real=$(readlink -f "$RUNTIME")
-    id=$(new_id)
-    rt_ok create --bundle "$B" "$id"
-    pid=$(state_pid "$id")
-    exe=$(readlink /proc/"$pid"/exe)
-    # shellcheck disable=SC2053
-    [[ $exe == $shared ]] || fail "the created init's exe is $exe, not $shared"
-    ! grep -qF "$real" /proc/"$pid"/maps || fail "the created init still maps $real"
-    if [ "$RUNTIME_NAME" = paddock ]; then
-        assert_eq "$(stat -c '%u %a %h' "$exe")" "0 500 1" "the copy's owner, mode and links"
-        lsattr "$exe" | grep -q '^....i' || fail "the copy is not immutable: $(lsattr "$exe")"
-        if (echo x >>"$exe") 2>"$T/w.err"; then fail "root appended to the shared copy $exe"; fi
-        assert_contains "$(cat "$T/w.err")" "Operation not permitted" "appending to the copy as root"
-    fi
-    rt_ok start "$id"
-    # an exec: the shared copy; one asking for CAP_LINUX_IMMUTABLE: a memfd
-    exe=$(exec_runtime_exe "$id" "$id" sleep 0.7)
-    # shellcheck disable=SC2053
-    [[ $exe == $shared ]] || fail "exec's runtime runs from $exe, not $shared"
-    exe=$(exec_runtime_exe "$id" --cap CAP_LINUX_IMMUTABLE "$id" sleep 0.7)
-    assert_eq "$exe" "/memfd:paddock (deleted)" "exec --cap CAP_LINUX_IMMUTABLE: the runtime's exe"
-    rt_ok delete --force "$id"
-    # a container with CAP_LINUX_IMMUTABLE and no user namespace: a memfd
-    cfg_set "$B" '.process.capabilities.bounding += ["CAP_LINUX_IMMUTABLE"]'
-    id2=$(new_id)
-    rt_ok create --bundle "$B" "$id2"
-    pid=$(state_pid "$id2")
-    assert_eq "$(readlink /proc/"$pid"/exe)" "/memfd:paddock (deleted)" "the init's exe with CAP_LINUX_IMMUTABLE"
-    ! grep -qF "$real" /proc/"$pid"/maps || fail "the created init still maps $real"
-    rt_ok delete --force "$id2"
-    no_leaks "$id" "$id2"
-}
-
 t_sysctl_netns() {
     # linux.sysctl is written in the container's new network namespace: seen
     # inside, the host's value untouched.  Control: without it the new netns
@@ -361,7 +296,6 @@ run_case fds_only_stdio t_fds_only_stdio
 run_case preserve_fds t_preserve_fds
 run_case cwd t_cwd
 run_case init_exe_not_runtime t_init_exe_not_runtime
-run_case exe_shared_copy t_exe_shared_copy
 run_case sysctl_netns t_sysctl_netns
 run_case sysctl_bad_key t_sysctl_bad_key
 run_case oom_score_adj t_oom_score_adj

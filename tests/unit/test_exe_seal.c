@@ -11,12 +11,9 @@
 #include <fcntl.h>
 #include <link.h>
 #include <linux/capability.h>
-#include <linux/fs.h>
 #include <stdbool.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -206,9 +203,7 @@ static bool can_swap(void)
 
 static void test_seal_in_place(void)
 {
-    setenv("PADDOCK_EXE_SHARED", "off", 1); /* the memfd (root's shared copy: below) */
     run_sealed(true);
-    unsetenv("PADDOCK_EXE_SHARED");
     CHECK_CONTAINS(self_out, can_swap() ? "inplace=1" : "inplace=0");
     check_sealed_facts();
 }
@@ -222,117 +217,6 @@ static void test_not_sealed_here(void)
     CHECK(maps_of(orig) > 0); /* what hostmaps= counts, seen here */
 }
 
-/* ---- root's shared copy (exe_seal.h) ---- */
-
-static int set_flag(const char *path, bool on)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC), flags = 0, r = -1;
-    if (fd >= 0 && ioctl(fd, FS_IOC_GETFLAGS, &flags) == 0) {
-        flags = on ? flags | FS_IMMUTABLE_FL : flags & ~FS_IMMUTABLE_FL;
-        r = ioctl(fd, FS_IOC_SETFLAGS, &flags);
-    }
-    if (fd >= 0)
-        close(fd);
-    return r;
-}
-
-/* A child maps itself from the shared copy under DIR and reports: whether
- * it did, whether its exe is in DIR, the errno of opening it for writing,
- * the mappings of ORIG left, whether data and code work, the exe's inode. */
-static void shared_child(const char *dir, const char *orig)
-{
-    int p[2];
-    CHECK(pipe(p) == 0);
-    fflush(stdout);
-    pid_t pid = fork();
-    if (pid == 0) {
-        dup2(p[1], 1);
-        int r = pd_exe_seal_shared_in(dir);
-        char link[4096] = "";
-        ssize_t n = readlink("/proc/self/exe", link, sizeof(link) - 1);
-        link[n > 0 ? n : 0] = '\0';
-        int w = open("/proc/self/exe", O_WRONLY | O_CLOEXEC);
-        int werr = w < 0 ? errno : 0;
-        struct stat st = {0};
-        stat("/proc/self/exe", &st);
-        data_word++;
-        printf("shared=%d indir=%d werr=%d hostmaps=%d works=%d ino=%lu\n", r,
-               strncmp(link, dir, strlen(dir)) == 0, werr, maps_of(orig), relro_fn() == 43,
-               (unsigned long)st.st_ino);
-        fflush(stdout);
-        _exit(0);
-    }
-    close(p[1]);
-    ssize_t n = read(p[0], self_out, sizeof(self_out) - 1);
-    close(p[0]);
-    int st;
-    waitpid(pid, &st, 0);
-    self_out[n > 0 ? n : 0] = '\0';
-    CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
-}
-
-/* The copy's path under DIR (its only build directory). */
-static bool copy_path(const char *dir, char *out, size_t cap)
-{
-    char cmd[4200];
-    snprintf(cmd, sizeof(cmd), "ls -d %s/*/paddock 2>/dev/null", dir);
-    FILE *f = popen(cmd, "r");
-    bool ok = f != NULL && fgets(out, (int)cap, f) != NULL;
-    if (f != NULL)
-        pclose(f);
-    out[strcspn(out, "\n")] = '\0';
-    return ok && out[0] == '/';
-}
-
-static void test_shared_copy(void)
-{
-    char orig[4096], dir[] = "/tmp/pd-exe-shared.XXXXXX", copy[4200] = "", cmd[4300];
-    ssize_t len = readlink("/proc/self/exe", orig, sizeof(orig) - 1);
-    orig[len > 0 ? len : 0] = '\0';
-    CHECK(mkdtemp(dir) != NULL);
-    shared_child(dir, orig);
-    if (!can_swap() || geteuid() != 0) { /* not root, or ASan: the memfd as before */
-        CHECK_CONTAINS(self_out, "shared=-1");
-        snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-        CHECK(system(cmd) == 0);
-        return;
-    }
-    /* from the copy: immutable even to root, nothing of the file on disk mapped */
-    CHECK_CONTAINS(self_out, "shared=0 indir=1 werr=1 hostmaps=0 works=1");
-    CHECK(copy_path(dir, copy, sizeof(copy)));
-    struct stat st;
-    CHECK(stat(copy, &st) == 0 && st.st_uid == 0 && (st.st_mode & 0777) == 0500);
-    errno = 0;
-    CHECK(open(copy, O_WRONLY | O_CLOEXEC) == -1 && errno == EPERM);
-    /* a second paddock maps the same copy */
-    const char *ino = strstr(self_out, "ino=");
-    char first[64] = "";
-    snprintf(first, sizeof(first), "%s", ino ? ino : "none");
-    shared_child(dir, orig);
-    CHECK_CONTAINS(self_out, "shared=0 indir=1");
-    CHECK_CONTAINS(self_out, first);
-    /* not immutable: not as paddock leaves it, so not used (and left alone) */
-    CHECK(set_flag(copy, false) == 0);
-    shared_child(dir, orig);
-    CHECK_CONTAINS(self_out, "shared=-1 indir=0");
-    CHECK(stat(copy, &st) == 0);
-    /* immutable again but one byte of its code changed: refused by the byte check */
-    int fd = open(copy, O_RDWR | O_CLOEXEC);
-    unsigned char c = 0;
-    off_t at = st.st_size / 3; /* within the code or read-only data */
-    CHECK(fd >= 0 && pread(fd, &c, 1, at) == 1);
-    c ^= 0xff;
-    CHECK(pwrite(fd, &c, 1, at) == 1);
-    close(fd);
-    CHECK(set_flag(copy, true) == 0);
-    shared_child(dir, orig);
-    CHECK_CONTAINS(self_out, "shared=-1 indir=0");
-    CHECK_CONTAINS(self_out, "works=1");
-    CHECK(set_flag(copy, false) == 0);
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-    CHECK(system(cmd) == 0);
-}
-
 int main(int argc, char **argv)
 {
     if (argc == 3 && strcmp(argv[1], "--sealed-child") == 0)
@@ -340,7 +224,6 @@ int main(int argc, char **argv)
     RUN(test_not_sealed_here);
     RUN(test_reexec_sealed);
     RUN(test_seal_in_place);
-    RUN(test_shared_copy);
     if (unit_case_failed)
         printf("    child said: %s", self_out);
     UNIT_EXIT();
