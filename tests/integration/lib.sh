@@ -400,7 +400,7 @@ bundle_log() {
 }
 
 cleanup_all() {
-    rm -f "$BUNDLE_LOG_DIR/pdt-$(basename "$T")-"*.log 2>/dev/null
+    rm -f "$BUNDLE_LOG_DIR/pdt-$(basename "$T")-"*.log /run/paddock-test-"$(basename "$T")"-*.sock 2>/dev/null
     # Interrupted in the middle of a case: stop it (and what it started) first.
     local p
     for p in ${CUR_CASE_PIDS:-}; do

@@ -201,7 +201,8 @@ t_symlink_pinned() {
 # sockets inside the sandbox work.
 t_unix_sockets() {
     sp_setup
-    local sock=/run/paddock-test-$BASHPID.sock
+    # outside every root; cleanup_all removes it if the case fails
+    local sock=/run/paddock-test-$(basename "$T")-$BASHPID.sock
     python3 -c 'import socket,sys,time
 s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(8); time.sleep(60)' "$sock" &
     local srv=$!
