@@ -2,9 +2,7 @@
 #define _GNU_SOURCE
 #include "seccomp_cache.h"
 
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <linux/filter.h>
 /* libseccomp's header, not runtime/seccomp.h (see seccomp.c) */
 #include <seccomp.h>
@@ -12,11 +10,11 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "cachedir.h"
 #include "log.h"
 #include "sandbox_protect.h"
 #include "util.h"
@@ -150,35 +148,14 @@ char *pd_seccomp_cache_dir(void)
     return pd_xasprintf("%s/seccomp", home);
 }
 
-/* The directory, made if missing; -1 (errno) when it is not the caller's 0700 own. */
-static int open_dir(const char *dir)
-{
-    if (mkdir(dir, 0700) < 0 && errno == ENOENT && pd_mkdir_p(dir, 0700, NULL) < 0)
-        return -1;
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    struct stat st;
-    if (fd < 0)
-        return -1;
-    if (fstat(fd, &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != geteuid() ||
-        (st.st_mode & 077) != 0) {
-        close(fd);
-        errno = EPERM;
-        return -1;
-    }
-    return fd;
-}
-
 /* 1: a good entry for key in *out; 0: none; -1: one that failed a check. */
 static int read_entry(int dfd, const char *name, const char *key, size_t key_len,
                       struct pd_seccomp_bpf **out)
 {
-    _cleanup_close_ int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC);
+    struct stat st;
+    _cleanup_close_ int fd = pd_cachedir_open_entry(dfd, name, &st);
     if (fd < 0)
         return errno == ENOENT ? 0 : -1;
-    struct stat st;
-    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
-        (st.st_mode & 07777) != 0600 || st.st_nlink != 1)
-        return -1;
     struct entry_hdr h;
     size_t want = sizeof(h) + key_len;
     if ((size_t)st.st_size < want || (size_t)st.st_size > want + BPF_MAXINSNS * 8)
@@ -203,53 +180,19 @@ static int read_entry(int dfd, const char *name, const char *key, size_t key_len
     return 1;
 }
 
-/* Too many entries (profiles change, binaries are rebuilt): clear the rest. */
-static void prune(int dfd, const char *keep)
-{
-    int fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-    if (d == NULL) {
-        if (fd >= 0)
-            close(fd);
-        return;
-    }
-    size_t n = 0;
-    struct dirent *de;
-    while ((de = readdir(d)) != NULL)
-        n += de->d_name[0] != '.';
-    if (n > MAX_ENTRIES) {
-        rewinddir(d);
-        while ((de = readdir(d)) != NULL)
-            if (de->d_name[0] != '.' && strcmp(de->d_name, keep) != 0)
-                unlinkat(dfd, de->d_name, 0);
-    }
-    closedir(d);
-}
-
 static int write_entry(int dfd, const char *name, const char *key, size_t key_len,
                        const struct pd_seccomp_bpf *b)
 {
-    uint32_t rnd = 0;
-    if (getrandom(&rnd, sizeof(rnd), GRND_NONBLOCK) != sizeof(rnd))
-        rnd = (uint32_t)getpid();
-    char tmp[64];
-    snprintf(tmp, sizeof(tmp), ".tmp-%d-%08x", (int)getpid(), rnd);
-    int fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (fd < 0)
-        return -1;
     struct entry_hdr h = {.key_len = (uint32_t)key_len, .flags = b->flags,
                           .n_insns = (uint32_t)b->len};
     memcpy(h.magic, MAGIC, sizeof(h.magic));
     h.sum = bpf_sum(h.flags, h.n_insns, b->insns);
-    int r = fchmod(fd, 0600) < 0 || pd_write_all(fd, &h, sizeof(h)) < 0 ||
-            pd_write_all(fd, key, key_len) < 0 ||
-            pd_write_all(fd, b->insns, b->len * sizeof(struct sock_filter)) < 0 ? -1 : 0;
-    if (close(fd) < 0)
-        r = -1;
-    if (r == 0 && renameat(dfd, tmp, dfd, name) == 0)
-        return 0;
-    unlinkat(dfd, tmp, 0);
-    return -1;
+    const struct iovec iov[] = {
+        {&h, sizeof(h)},
+        {(void *)key, key_len},
+        {b->insns, b->len * sizeof(struct sock_filter)},
+    };
+    return pd_cachedir_store(dfd, name, iov, PD_ARRAY_SIZE(iov));
 }
 
 int pd_seccomp_cache_get(const char *dir, const struct pd_seccomp *sc, bool nested_userns,
@@ -262,7 +205,7 @@ int pd_seccomp_cache_get(const char *dir, const struct pd_seccomp *sc, bool nest
     *out = NULL;
     size_t key_len = 0;
     _cleanup_free_ char *key = dir ? pd_seccomp_cache_key(sc, nested_userns, &key_len) : NULL;
-    _cleanup_close_ int dfd = key && key_len <= MAX_KEY ? open_dir(dir) : -1;
+    _cleanup_close_ int dfd = key && key_len <= MAX_KEY ? pd_cachedir_open(dir) : -1;
     if (dfd < 0) {
         if (dir != NULL)
             pd_debug("seccomp cache %s not used: %s", dir,
@@ -284,7 +227,7 @@ int pd_seccomp_cache_get(const char *dir, const struct pd_seccomp *sc, bool nest
     if (write_entry(dfd, name, key, key_len, *out) < 0)
         pd_debug("seccomp cache: store %s/%s: %s", dir, name, strerror(errno));
     else
-        prune(dfd, name);
+        pd_cachedir_prune(dfd, name, MAX_ENTRIES);
     return 0;
 }
 
