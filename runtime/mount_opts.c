@@ -6,12 +6,12 @@
 #endif
 #include "mount_opts.h"
 
-#include <dlfcn.h>
 #include <libmount/libmount.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 
+#include "mount_opts_cache.h"
 #include "util.h"
 
 #define PROPAGATION_MASK (MS_SHARED | MS_SLAVE | MS_PRIVATE | MS_UNBINDABLE)
@@ -70,11 +70,13 @@ static bool apply_rec_attr(const char *opt, struct pd_mount_flags *out)
     return false;
 }
 
-/* libmount's Linux option map.  libmount is loaded here, the first time
- * an option is looked up, not linked: with the libraries it pulls in
+/* libmount's Linux option map.  libmount is loaded the first time an
+ * option is looked up, not linked: with the libraries it pulls in
  * (libblkid, libselinux, libpcre2) it cost every paddock process ~0.3 ms
  * of loading, and most never translate a mount option (exec, state, kill,
- * the first half of a sealed re-exec, ...).  Only the runtime's plan calls
+ * the first half of a sealed re-exec, ...).  Where nothing changed since
+ * an earlier start, not even loaded: the map libmount gave then is read
+ * from the cache (mount_opts_cache.h).  Only the runtime's plan calls
  * this, before it forks and on the host's root.  No map, no translation:
  * an error, never options passed through as data. */
 const struct libmnt_optmap *pd_mount_linux_map(pd_error **err)
@@ -82,18 +84,9 @@ const struct libmnt_optmap *pd_mount_linux_map(pd_error **err)
     static const struct libmnt_optmap *map;
     if (map != NULL)
         return map;
-    void *lib = dlopen("libmount.so.1", RTLD_NOW | RTLD_LOCAL);
-    if (lib == NULL) {
-        pd_failx(err, "load libmount: %s", dlerror());
-        return NULL;
-    }
-    const struct libmnt_optmap *(*get)(int) = (const struct libmnt_optmap *(*)(int))dlsym(
-        lib, "mnt_get_builtin_optmap");
-    map = get != NULL ? get(MNT_LINUX_MAP) : NULL;
-    if (map == NULL) { /* the handle stays: a second attempt would find the same */
-        pd_failx(err, "libmount.so.1: no mnt_get_builtin_optmap(MNT_LINUX_MAP)");
-        return NULL;
-    }
+    _cleanup_free_ char *dir = pd_mountopt_cache_dir();
+    void *owned; /* map points to it, for the life of the process */
+    map = pd_mountopt_cache_get(dir, &owned, NULL, err);
     return map;
 }
 
