@@ -468,15 +468,21 @@ void pd_envprobe_free(struct pd_envprobe *p)
 
 /* ---- the cache ---- */
 
-static char *cache_path(void)
+char *pd_envprobe_cache_dir(void)
 {
     uid_t uid = geteuid();
     if (uid == 0 && pd_in_initial_userns())
-        return pd_xasprintf("/run/paddock-probe/uid-%u.json", (unsigned)uid);
+        return pd_xstrdup("/run/paddock-probe");
     const char *x = getenv("XDG_RUNTIME_DIR");
     if (x != NULL && x[0] == '/')
-        return pd_xasprintf("%s/paddock-probe/uid-%u.json", x, (unsigned)uid);
+        return pd_xasprintf("%s/paddock-probe", x);
     return NULL;
+}
+
+static char *cache_path(void)
+{
+    _cleanup_free_ char *dir = pd_envprobe_cache_dir();
+    return dir == NULL ? NULL : pd_xasprintf("%s/uid-%u.json", dir, (unsigned)geteuid());
 }
 
 /* The cached probe, when it is ours and its key is this environment's. */

@@ -94,6 +94,8 @@ bool pd_env_ok(const struct pd_envprobe *p, enum pd_env_check c);
  * refresh), else run now and cached.  A cache that can't be written is
  * only a debug message. */
 int pd_envprobe_get(struct pd_envprobe *p, bool refresh, pd_error **err);
+/* Where pd_envprobe_get keeps its cache (NULL: none for this user). */
+char *pd_envprobe_cache_dir(void);
 /* Run every check now (no cache). */
 int pd_envprobe_run(struct pd_envprobe *p, pd_error **err);
 void pd_envprobe_free(struct pd_envprobe *p);

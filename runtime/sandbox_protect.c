@@ -17,7 +17,9 @@
 #include <unistd.h>
 
 #include "agent_policy.h"
+#include "envprobe.h"
 #include "log.h"
+#include "state.h"
 #include "util.h"
 
 /* Protected entries that are directories: a placeholder may stand in for them. */
@@ -565,13 +567,37 @@ static int prepare_state_dir(struct ctx *c, pd_error **err)
 {
     _cleanup_free_ char *home = pd_state_home();
     c->dir = pd_xasprintf("%s/placeholders", home);
-    if (pd_mkdir_p(c->dir, 0700, err) < 0)
-        return -1;
-    /* the journals and the default audit log can't be touched from inside */
-    _cleanup_free_ char *real = realpath(home, NULL);
-    if (in_writable(c, home))
-        add_mount(c->p, PD_PROTECT_RO, real != NULL ? real : home);
-    return 0;
+    return pd_mkdir_p(c->dir, 0700, err);
+}
+
+/* paddock's own directories, which later runs trust: the state home (the
+ * seccomp and mount option caches, the placeholder journals, the default
+ * audit log), the state root (every container's state.json) and the
+ * environment probe's cache.  One inside a writable root is bound
+ * read-only; a writable root inside one (or one itself) is refused: the
+ * sandbox could plant a filter or mount options for later starts. */
+static int guard_own_dirs(struct ctx *c, pd_error **err)
+{
+    char *dirs[] = {pd_state_home(), c->o->root ? pd_xstrdup(c->o->root) : pd_state_default_root(),
+                    pd_envprobe_cache_dir()};
+    int r = 0;
+    for (size_t i = 0; i < PD_ARRAY_SIZE(dirs) && r == 0; i++) {
+        if (dirs[i] == NULL)
+            continue;
+        _cleanup_free_ char *real = realpath(dirs[i], NULL);
+        const char *d = real != NULL ? real : dirs[i];
+        for (size_t k = 0; c->roots[k] && r == 0; k++)
+            if (under(c->roots[k], d))
+                r = pd_failx(err, "sandbox: writable root %s lies in paddock's own %s (%s), "
+                             "which later runs trust: give a directory outside it",
+                             c->roots[k], i == 0 ? "state home" : i == 1 ? "state root" :
+                             "probe cache", d);
+        if (r == 0 && real != NULL && in_writable(c, real))
+            add_mount(c->p, PD_PROTECT_RO, real);
+    }
+    for (size_t i = 0; i < PD_ARRAY_SIZE(dirs); i++)
+        free(dirs[i]);
+    return r;
 }
 
 static int protect_roots(struct ctx *c, pd_error **err)
@@ -604,7 +630,8 @@ int pd_protect_prepare(const struct pd_sandbox_opts *o, char *const *roots, cons
     struct ctx c = {.o = o, .roots = roots, .p = p, .create = id != NULL, .journal_fd = -1};
     int lockfd = -1, r = 0;
     if (c.create) {
-        if ((r = prepare_state_dir(&c, err)) == 0 && (lockfd = lock_dir(c.dir, err)) < 0)
+        if ((r = prepare_state_dir(&c, err)) == 0 && (r = guard_own_dirs(&c, err)) == 0 &&
+            (lockfd = lock_dir(c.dir, err)) < 0)
             r = -1;
         if (r == 0)
             sweep(c.dir);

@@ -235,6 +235,37 @@ b=socket.socket(socket.AF_UNIX); b.connect("/tmp/in.sock"); print("inside ok")'
     sp_clean
 }
 
+# paddock's own directories, which later runs trust (the state home with
+# the seccomp and mount option caches, the state root, the probe cache):
+# a writable root inside one is refused; one inside a writable root is
+# read-only in the sandbox.
+t_own_dirs() {
+    sp_setup
+    export XDG_STATE_HOME=$WS/state
+    sb -- true
+    assert_ok "a first sandbox (fills the caches under $XDG_STATE_HOME)"
+    [ -d "$XDG_STATE_HOME/paddock/seccomp" ] || fail "no seccomp cache at $XDG_STATE_HOME/paddock/seccomp"
+    local d
+    for d in "$XDG_STATE_HOME/paddock/seccomp" "$XDG_STATE_HOME/paddock" "$STATE_ROOT"; do
+        sb -w "$d" -- true
+        assert_failed "sandbox -w $d"
+        assert_contains "$ERR" "lies in paddock's own" "the error for -w $d"
+        assert_contains "$ERR" "give a directory outside it" "the error's fix for -w $d"
+    done
+    # the workspace holds the state home; -w $T's parent the state root,
+    # -w /run the probe cache
+    sb -- sh -c "touch '$XDG_STATE_HOME/paddock/seccomp/x' 2>&1; touch '$WS/ok' && echo ws-ok"
+    assert_contains "$OUT" "Read-only file system" "writing the seccomp cache from inside"
+    assert_contains "$OUT" "ws-ok" "the workspace itself stays writable"
+    [ ! -e "$XDG_STATE_HOME/paddock/seccomp/x" ] || fail "the sandbox wrote into the seccomp cache"
+    sb -w "$(dirname "$T")" -w /run -- sh -c "touch '$STATE_ROOT/x' 2>&1; touch /run/paddock-probe/x 2>&1; echo done"
+    assert_contains "$OUT" "$STATE_ROOT/x': Read-only file system" "writing the state root from a sandbox whose root holds it"
+    assert_contains "$OUT" "/run/paddock-probe/x': Read-only file system" "writing the probe cache from a -w /run sandbox"
+    [ ! -e "$STATE_ROOT/x" ] && [ ! -e /run/paddock-probe/x ] || fail "a sandbox wrote into paddock's own directories"
+    rm -f "$WS/ok"
+    sp_clean
+}
+
 # Landlock behind the mounts: a mount-writable place that is not a writable
 # root (the private /dev/shm is fine, a tmpfs mounted in the workspace by
 # nobody...): the observable part is TCP, which mounts can't stop.
@@ -444,6 +475,7 @@ run_case protect_include t_include
 run_case protect_links t_links
 run_case protect_symlink_pinned t_symlink_pinned
 run_case protect_unix_sockets t_unix_sockets
+run_case protect_own_dirs t_own_dirs
 run_case protect_landlock_tcp t_landlock_tcp
 run_case protect_agent_bundle_landlock t_agent_bundle_landlock
 run_case protect_root_contained t_root_contained
