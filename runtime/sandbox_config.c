@@ -182,6 +182,11 @@ static int writable_roots(const struct pd_sandbox_opts *o, const char *cwd, char
     if (o->mode != PD_SANDBOX_WORKSPACE_WRITE)
         return 0;
     size_t n = 0;
+    /* "/" writable is no root among others but the whole filesystem (and it
+     * can't be bound over itself below the read-only root) */
+    if (strcmp(cwd, "/") == 0)
+        return pd_failx(err, "sandbox: the workspace (the current directory) is /: run from a "
+                        "project directory, or use --sandbox danger-full-access");
     (*out)[n++] = pd_xstrdup(cwd);
     for (size_t i = 0; i < o->n_writable; i++) {
         char *p = realpath(o->writable[i], NULL);
@@ -193,6 +198,9 @@ static int writable_roots(const struct pd_sandbox_opts *o, const char *cwd, char
             return pd_fail_errno(err, "--writable %s", o->writable[i]);
         }
         (*out)[n++] = p;
+        if (strcmp(p, "/") == 0)
+            return pd_failx(err, "sandbox: --writable %s is the whole filesystem: use --sandbox "
+                            "danger-full-access for that", o->writable[i]);
     }
     return 0;
 }
@@ -359,8 +367,8 @@ static void gen_mounts(pd_jgen *g, const struct pd_sandbox_opts *o, const char *
     for (size_t i = 0; o->ro_binds && o->ro_binds[i]; i++)
         gen_mount(g, o->ro_binds[i], "bind", o->ro_binds[i], (const char *const[]){"bind", "ro", NULL});
     /* read-only: cwd still bound (read-only), so that it exists even under
-     * the private /tmp */
-    if (o->mode == PD_SANDBOX_READ_ONLY)
+     * the private /tmp; / is there anyway (and can't be bound over itself) */
+    if (o->mode == PD_SANDBOX_READ_ONLY && strcmp(cwd, "/") != 0)
         gen_mount(g, cwd, "bind", cwd, (const char *const[]){"rbind", "ro", NULL});
     pd_jgen_array_close(g);
 }

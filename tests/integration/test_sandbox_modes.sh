@@ -115,7 +115,32 @@ t_modes_user() {
     no_leaks "$WS"
 }
 
+# The filesystem's root as a writable root is danger-full-access, not a
+# root among others: refused with the mode to use, from -w / and from a
+# workspace that is /; read-only and danger-full-access run from / work.
+t_root_dir() {
+    m_setup
+    rtc sandbox -w / -- true
+    assert_failed "sandbox -w /"
+    assert_contains "$ERR" "--writable / is the whole filesystem" "the error for -w /"
+    assert_contains "$ERR" "danger-full-access" "the error's fix"
+    cd / || fail "cd /"
+    rtc sandbox -- true
+    assert_failed "workspace-write from /"
+    assert_contains "$ERR" "the workspace (the current directory) is /" "the error from /"
+    rtc sandbox --sandbox read-only -- sh -c 'pwd; touch /x 2>&1 || true'
+    assert_ok "read-only from /"
+    assert_contains "$OUT" "Read-only file system" "writing / from a read-only sandbox"
+    rtc sandbox --sandbox danger-full-access -- pwd
+    assert_ok "danger-full-access from /"
+    assert_eq "$OUT" / "its working directory"
+    [ ! -e /x ] || fail "a read-only sandbox wrote /x"
+    cd "$WS" || fail "cd $WS"
+    no_leaks "$WS"
+}
+
 run_case modes_probe_control t_probe_control
 run_case modes_root t_modes_root
 run_case modes_user t_modes_user
+run_case modes_root_dir t_root_dir
 finish
