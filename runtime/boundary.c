@@ -325,7 +325,7 @@ static int supervise(const struct pd_sandbox_opts *o, struct pd_boundary_run *ru
     if (run->started != NULL)
         run->started(run->arg, pid);
     struct pd_supervise_opts so = {.master = p->master, .timeout = o->timeout,
-                                   .tty_signals = true};
+                                   .tty_signals = true, .exit_report = -1};
     int code = PD_EXIT_RUNTIME;
     _cleanup_error_ pd_error *err = NULL;
     if (pd_supervise_with(pid, &so, &code, &err) < 0) {

@@ -438,6 +438,8 @@ int pd_container_create(const struct pd_create_opts *o, struct pd_created *out, 
     memset(out, 0, sizeof(*out));
     out->console_master = -1;
     out->sync = -1;
+    out->exit_report = -1;
+    out->init_reaper = o->init_reaper;
     out->dir.fd = -1;
     _cleanup_plan_ struct pd_plan *plan = NULL;
     /* released when create returns (after a failed one removed the state) */
@@ -511,6 +513,9 @@ void pd_created_release(struct pd_created *c)
     if (c->sync >= 0)
         close(c->sync);
     c->sync = -1;
+    if (c->exit_report >= 0)
+        close(c->exit_report);
+    c->exit_report = -1;
     pd_state_dir_close(&c->dir);
     pd_config_free(c->cfg);
     c->cfg = NULL;
@@ -520,15 +525,38 @@ void pd_created_release(struct pd_created *c)
     c->cgroup = NULL;
 }
 
+/* GO, with the write end of pid 1's report pipe when report != NULL
+ * (init_reaper.h); *report gets the read end. */
+static int send_go(int fd, const struct pd_state *st, int *report, pd_error **err)
+{
+    int p[2] = {-1, -1};
+    if (report != NULL && pipe2(p, O_CLOEXEC) < 0)
+        return pd_fail_errno(err, "start container \"%s\": pipe", st->id);
+    int r = pd_sync_send(fd, PD_SYNC_GO, 0, NULL, p[1], err);
+    if (p[1] >= 0)
+        close(p[1]); /* pid 1's alone: its exit is EOF */
+    if (r < 0 && p[0] >= 0)
+        close(p[0]);
+    if (r == 0 && report != NULL)
+        *report = p[0];
+    return r;
+}
+
 /* Ask the init to go over fd (a start.sock connection, or the handshake
  * socket of an attached container) and wait for the exec. */
 static int start_over(int fd, struct pd_container_dir *d, struct pd_state *st,
-                      const struct pd_config *cfg, pd_error **err)
+                      const struct pd_config *cfg, int *report, pd_error **err)
 {
     struct pd_sync_msg m;
-    if (pd_sync_send(fd, PD_SYNC_GO, 0, NULL, -1, err) < 0 ||
-        pd_sync_expect(fd, PD_SYNC_READY, &m, NULL, err) < 0)
+    if (send_go(fd, st, report, err) < 0)
         return pd_wrap(err, "start container \"%s\"", st->id);
+    if (pd_sync_expect(fd, PD_SYNC_READY, &m, NULL, err) < 0) {
+        if (report != NULL) {
+            close(*report);
+            *report = -1;
+        }
+        return pd_wrap(err, "start container \"%s\"", st->id);
+    }
     unlinkat(d->fd, "start.sock", 0);
     /* EOF: the connection was closed by execve (close-on-exec). */
     ssize_t r;
@@ -539,6 +567,10 @@ static int start_over(int fd, struct pd_container_dir *d, struct pd_state *st,
         m.text[sizeof(m.text) - 1] = '\0';
         pd_failx(err, "start container \"%s\": %s", st->id, m.text);
         (*err)->exit_code = m.value2;
+        if (report != NULL) {
+            close(*report);
+            *report = -1;
+        }
         return -1;
     }
     /* Not written: once start.sock is gone the live status is "running"
@@ -561,7 +593,7 @@ int pd_container_start(struct pd_container_dir *d, struct pd_state *st,
     _cleanup_close_ int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
     if (fd < 0 || connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0)
         return pd_fail_errno(err, "start container \"%s\": the init is not waiting", st->id);
-    return start_over(fd, d, st, cfg, err);
+    return start_over(fd, d, st, cfg, NULL, err);
 }
 
 int pd_container_start_created(struct pd_created *c, pd_error **err)
@@ -570,5 +602,6 @@ int pd_container_start_created(struct pd_created *c, pd_error **err)
         return pd_container_start(&c->dir, c->state, c->cfg, err);
     _cleanup_close_ int fd = c->sync;
     c->sync = -1;
-    return start_over(fd, &c->dir, c->state, c->cfg, err);
+    return start_over(fd, &c->dir, c->state, c->cfg, c->init_reaper ? &c->exit_report : NULL,
+                      err);
 }

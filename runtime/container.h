@@ -101,6 +101,9 @@ struct pd_created {
     struct pd_config *cfg;
     struct pd_state *state;
     struct pd_cgroup *cgroup;
+    bool init_reaper;   /* pd_create_opts.init_reaper */
+    int exit_report;    /* after an attached start with init_reaper: the read end of pid 1's
+                           report pipe (init_reaper.h), else -1 */
 };
 
 /* Whether the create handshake has the HOOKS round trip: the config has
@@ -130,12 +133,21 @@ struct pd_attach_opts {
     bool tty_signals;            /* see pd_supervise_opts */
     void (*started)(void *arg, const struct pd_created *c);
     void *arg;
+    /* The caller reaps the init (pd_container_reap) when it reported the
+     * process's status before its end (init_reaper.h; no cgroup): its
+     * cleanup then overlaps the kernel's teardown of the init.  false: it
+     * is reaped here. */
+    bool defer_reap;
     /* out */
     bool timed_out;
     int wait_status;             /* the init's wait status, when it was reaped */
+    pid_t exiting;               /* defer_reap: the init, every other process of it reaped,
+                                    still to be reaped by the caller; else 0 */
 };
 int pd_container_run_attached_with(struct pd_created *c, struct pd_attach_opts *ao, int *exit_code,
                                    pd_error **err);
+/* Reap ao->exiting; a failure (not our child any more) is a warning. */
+void pd_container_reap(pid_t pid);
 /* The config copy in the state directory. */
 int pd_container_config(const struct pd_container_dir *d, const struct pd_state *st,
                         struct pd_config **cfg, pd_error **err);

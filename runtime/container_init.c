@@ -152,14 +152,16 @@ static _Noreturn void init_wait_and_exec(const struct pd_init_args *a, pid_t hos
             _exit(1);
         close(a->start_fd);
     }
-    if (pd_sync_recv(conn, &m, NULL, &err) < 0)
+    /* GO carries the report pipe for pid 1 when it stays (init_reaper.h) */
+    int report = -1;
+    if (pd_sync_recv(conn, &m, a->init_reaper ? &report : NULL, &err) < 0)
         _exit(1);
     if (pd_container_run_hooks(cfg, a->id, PD_HOOK_START_CONTAINER, PD_STATUS_CREATED, host_pid,
                                &err) < 0)
         die(conn, err);
     if (pd_sync_send(conn, PD_SYNC_READY, 0, NULL, -1, &err) < 0)
         _exit(1);
-    if (a->init_reaper && pd_init_reaper_split(conn, &err) < 0)
+    if (a->init_reaper && pd_init_reaper_split(conn, report, &err) < 0)
         die(conn, err);
     pd_reset_signals();
     struct pd_exec_opts eo = {.preserve_fds = a->preserve_fds, .seccomp = a->seccomp,

@@ -15,8 +15,9 @@
 #include "util.h"
 
 /* Nothing left to abuse: no capability (bounding set included), no way to
- * gain one, no fd.  Failing that, the sandbox ends (fail closed). */
-static void drop_everything(pid_t child)
+ * gain one, no fd but keep (the report pipe, or -1).  Failing that, the
+ * sandbox ends (fail closed). */
+static void drop_everything(pid_t child, int keep)
 {
     struct pd_caps none = {0};
     pd_error *e = NULL;
@@ -26,9 +27,13 @@ static void drop_everything(pid_t child)
         kill(child, SIGKILL);
         _exit(125);
     }
-    if (syscall(SYS_close_range, 0U, ~0U, 0U) < 0) {
+    /* around keep: close_range refuses the empty range below fd 0 */
+    bool ok = (keep <= 0 || syscall(SYS_close_range, 0U, (unsigned)keep - 1, 0U) == 0) &&
+              syscall(SYS_close_range, (unsigned)keep + 1, ~0U, 0U) == 0;
+    if (!ok) {
         for (int fd = getdtablesize() - 1; fd >= 0; fd--)
-            close(fd);
+            if (fd != keep)
+                close(fd);
     }
 }
 
@@ -68,9 +73,49 @@ static void forward_early(pid_t child, const sigset_t *early)
     }
 }
 
-static _Noreturn void reaper(pid_t child, const sigset_t *all, const sigset_t *early)
+/* Kill and reap every other process of the namespace; true when none is
+ * left.  kill(-1) reaches every process of the namespace but this one, and
+ * it can't race a fork (the kernel fails a fork whose parent has a fatal
+ * signal pending).  Orphans become our children before their parent can be
+ * reaped, so the wait ends with none left of ours.  One that joined from
+ * outside (`exec`, setns) is its parent's to reap, and the last kill(-1)
+ * sees it, or its zombie: then false, and the kernel waits for it as we
+ * exit, as it always did. */
+static bool end_the_rest(void)
 {
-    drop_everything(child);
+    if (kill(-1, SIGKILL) < 0)
+        return errno == ESRCH; /* nothing else there */
+    for (;;) {
+        if (waitpid(-1, NULL, __WALL) < 0) {
+            if (errno == EINTR)
+                continue;
+            if (errno != ECHILD)
+                return false;
+            break;
+        }
+    }
+    return kill(-1, SIGKILL) < 0 && errno == ESRCH;
+}
+
+/* The process ended with code.  With a report pipe, the runtime learns it
+ * now, once nothing else of the sandbox is left, and does its cleanup
+ * while the kernel tears us and our namespaces down; it still reaps us
+ * before it returns.  Otherwise (or when something else was left) it
+ * learns it by reaping us, as before. */
+static _Noreturn void finish(int report, int code)
+{
+    if (report >= 0 && end_the_rest()) {
+        unsigned char c = (unsigned char)code;
+        /* a failed write (the runtime is gone) changes nothing: we exit */
+        ssize_t n = write(report, &c, 1);
+        (void)n;
+    }
+    _exit(code);
+}
+
+static _Noreturn void reaper(pid_t child, int report, const sigset_t *all, const sigset_t *early)
+{
+    drop_everything(child, report);
     forward_early(child, early);
     for (;;) {
         siginfo_t si;
@@ -80,14 +125,14 @@ static _Noreturn void reaper(pid_t child, const sigset_t *all, const sigset_t *e
         int code;
         if (sig == SIGCHLD) {
             if (reap(child, &code))
-                _exit(code);
+                finish(report, code);
         } else if (si.si_code != SI_KERNEL) {
             kill(child, sig);
         }
     }
 }
 
-int pd_init_reaper_split(int conn, pd_error **err)
+int pd_init_reaper_split(int conn, int report, pd_error **err)
 {
     sigset_t all, old;
     sigfillset(&all);
@@ -104,8 +149,11 @@ int pd_init_reaper_split(int conn, pd_error **err)
         errno = e;
         return pd_fail_errno(err, "init reaper: fork the process");
     }
-    if (child == 0)
+    if (child == 0) {
+        if (report >= 0)
+            close(report); /* pid 1's alone */
         return 0;
+    }
     close(conn);
-    reaper(child, &all, &early);
+    reaper(child, report, &all, &early);
 }

@@ -11,6 +11,11 @@
  *   - drops every capability and sets no_new_privs, and closes every fd;
  *   - reaps every child, and when the process ends exits with its status
  *     (128+N when it was killed by signal N), which ends the namespace;
+ *     with a report pipe (`sandbox`) it first SIGKILLs and reaps every
+ *     other process of the namespace itself and, when none is left, writes
+ *     the status (one byte) to the pipe: the runtime then does its cleanup
+ *     while the kernel tears pid 1 and its namespaces down (~0.25 ms),
+ *     and reaps pid 1 last;
  *   - forwards the signals sent to it from outside (the runtime's forwarding,
  *     `paddock kill`) to the process; signals of the terminal (SI_KERNEL)
  *     are not forwarded: the process got them directly; but the signals
@@ -23,8 +28,9 @@
 #define PADDOCK_INIT_REAPER_H
 #include "error.h"
 
-/* Fork.  Returns 0 in the child, which goes on to exec; the parent becomes
- * the reaper and never returns (conn, the `start` connection, is closed in
- * it).  -1 with err when fork fails. */
-int pd_init_reaper_split(int conn, pd_error **err);
+/* Fork.  Returns 0 in the child, which goes on to exec (report closed); the
+ * parent becomes the reaper and never returns (conn, the `start`
+ * connection, is closed in it; report, the write end of the report pipe or
+ * -1, kept).  -1 with err when fork fails. */
+int pd_init_reaper_split(int conn, int report, pd_error **err);
 #endif

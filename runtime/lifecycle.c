@@ -144,10 +144,12 @@ static int stop_container(const struct pd_state *st, pd_error **err)
     return 0;
 }
 
-int pd_container_delete(struct pd_container_dir *d, struct pd_state *st,
-                        const struct pd_config *cfg, bool force, pd_error **err)
+/* ended: the container is known to have ended (its init reported it and
+ * is exiting, init_reaper.h): nothing to stop, so nothing waits for it. */
+static int delete_container(struct pd_container_dir *d, struct pd_state *st,
+                            const struct pd_config *cfg, bool force, bool ended, pd_error **err)
 {
-    enum pd_status s = pd_state_status(st, d->path);
+    enum pd_status s = ended ? PD_STATUS_STOPPED : pd_state_status(st, d->path);
     if (s == PD_STATUS_RUNNING && !force)
         return pd_failx(err, "cannot delete container \"%s\": it is running (use --force)", st->id);
     /* what a container-boundary command left behind, also once it has ended */
@@ -174,9 +176,26 @@ int pd_container_delete(struct pd_container_dir *d, struct pd_state *st,
     return pd_state_dir_remove(d, err);
 }
 
+int pd_container_delete(struct pd_container_dir *d, struct pd_state *st,
+                        const struct pd_config *cfg, bool force, pd_error **err)
+{
+    return delete_container(d, st, cfg, force, false, err);
+}
+
+void pd_container_reap(pid_t pid)
+{
+    while (waitpid(pid, NULL, 0) < 0) {
+        if (errno != EINTR) {
+            pd_warn("reap the container's init %d: %s", (int)pid, strerror(errno));
+            return;
+        }
+    }
+}
+
 int pd_container_run_attached_with(struct pd_created *c, struct pd_attach_opts *ao, int *exit_code,
                                    pd_error **err)
 {
+    ao->exiting = 0;
     if (pd_container_start_created(c, err) < 0) {
         pd_container_delete(&c->dir, c->state, c->cfg, true, NULL);
         return -1;
@@ -186,7 +205,7 @@ int pd_container_run_attached_with(struct pd_created *c, struct pd_attach_opts *
     /* Let kill, state and delete work on the container while it runs. */
     flock(c->dir.fd, LOCK_UN);
     struct pd_supervise_opts so = {.master = c->console_master, .timeout = ao->timeout,
-                                   .tty_signals = ao->tty_signals};
+                                   .tty_signals = ao->tty_signals, .exit_report = c->exit_report};
     int r = pd_supervise_with(c->pid, &so, exit_code, err);
     ao->timed_out = so.timed_out;
     ao->wait_status = so.wait_status;
@@ -195,9 +214,20 @@ int pd_container_run_attached_with(struct pd_created *c, struct pd_attach_opts *
         pd_container_delete(&c->dir, c->state, c->cfg, true, NULL);
         return -1;
     }
+    /* Reported (init_reaper.h): the init is exiting, nothing else of it is
+     * left.  Its cgroup can go only once it is gone; without one the state
+     * goes now, and the caller's cleanup, while the kernel tears the init
+     * down. */
+    bool ended = !so.reaped;
+    if (ended && (!ao->defer_reap || pd_cgroup_mode(c->cgroup) != PD_CGROUP_NONE)) {
+        pd_container_reap(c->pid);
+        ended = false;
+    }
+    if (ended)
+        ao->exiting = c->pid;
     /* `delete --force` from elsewhere may have removed it already. */
     if (faccessat(c->dir.fd, "state.json", F_OK, 0) == 0 &&
-        pd_container_delete(&c->dir, c->state, c->cfg, true, err) < 0)
+        delete_container(&c->dir, c->state, c->cfg, true, ended, err) < 0)
         return -1;
     return 0;
 }

@@ -306,10 +306,11 @@ static void start_audit_end(struct start_audit *s, const struct pd_config *creat
         pd_warn("audit log: %s", e->msg);
 }
 
-/* Create, start, supervise, delete; the exit status. */
+/* Create, start, supervise, delete; the exit status.  *exiting: the init,
+ * still to be reaped (pd_attach_opts.exiting), or 0. */
 static int run_created(struct pd_sandbox_opts *o, const char *id, const char *bundle,
                        const char *config, const char *cwd, struct pd_protect *prot,
-                       struct pd_audit *audit, struct status *js)
+                       struct pd_audit *audit, struct status *js, pid_t *exiting)
 {
     _cleanup_error_ pd_error *err = NULL;
     struct start_audit sa = {.audit = audit, .id = id, .cwd = cwd, .o = o, .prot = prot};
@@ -330,10 +331,11 @@ static int run_created(struct pd_sandbox_opts *o, const char *id, const char *bu
     start_audit_end(&sa, r == 0 ? c.cfg : NULL);
     if (r == 0) {
         struct pd_attach_opts ao = {.timeout = o->timeout, .tty_signals = true,
-                                    .started = status_start, .arg = js};
+                                    .started = status_start, .arg = js, .defer_reap = true};
         r = pd_container_run_attached_with(&c, &ao, &code, &err);
         js->wait_status = ao.wait_status;
         js->timed_out = ao.timed_out;
+        *exiting = ao.exiting;
         pd_created_release(&c);
         if (ao.timed_out)
             pd_log(PD_LOG_ERROR, "sandbox: timeout after %llu s, killed",
@@ -420,9 +422,17 @@ static int run(struct pd_sandbox_opts *o, struct status *js, char **idp,
     struct pd_audit *audit = NULL;
     if (pd_audit_open(o->audit_log, &audit, &err) < 0)
         return fail_code(err);
-    int code = run_created(o, id, bundle, config, cwd, prot, audit, js);
+    pid_t exiting = 0;
+    int code = run_created(o, id, bundle, config, cwd, prot, audit, js, &exiting);
     pd_sandbox_audit_exit(audit, id, code, now_ms() - js->t0);
     pd_audit_close(audit);
+    /* The placeholders go while the kernel may still be tearing the init
+     * down: every other process of the sandbox is gone (init_reaper.h).
+     * The init is reaped before anything else (the overlay workspace). */
+    pd_protect_finish(prot);
+    prot = NULL;
+    if (exiting > 0)
+        pd_container_reap(exiting);
     return code;
 }
 

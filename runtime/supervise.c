@@ -125,6 +125,17 @@ static bool on_timer(int tfd, pid_t pid)
     return true;
 }
 
+/* The report pipe is readable: 1 with *code, 0 at its end (the init exited
+ * without a report: its reaping tells), -1 for nothing yet. */
+static int on_report(int fd, int *code)
+{
+    unsigned char c;
+    ssize_t n = read(fd, &c, 1);
+    if (n == 1)
+        *code = c;
+    return n == 1 ? 1 : n == 0 || (errno != EINTR && errno != EAGAIN) ? 0 : -1;
+}
+
 int pd_supervise_with(pid_t pid, struct pd_supervise_opts *so, int *exit_code, pd_error **err)
 {
     sigset_t set;
@@ -138,16 +149,16 @@ int pd_supervise_with(pid_t pid, struct pd_supervise_opts *so, int *exit_code, p
     so->timed_out = false;
     struct relay r = {.master = so->master, .tty_signals = so->tty_signals};
     relay_start(&r);
-    int status = 0;
+    int status = 0, report = so->exit_report, reported = 0;
     bool done = false;
     /* The init may have exited before the signalfd existed. */
     if (waitpid(pid, &status, WNOHANG) == pid)
         done = true;
     while (!done) {
-        struct pollfd p[4] = {{sfd, POLLIN, 0}, {r.master, POLLIN, 0},
+        struct pollfd p[5] = {{sfd, POLLIN, 0}, {r.master, POLLIN, 0},
                               {r.stdin_open ? STDIN_FILENO : -1, POLLIN, 0},
-                              {so->timed_out ? -1 : tfd, POLLIN, 0}};
-        if (poll(p, 4, -1) < 0) {
+                              {so->timed_out ? -1 : tfd, POLLIN, 0}, {report, POLLIN, 0}};
+        if (poll(p, 5, -1) < 0) {
             if (errno == EINTR)
                 continue;
             relay_stop(&r);
@@ -161,6 +172,17 @@ int pd_supervise_with(pid_t pid, struct pd_supervise_opts *so, int *exit_code, p
             r.stdin_open = false;
         if (!so->timed_out && (p[3].revents & POLLIN))
             so->timed_out = on_timer(tfd, pid);
+        /* reaped in this round already: the report changes nothing */
+        if (!done && report >= 0 && (p[4].revents & (POLLIN | POLLHUP))) {
+            int code = 0, got = on_report(report, &code);
+            if (got == 1) {
+                status = W_EXITCODE(code, 0);
+                done = true;
+                reported = 1;
+            } else if (got == 0) {
+                report = -1;
+            }
+        }
     }
     /* Drain what the terminal still holds. */
     while (r.master >= 0) {
@@ -170,12 +192,13 @@ int pd_supervise_with(pid_t pid, struct pd_supervise_opts *so, int *exit_code, p
     }
     relay_stop(&r);
     so->wait_status = status;
+    so->reaped = !reported;
     *exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
     return 0;
 }
 
 int pd_supervise(pid_t pid, int master, int *exit_code, pd_error **err)
 {
-    struct pd_supervise_opts so = {.master = master};
+    struct pd_supervise_opts so = {.master = master, .exit_report = -1};
     return pd_supervise_with(pid, &so, exit_code, err);
 }

@@ -5,7 +5,9 @@
  * and turns its wait status into an exit code (128+N for signal N).
  * With a timeout (`sandbox --timeout`), a timerfd in the same poll loop
  * SIGKILLs the init when it expires: as pid 1 of its PID namespace, its
- * death takes every process of the namespace with it. */
+ * death takes every process of the namespace with it.  A minimal init that
+ * reports its process's status over a pipe (init_reaper.h) ends the
+ * supervision before its own end. */
 #ifndef PADDOCK_SUPERVISE_H
 #define PADDOCK_SUPERVISE_H
 #include <signal.h>
@@ -22,9 +24,15 @@ struct pd_supervise_opts {
     /* With a master: SIGINT and SIGQUIT go to the terminal's foreground
      * process group (TIOCSIG), not to the init (`sandbox`). */
     bool tty_signals;
+    /* The read end of pid 1's report pipe (init_reaper.h), or -1.  The
+     * status read from it ends the supervision without reaping the init
+     * (reaped false): every other process of it is gone, and it is exiting. */
+    int exit_report;
     /* out */
     bool timed_out;             /* the timeout expired and the init was SIGKILLed */
-    int wait_status;            /* the init's wait status (waitpid) */
+    int wait_status;            /* the init's wait status (waitpid), or the reported status as
+                                   an exit status */
+    bool reaped;                /* false: the status was reported, the init is the caller's to reap */
 };
 int pd_supervise_with(pid_t pid, struct pd_supervise_opts *so, int *exit_code, pd_error **err);
 #endif
