@@ -206,6 +206,48 @@ t_audit() {
     sb_no_leaks
 }
 
+# A command that leaves processes behind: in the background, in a session
+# of their own ignoring SIGTERM and SIGHUP, stopped, orphaned, and one that
+# keeps trying to create protected directories (it would, on the host, if
+# it outlived the placeholders: they are removed while the kernel may
+# still be tearing the init down).  When paddock returns they are dead and
+# reaped, and so is the sandbox's init (paddock reaps it itself: a
+# subreaper above paddock gets nothing reparented); the exit status (also
+# 128+N), the audit record and the cleanup (placeholders, journal, state)
+# are as for a command that leaves nothing.
+t_nothing_outlives() {
+    sb_setup
+    need_cmd python3
+    need_cmd jq
+    local tag=7$$$RANDOM log=$T/audit.$BASHPID.log out=$T/sr.$BASHPID p
+    python3 "$HELPERS/subreaper.py" "$RUNTIME" --root "$STATE_ROOT" sandbox --audit-log "$log" -- sh -c "
+        sleep ${tag}1 &
+        setsid sh -c 'trap \"\" TERM HUP; sleep ${tag}2' &
+        sh -c 'sleep ${tag}3 & kill -STOP \$\$' &
+        (sleep ${tag}4 &)
+        while :; do mkdir .claude .codex 2>/dev/null; done &
+        sleep 0.2; exit 3" >"$out" 2>&1
+    assert_eq "$(head -n 2 "$out")" "$(printf 'status 3\nleft -')" "status, and what outlived paddock"
+    local pids
+    pids=$(sed -n 's/^pid //p' "$out")
+    [ -z "$(pgrep -f "sleep ${tag}")" ] || fail "left running: $(oneline "$(pgrep -af "sleep ${tag}")")"
+    assert_eq "$(jq -r 'select(.event == "sandbox.exit") | .status' "$log")" 3 "audited status"
+    python3 "$HELPERS/subreaper.py" "$RUNTIME" --root "$STATE_ROOT" sandbox -- sh -c "
+        sleep ${tag}5 & kill -TERM \$\$" >"$out" 2>&1
+    assert_eq "$(head -n 2 "$out")" "$(printf 'status 143\nleft -')" "killed by SIGTERM"
+    pids="$pids $(sed -n 's/^pid //p' "$out")"
+    [ -z "$(pgrep -f "sleep ${tag}")" ] || fail "left running: $(oneline "$(pgrep -af "sleep ${tag}")")"
+    for p in .paddock .codex .claude .agents; do
+        [ ! -e "$WS/$p" ] || fail "placeholder $WS/$p left"
+    done
+    # the journals of these runs (named PID-START): other runs may be going on
+    for p in $pids; do
+        [ -z "$(ls -A "${HOME:-/root}/.local/state/paddock/placeholders" | grep "^$p-")" ] ||
+            fail "placeholder journal of paddock $p left"
+    done
+    sb_no_leaks
+}
+
 # danger-full-access: host files writable, host network; still PID namespace,
 # no capabilities, seccomp.
 t_danger_full_access() {
@@ -260,6 +302,7 @@ run_case sandbox_protected_paths t_protected_paths
 run_case sandbox_network_pid t_network_pid
 run_case sandbox_env t_env
 run_case sandbox_audit t_audit
+run_case sandbox_nothing_outlives t_nothing_outlives
 run_case sandbox_danger_full_access t_danger_full_access
 run_case sandbox_rootless t_rootless
 finish

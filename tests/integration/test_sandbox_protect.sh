@@ -381,6 +381,41 @@ t_kill9_sweep() {
     sp_clean
 }
 
+# kill -9 of paddock once the command has ended and its init has reported
+# and exited (paddock stopped before its cleanup): the next run sweeps the
+# placeholders, the journal and the state.
+t_kill9_after_exit() {
+    sp_setup
+    need_cmd jq
+    local st=$T/st.$BASHPID init id i s=
+    "$RUNTIME" --root "$STATE_ROOT" sandbox --json-status-fd 3 -- \
+        sh -c 'sleep 100 & while [ ! -e go ]; do sleep 0.05; done' 3>"$st" 2>/dev/null &
+    local pid=$!
+    track_pid "$pid"
+    wait_file "$st" 100 || fail "no start event"
+    init=$(jq -r .pid "$st")
+    id=$(jq -r .id "$st")
+    kill -STOP "$pid"
+    touch "$WS/go"
+    for ((i = 0; i < 100; i++)); do
+        s=$(sed 's/.*) //' "/proc/$init/stat" 2>/dev/null | cut -d' ' -f1)
+        [ "$s" = Z ] && break
+        sleep 0.05
+    done
+    assert_eq "$s" Z "the init's state once the command ended"
+    kill -9 "$pid"
+    wait "$pid" 2>/dev/null
+    [ -d "$WS/.claude" ] || fail "placeholder gone without a sweep (test can't see the sweep)"
+    [ -d "$STATE_ROOT/$id" ] || fail "state gone without a sweep (test can't see the sweep)"
+    ls -A "$STATE_HOME_ROOT/placeholders" | grep -q "^$pid-" || fail "journal gone without a sweep"
+    sb -- true
+    assert_ok
+    [ ! -e "$STATE_ROOT/$id" ] || fail "state of the killed sandbox not swept"
+    [ ! -e "$WS/.claude" ] || fail "placeholder not swept"
+    ! ls -A "$STATE_HOME_ROOT/placeholders" | grep -q "^$pid-" || fail "journal not swept"
+    no_leaks "$WS"
+}
+
 # The sandbox covers host sockets with binds marked x-paddock-if-exists, so
 # that a socket gone between the scan and the mount is skipped instead of
 # failing the start: such a mount onto a missing destination is skipped
@@ -480,5 +515,6 @@ run_case protect_landlock_tcp t_landlock_tcp
 run_case protect_agent_bundle_landlock t_agent_bundle_landlock
 run_case protect_root_contained t_root_contained
 run_case protect_kill9_sweep t_kill9_sweep
+run_case protect_kill9_after_exit t_kill9_after_exit
 run_case protect_rootless t_rootless
 finish
