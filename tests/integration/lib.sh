@@ -399,6 +399,14 @@ bundle_log() {
     echo "$BUNDLE_LOG_DIR/pdt-$(basename "$T")-$1.log"
 }
 
+# cache_entry DIR GLOB: the one file matching GLOB in DIR (a cache's entry)
+cache_entry() {
+    local e
+    e=$(find "$1" -maxdepth 1 -name "$2" 2>/dev/null)
+    [ "$(printf '%s\n' "$e" | grep -c .)" = 1 ] || fail "expected one cache entry in $1, found: $(oneline "$e")"
+    printf '%s' "$e"
+}
+
 cleanup_all() {
     rm -f "$BUNDLE_LOG_DIR/pdt-$(basename "$T")-"*.log /run/paddock-test-"$(basename "$T")"-*.sock 2>/dev/null
     # Interrupted in the middle of a case: stop it (and what it started) first.

@@ -45,12 +45,7 @@ traced() {
 opened() { grep -c 'libmount\.so' "$1"; }
 
 # entry DIR: the one cache entry in DIR
-entry() {
-    local e
-    e=$(find "$1" -maxdepth 1 -name '*.map' 2>/dev/null)
-    [ "$(printf '%s\n' "$e" | grep -c .)" = 1 ] || fail "expected one cache entry in $1, found: $(oneline "$e")"
-    printf '%s' "$e"
-}
+entry() { cache_entry "$1" '*.map'; }
 
 # cache_cycle WHO DIR OWNER: miss (libmount opened, entry stored), hit (not
 # opened, same entry), damaged entry (opened again, replaced), hit again.

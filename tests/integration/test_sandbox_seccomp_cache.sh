@@ -29,12 +29,7 @@ probe_denies() {
 }
 
 # entry DIR: the one cache entry in DIR
-entry() {
-    local e
-    e=$(find "$1" -maxdepth 1 -name '*.bpf' 2>/dev/null)
-    [ "$(printf '%s\n' "$e" | grep -c .)" = 1 ] || fail "expected one cache entry in $1, found: $(oneline "$e")"
-    printf '%s' "$e"
-}
+entry() { cache_entry "$1" '*.bpf'; }
 
 # cache_cycle WHO DIR OWNER: miss, hit (same file), corrupted -> rebuilt.
 cache_cycle() {

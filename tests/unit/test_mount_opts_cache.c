@@ -265,12 +265,19 @@ static void rejected_then_rebuilt(const char *what)
     expect(PD_MOUNTOPT_CACHE_HIT, "after the rewrite");
 }
 
-static void test_corrupted_rejected(void)
+/* A fresh directory with its first entry (a miss stored it); its text. */
+static char *first_entry(size_t *len)
 {
     make_dir();
     expect(PD_MOUNTOPT_CACHE_MISS, "first");
+    *len = 0;
+    return read_all(entry_path(), len);
+}
+
+static void test_corrupted_rejected(void)
+{
     size_t len = 0;
-    _cleanup_free_ char *text = read_all(entry_path(), &len);
+    _cleanup_free_ char *text = first_entry(&len);
     char *ns = text ? strstr(text, " nosuid\n") : NULL;
     CHECK(ns != NULL);
     if (ns != NULL) {
@@ -283,10 +290,8 @@ static void test_corrupted_rejected(void)
 
 static void test_truncated_rejected(void)
 {
-    make_dir();
-    expect(PD_MOUNTOPT_CACHE_MISS, "first");
     size_t len = 0;
-    _cleanup_free_ char *text = read_all(entry_path(), &len);
+    _cleanup_free_ char *text = first_entry(&len);
     CHECK(text != NULL && len > 100);
     /* the rewritten entry is the same text each time */
     CHECK(truncate(entry, (off_t)len / 2) == 0);
@@ -302,10 +307,8 @@ static void test_truncated_rejected(void)
 
 static void test_other_build_rejected(void)
 {
-    make_dir();
-    expect(PD_MOUNTOPT_CACHE_MISS, "first");
     size_t len = 0;
-    _cleanup_free_ char *text = read_all(entry_path(), &len);
+    _cleanup_free_ char *text = first_entry(&len);
     char *b = text ? strstr(text, "\nbuild-id ") : NULL;
     CHECK(b != NULL && strlen(b) > 20);
     if (b == NULL)
