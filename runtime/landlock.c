@@ -164,6 +164,60 @@ static int add_paths(int ruleset_fd, const char *const *list, uint64_t access, c
     return 0;
 }
 
+/* What this ABI handles of R, in *attr (*size: the part the kernel
+ * knows) and *flags; what it can't is added to res->lost. */
+static void ruleset_attr(const struct pd_landlock_req *r, int abi, struct pd_landlock_result *res,
+                         struct pd_ll_ruleset_attr *attr, size_t *size, unsigned *flags)
+{
+    *attr = (struct pd_ll_ruleset_attr){.handled_access_fs = r->skip_fs ? 0 : fs_mask_for_abi(abi)};
+    *size = sizeof(attr->handled_access_fs);
+    /* ABI 1 has no REFER right: cross-directory renames/links are always
+     * denied, which is stricter, not a loss. */
+    if (abi < 3 && !r->skip_fs)
+        lost_add(res, "truncate not restricted (ABI %d < 3)", abi);
+    if (abi < 5 && !r->skip_fs)
+        lost_add(res, "device ioctls not restricted (ABI %d < 5)", abi);
+    if (r->deny_tcp) {
+        if (abi >= 4)
+            attr->handled_access_net = LANDLOCK_ACCESS_NET_BIND_TCP | LANDLOCK_ACCESS_NET_CONNECT_TCP;
+        else
+            lost_add(res, "TCP bind/connect not restricted (ABI %d < 4)", abi);
+    }
+    if (abi >= 4)
+        *size = offsetof(struct pd_ll_ruleset_attr, scoped);
+    if (r->scope_signals_and_abstract_unix) {
+        if (abi >= 6)
+            attr->scoped = LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET | LANDLOCK_SCOPE_SIGNAL;
+        else
+            lost_add(res, "signals and abstract unix sockets not scoped (ABI %d < 6)", abi);
+    }
+    if (abi >= 6)
+        *size = sizeof(*attr);
+    *flags = 0;
+    if (abi >= 7)
+        *flags = r->log_denials ? LANDLOCK_RESTRICT_SELF_LOG_NEW_EXEC_ON
+                                : LANDLOCK_RESTRICT_SELF_LOG_SAME_EXEC_OFF;
+    else if (r->log_denials)
+        lost_add(res, "denials not logged (ABI %d < 7)", abi);
+}
+
+/* The TCP ports R allows connecting to (allow_connect_port, then the list). */
+static int add_ports(int rfd, const struct pd_landlock_req *r, pd_error **err)
+{
+    for (size_t i = 0; i == 0 || (r->allow_connect_ports && r->allow_connect_ports[i - 1]); i++) {
+        int port = i == 0 ? r->allow_connect_port : r->allow_connect_ports[i - 1];
+        if (port == 0)
+            continue;
+        if (port < 0 || port > 65535)
+            return pd_failx(err, "landlock: allowed connect port %d out of range", port);
+        struct pd_ll_net_port_attr np = {.allowed_access = LANDLOCK_ACCESS_NET_CONNECT_TCP,
+                                         .port = (uint64_t)port};
+        if (syscall(SYS_landlock_add_rule, rfd, PD_LL_RULE_NET_PORT, &np, 0) < 0)
+            return pd_fail_errno(err, "landlock: add rule for TCP connect port %d", port);
+    }
+    return 0;
+}
+
 int pd_landlock_apply(const struct pd_landlock_req *r, struct pd_landlock_result *res,
                       pd_error **err)
 {
@@ -183,40 +237,10 @@ int pd_landlock_apply(const struct pd_landlock_req *r, struct pd_landlock_result
     }
     int abi = (int)v;
     res->abi = abi;
-
-    struct pd_ll_ruleset_attr attr = {.handled_access_fs = r->skip_fs ? 0 : fs_mask_for_abi(abi)};
-    size_t attr_size = sizeof(attr.handled_access_fs);
-    /* ABI 1 has no REFER right: cross-directory renames/links are always
-     * denied, which is stricter, not a loss. */
-    if (abi < 3 && !r->skip_fs)
-        lost_add(res, "truncate not restricted (ABI %d < 3)", abi);
-    if (abi < 5 && !r->skip_fs)
-        lost_add(res, "device ioctls not restricted (ABI %d < 5)", abi);
-
-    if (r->deny_tcp) {
-        if (abi >= 4) {
-            attr.handled_access_net = LANDLOCK_ACCESS_NET_BIND_TCP | LANDLOCK_ACCESS_NET_CONNECT_TCP;
-        } else {
-            lost_add(res, "TCP bind/connect not restricted (ABI %d < 4)", abi);
-        }
-    }
-    if (abi >= 4)
-        attr_size = offsetof(struct pd_ll_ruleset_attr, scoped);
-    if (r->scope_signals_and_abstract_unix) {
-        if (abi >= 6)
-            attr.scoped = LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET | LANDLOCK_SCOPE_SIGNAL;
-        else
-            lost_add(res, "signals and abstract unix sockets not scoped (ABI %d < 6)", abi);
-    }
-    if (abi >= 6)
-        attr_size = sizeof(attr);
-    unsigned restrict_flags = 0;
-    if (abi >= 7)
-        restrict_flags = r->log_denials ? LANDLOCK_RESTRICT_SELF_LOG_NEW_EXEC_ON
-                                        : LANDLOCK_RESTRICT_SELF_LOG_SAME_EXEC_OFF;
-    else if (r->log_denials)
-        lost_add(res, "denials not logged (ABI %d < 7)", abi);
-
+    struct pd_ll_ruleset_attr attr;
+    size_t attr_size;
+    unsigned restrict_flags;
+    ruleset_attr(r, abi, res, &attr, &attr_size, &restrict_flags);
     if (attr.handled_access_fs == 0 && attr.handled_access_net == 0 && attr.scoped == 0)
         return 0; /* nothing left to restrict: the kernel refuses an empty ruleset */
     _cleanup_close_ int rfd =
@@ -224,24 +248,10 @@ int pd_landlock_apply(const struct pd_landlock_req *r, struct pd_landlock_result
     if (rfd < 0)
         return pd_fail_errno(err, "landlock: create ruleset (ABI %d)", abi);
 
-    if (add_paths(rfd, r->readable, PD_LL_FS_READ & attr.handled_access_fs, "readable", err) < 0)
+    if (add_paths(rfd, r->readable, PD_LL_FS_READ & attr.handled_access_fs, "readable", err) < 0 ||
+        add_paths(rfd, r->writable, attr.handled_access_fs, "writable", err) < 0 ||
+        (attr.handled_access_net && add_ports(rfd, r, err) < 0))
         return -1;
-    if (add_paths(rfd, r->writable, attr.handled_access_fs, "writable", err) < 0)
-        return -1;
-
-    for (size_t i = 0; attr.handled_access_net && (i == 0 || (r->allow_connect_ports &&
-                                                               r->allow_connect_ports[i - 1]));
-         i++) {
-        int port = i == 0 ? r->allow_connect_port : r->allow_connect_ports[i - 1];
-        if (port == 0)
-            continue;
-        if (port < 0 || port > 65535)
-            return pd_failx(err, "landlock: allowed connect port %d out of range", port);
-        struct pd_ll_net_port_attr np = {.allowed_access = LANDLOCK_ACCESS_NET_CONNECT_TCP,
-                                         .port = (uint64_t)port};
-        if (syscall(SYS_landlock_add_rule, rfd, PD_LL_RULE_NET_PORT, &np, 0) < 0)
-            return pd_fail_errno(err, "landlock: add rule for TCP connect port %d", port);
-    }
 
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
         return pd_fail_errno(err, "landlock: set no_new_privs");
