@@ -48,7 +48,8 @@ static void usage(FILE *f)
           f);
 }
 
-int main(int argc, char **argv)
+/* The options into *stage and *log_path: -1 to go on, else the exit status. */
+static int parse_args(int argc, char **argv, const char **stage, const char **log_path)
 {
     static const struct option opts[] = {
         {"stage", required_argument, NULL, 's'},
@@ -57,60 +58,37 @@ int main(int argc, char **argv)
         {"version", no_argument, NULL, 'v'},
         {NULL, 0, NULL, 0},
     };
-    const char *stage = NULL, *log_path = NULL;
     int c;
     while ((c = getopt_long(argc, argv, "hv", opts, NULL)) != -1) {
         switch (c) {
-        case 's':
-            stage = optarg;
-            break;
-        case 'a':
-            log_path = optarg;
-            break;
-        case 'h':
-            usage(stdout);
-            return 0;
-        case 'v':
-            printf(PROG " version %s\n", PADDOCK_VERSION);
-            return 0;
-        default:
-            usage(stderr);
-            return 2;
+        case 's': *stage = optarg; break;
+        case 'a': *log_path = optarg; break;
+        case 'h': usage(stdout); return 0;
+        case 'v': printf(PROG " version %s\n", PADDOCK_VERSION); return 0;
+        default: usage(stderr); return 2;
         }
     }
     if (optind < argc) {
         fprintf(stderr, PROG ": unexpected argument %s\n", argv[optind]);
         return 2;
     }
-    if (stage != NULL && strcmp(stage, "poststart") != 0 && strcmp(stage, "poststop") != 0) {
-        fprintf(stderr, PROG ": --stage: expected poststart or poststop, got \"%s\"\n", stage);
+    if (*stage != NULL && strcmp(*stage, "poststart") != 0 && strcmp(*stage, "poststop") != 0) {
+        fprintf(stderr, PROG ": --stage: expected poststart or poststop, got \"%s\"\n", *stage);
         return 2;
     }
-    if (log_path != NULL && log_path[0] != '/') {
-        fprintf(stderr, PROG ": --audit-log: expected an absolute path, got \"%s\"\n", log_path);
+    if (*log_path != NULL && (*log_path)[0] != '/') {
+        fprintf(stderr, PROG ": --audit-log: expected an absolute path, got \"%s\"\n", *log_path);
         return 2;
     }
+    return -1;
+}
 
+/* The event for the container in ST into the log at LOG_PATH (NULL: the
+ * agent policy's, else the default); POL and POLICY_ERROR: its policy. */
+static int record(const struct pd_hook_state *st, const char *stage, const char *log_path,
+                  const struct pd_agent_policy *pol, const char *policy_error)
+{
     pd_error *err = NULL;
-    struct pd_hook_state *st = NULL;
-    if (pd_hook_state_read(STDIN_FILENO, &st, &err) < 0) {
-        int rc = pd_hook_fail(PROG, err);
-        pd_error_free(err);
-        return rc;
-    }
-    if (stage == NULL)
-        stage = st->status != NULL && strcmp(st->status, "stopped") == 0 ? "poststop" : "poststart";
-
-    /* The policy: a container that paddock would refuse still gets its event,
-     * with the reason, in the log the hook would use without a policy. */
-    struct pd_agent_policy *pol = NULL;
-    _cleanup_free_ char *policy_error = NULL;
-    if (pd_agent_policy_parse(st->cfg, &pol, &err) < 0) {
-        policy_error = pd_xstrdup(err->msg);
-        pd_error_free(err);
-        err = NULL;
-        pol = NULL;
-    }
     bool agent = pol != NULL && pol->present;
     if (log_path == NULL && agent) {
         log_path = pol->audit_log;
@@ -118,18 +96,13 @@ int main(int argc, char **argv)
         if (pd_audit_bundle_path_check(log_path, geteuid(), &err) < 0) {
             int rc = pd_hook_fail(PROG, err);
             pd_error_free(err);
-            pd_agent_policy_free(pol);
-            pd_hook_state_free(st);
             return rc;
         }
     }
-
     struct pd_audit *a = NULL;
     if (pd_audit_open(log_path, &a, &err) < 0) {
         int rc = pd_hook_fail(PROG, err);
         pd_error_free(err);
-        pd_agent_policy_free(pol);
-        pd_hook_state_free(st);
         return rc;
     }
     _cleanup_free_ char *event = pd_xasprintf("container.%s", stage);
@@ -155,6 +128,34 @@ int main(int argc, char **argv)
         pd_error_free(err);
     }
     pd_audit_close(a);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    const char *stage = NULL, *log_path = NULL;
+    int rc = parse_args(argc, argv, &stage, &log_path);
+    if (rc >= 0)
+        return rc;
+    pd_error *err = NULL;
+    struct pd_hook_state *st = NULL;
+    if (pd_hook_state_read(STDIN_FILENO, &st, &err) < 0) {
+        rc = pd_hook_fail(PROG, err);
+        pd_error_free(err);
+        return rc;
+    }
+    if (stage == NULL)
+        stage = st->status != NULL && strcmp(st->status, "stopped") == 0 ? "poststop" : "poststart";
+    /* The policy: a container that paddock would refuse still gets its event,
+     * with the reason, in the log the hook would use without a policy. */
+    struct pd_agent_policy *pol = NULL;
+    _cleanup_free_ char *policy_error = NULL;
+    if (pd_agent_policy_parse(st->cfg, &pol, &err) < 0) {
+        policy_error = pd_xstrdup(err->msg);
+        pd_error_free(err);
+        pol = NULL;
+    }
+    rc = record(st, stage, log_path, pol, policy_error);
     pd_agent_policy_free(pol);
     pd_hook_state_free(st);
     return rc;

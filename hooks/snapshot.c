@@ -145,7 +145,12 @@ static int run(char *const argv[], pd_error **err)
     return pd_failx(err, "%s killed by signal %d", argv[0], WTERMSIG(st));
 }
 
-int main(int argc, char **argv)
+struct args {
+    const char *paddock, *root, *store, *log_path;
+};
+
+/* The options into *o: -1 to go on, else the exit status. */
+static int parse_args(int argc, char **argv, struct args *o)
 {
     static const struct option opts[] = {
         {"paddock", required_argument, NULL, 'p'},
@@ -156,14 +161,13 @@ int main(int argc, char **argv)
         {"version", no_argument, NULL, 'v'},
         {NULL, 0, NULL, 0},
     };
-    const char *paddock = NULL, *root = NULL, *store = NULL, *log_path = NULL;
     int c;
     while ((c = getopt_long(argc, argv, "hv", opts, NULL)) != -1) {
         switch (c) {
-        case 'p': paddock = optarg; break;
-        case 'r': root = optarg; break;
-        case 's': store = optarg; break;
-        case 'a': log_path = optarg; break;
+        case 'p': o->paddock = optarg; break;
+        case 'r': o->root = optarg; break;
+        case 's': o->store = optarg; break;
+        case 'a': o->log_path = optarg; break;
         case 'h': usage(stdout); return 0;
         case 'v': printf(PROG " version %s\n", PADDOCK_VERSION); return 0;
         default: usage(stderr); return 2;
@@ -173,18 +177,83 @@ int main(int argc, char **argv)
         fprintf(stderr, PROG ": unexpected argument %s\n", argv[optind]);
         return 2;
     }
-    const char *paths[] = {paddock, root, store, log_path};
+    const char *paths[] = {o->paddock, o->root, o->store, o->log_path};
     for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
         if (paths[i] != NULL && paths[i][0] != '/') {
             fprintf(stderr, PROG ": expected absolute paths, got \"%s\"\n", paths[i]);
             return 2;
         }
     }
+    return -1;
+}
 
+/* BIN [--root R] [--store S] snapshot create ID NAME: its exit status, or
+ * -1 (reported) when it could not run. */
+static int snapshot(const char *bin, const struct args *o, const char *id, const char *name)
+{
+    const char *av[12];
+    size_t n = 0;
+    av[n++] = bin;
+    if (o->root != NULL) {
+        av[n++] = "--root";
+        av[n++] = o->root;
+    }
+    if (o->store != NULL) {
+        av[n++] = "--store";
+        av[n++] = o->store;
+    }
+    av[n++] = "snapshot";
+    av[n++] = "create";
+    av[n++] = id;
+    av[n++] = name;
+    av[n] = NULL;
+    pd_error *err = NULL;
+    int status = run((char *const *)av, &err);
+    if (status < 0) {
+        pd_hook_fail(PROG, err);
+        pd_error_free(err);
+    } else if (status != 0) {
+        fprintf(stderr, PROG ": %s snapshot create %s %s: exit status %d\n", bin, id, name, status);
+    }
+    return status;
+}
+
+/* The event, success or not (a failure to log is a warning: the snapshot
+ * is what was asked for). */
+static void log_event(const struct args *o, const struct pd_agent_policy *pol,
+                      const struct pd_hook_state *st, const char *name, int status)
+{
+    pd_error *err = NULL;
+    struct pd_audit *a = NULL;
+    if ((o->log_path != NULL || pd_audit_bundle_path_check(pol->audit_log, geteuid(), &err) == 0) &&
+        pd_audit_open(o->log_path != NULL ? o->log_path : pol->audit_log, &a, &err) == 0) {
+        struct pd_audit_field f[] = {
+            {.key = "stage", .type = PD_AF_STR, .s = "poststop"},
+            {.key = "snapshot", .type = PD_AF_STR, .s = name},
+            {.key = "ok", .type = PD_AF_BOOL, .b = status == 0},
+            {.key = "exit_status", .type = status >= 0 ? PD_AF_INT : PD_AF_STR, .i = status, .s = NULL},
+            {.key = "engine", .type = PD_AF_STR, .s = pd_hook_engine(st)},
+            {.key = "hook", .type = PD_AF_STR, .s = PROG},
+        };
+        (void)pd_audit_event(a, "container.snapshot", st->id, f, sizeof(f) / sizeof(f[0]), &err);
+    }
+    if (err != NULL) {
+        fprintf(stderr, PROG ": warning: %s\n", err->msg);
+        pd_error_free(err);
+    }
+    pd_audit_close(a);
+}
+
+int main(int argc, char **argv)
+{
+    struct args o = {0};
+    int rc = parse_args(argc, argv, &o);
+    if (rc >= 0)
+        return rc;
     pd_error *err = NULL;
     struct pd_hook_state *st = NULL;
     if (pd_hook_state_read(STDIN_FILENO, &st, &err) < 0) {
-        int rc = pd_hook_fail(PROG, err);
+        rc = pd_hook_fail(PROG, err);
         pd_error_free(err);
         return rc;
     }
@@ -193,7 +262,7 @@ int main(int argc, char **argv)
         pd_hook_state_free(st);
         return 0; /* nothing asked */
     }
-    int rc = 1;
+    rc = 1;
     struct pd_agent_policy *pol = NULL;
     char *name = NULL, *bin = NULL;
     if (pd_agent_policy_parse(st->cfg, &pol, &err) < 0) {
@@ -207,64 +276,14 @@ int main(int argc, char **argv)
                 "([A-Za-z0-9][A-Za-z0-9_.-]*, at most 128 bytes)\n", KEY, tmpl, st->id);
         goto out;
     }
-    bin = paddock != NULL ? pd_xstrdup(paddock) : default_paddock();
+    bin = o.paddock != NULL ? pd_xstrdup(o.paddock) : default_paddock();
     if (bin == NULL) {
         fprintf(stderr, PROG ": paddock not found (pass --paddock PATH in the hook's args)\n");
         goto out;
     }
-
-    const char *av[12];
-    size_t n = 0;
-    av[n++] = bin;
-    if (root != NULL) {
-        av[n++] = "--root";
-        av[n++] = root;
-    }
-    if (store != NULL) {
-        av[n++] = "--store";
-        av[n++] = store;
-    }
-    av[n++] = "snapshot";
-    av[n++] = "create";
-    av[n++] = st->id;
-    av[n++] = name;
-    av[n] = NULL;
-    int status = run((char *const *)av, &err);
-    if (status < 0) {
-        pd_hook_fail(PROG, err);
-        pd_error_free(err);
-        err = NULL;
-    } else if (status != 0) {
-        fprintf(stderr, PROG ": %s snapshot create %s %s: exit status %d\n", bin, st->id, name,
-                status);
-    } else {
-        rc = 0;
-    }
-
-    /* The event, success or not (a failure to log is a warning: the
-     * snapshot is what was asked for). */
-    struct pd_audit *a = NULL;
-    if ((log_path != NULL || pd_audit_bundle_path_check(pol->audit_log, geteuid(), &err) == 0) &&
-        pd_audit_open(log_path != NULL ? log_path : pol->audit_log, &a, &err) == 0) {
-        struct pd_audit_field f[] = {
-            {.key = "stage", .type = PD_AF_STR, .s = "poststop"},
-            {.key = "snapshot", .type = PD_AF_STR, .s = name},
-            {.key = "ok", .type = PD_AF_BOOL, .b = rc == 0},
-            {.key = "exit_status", .type = status >= 0 ? PD_AF_INT : PD_AF_STR, .i = status, .s = NULL},
-            {.key = "engine", .type = PD_AF_STR, .s = pd_hook_engine(st)},
-            {.key = "hook", .type = PD_AF_STR, .s = PROG},
-        };
-        if (pd_audit_event(a, "container.snapshot", st->id, f, sizeof(f) / sizeof(f[0]), &err) < 0)
-            goto warn;
-        pd_audit_close(a);
-        a = NULL;
-    }
-warn:
-    if (err != NULL) {
-        fprintf(stderr, PROG ": warning: %s\n", err->msg);
-        pd_error_free(err);
-    }
-    pd_audit_close(a);
+    int status = snapshot(bin, &o, st->id, name);
+    rc = status == 0 ? 0 : 1;
+    log_event(&o, pol, st, name, status);
 out:
     free(name);
     free(bin);
