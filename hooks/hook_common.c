@@ -204,3 +204,15 @@ int pd_hook_fail(const char *prog, const pd_error *err)
     fprintf(stderr, "%s: %s\n", prog, err && err->msg ? err->msg : "unknown error");
     return 1;
 }
+
+struct pd_hook_state *pd_hook_state_stdin(const char *prog)
+{
+    pd_error *err = NULL;
+    struct pd_hook_state *st = NULL;
+    if (pd_hook_state_read(STDIN_FILENO, &st, &err) < 0) {
+        pd_hook_fail(prog, err);
+        pd_error_free(err);
+        return NULL;
+    }
+    return st;
+}

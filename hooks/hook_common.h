@@ -50,4 +50,8 @@ const char *pd_hook_engine(const struct pd_hook_state *s);
 /* "prog: message" on stderr; returns 1 (the hooks' failure status). */
 int pd_hook_fail(const char *prog, const pd_error *err);
 
+/* The state on stdin (pd_hook_state_read); NULL, said on stderr, when it
+ * can't be read. */
+struct pd_hook_state *pd_hook_state_stdin(const char *prog);
+
 #endif

@@ -251,12 +251,9 @@ int main(int argc, char **argv)
     if (rc >= 0)
         return rc;
     pd_error *err = NULL;
-    struct pd_hook_state *st = NULL;
-    if (pd_hook_state_read(STDIN_FILENO, &st, &err) < 0) {
-        rc = pd_hook_fail(PROG, err);
-        pd_error_free(err);
-        return rc;
-    }
+    struct pd_hook_state *st = pd_hook_state_stdin(PROG);
+    if (st == NULL)
+        return 1;
     const char *tmpl = pd_hook_annotation(st, KEY);
     if (tmpl == NULL) {
         pd_hook_state_free(st);
