@@ -563,9 +563,8 @@ static void mask_sockets(struct ctx *c)
 
 /* ---- entry points ---- */
 
-static int prepare_state_dir(struct ctx *c, pd_error **err)
+static int prepare_state_dir(struct ctx *c, const char *home, pd_error **err)
 {
-    _cleanup_free_ char *home = pd_state_home();
     c->dir = pd_xasprintf("%s/placeholders", home);
     return pd_mkdir_p(c->dir, 0700, err);
 }
@@ -576,9 +575,9 @@ static int prepare_state_dir(struct ctx *c, pd_error **err)
  * environment probe's cache.  One inside a writable root is bound
  * read-only; a writable root inside one (or one itself) is refused: the
  * sandbox could plant a filter or mount options for later starts. */
-static int guard_own_dirs(struct ctx *c, pd_error **err)
+static int guard_own_dirs(struct ctx *c, const char *home, pd_error **err)
 {
-    char *dirs[] = {pd_state_home(), c->o->root ? pd_xstrdup(c->o->root) : pd_state_default_root(),
+    char *dirs[] = {pd_xstrdup(home), c->o->root ? pd_xstrdup(c->o->root) : pd_state_default_root(),
                     pd_envprobe_cache_dir()};
     int r = 0;
     for (size_t i = 0; i < PD_ARRAY_SIZE(dirs) && r == 0; i++) {
@@ -630,8 +629,9 @@ int pd_protect_prepare(const struct pd_sandbox_opts *o, char *const *roots, cons
     struct ctx c = {.o = o, .roots = roots, .p = p, .create = id != NULL, .journal_fd = -1};
     int lockfd = -1, r = 0;
     if (c.create) {
-        if ((r = prepare_state_dir(&c, err)) == 0 && (r = guard_own_dirs(&c, err)) == 0 &&
-            (lockfd = lock_dir(c.dir, err)) < 0)
+        _cleanup_free_ char *home = pd_state_home();
+        if ((r = prepare_state_dir(&c, home, err)) == 0 &&
+            (r = guard_own_dirs(&c, home, err)) == 0 && (lockfd = lock_dir(c.dir, err)) < 0)
             r = -1;
         if (r == 0)
             sweep(c.dir);

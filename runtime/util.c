@@ -327,12 +327,19 @@ static int find_build_id(struct dl_phdr_info *info, size_t size, void *arg)
 
 size_t pd_self_build_id(char hex[PD_BUILD_ID_HEX])
 {
-    struct build_id b = {.len = 0};
-    dl_iterate_phdr(find_build_id, &b);
-    for (size_t i = 0; i < b.len; i++)
-        snprintf(hex + 2 * i, 3, "%02x", b.id[i]);
-    hex[2 * b.len] = '\0';
-    return 2 * b.len;
+    /* the program's own note does not change: found once (three callers a start) */
+    static char once[PD_BUILD_ID_HEX];
+    static size_t len = (size_t)-1;
+    if (len == (size_t)-1) {
+        struct build_id b = {.len = 0};
+        dl_iterate_phdr(find_build_id, &b);
+        for (size_t i = 0; i < b.len; i++)
+            snprintf(once + 2 * i, 3, "%02x", b.id[i]);
+        once[2 * b.len] = '\0';
+        len = 2 * b.len;
+    }
+    memcpy(hex, once, len + 1);
+    return len;
 }
 
 /* MurmurHash3's 64-bit finaliser: every input bit moves every output bit. */
