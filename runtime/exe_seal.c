@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
@@ -124,6 +125,11 @@ int pd_exe_seal_swap(int mfd)
 {
     (void)mfd;
     return -1; /* the sanitizer's globals and their redzones: re-exec */
+}
+
+static int swap_to_stub(void)
+{
+    return -1;
 }
 #else
 struct image {
@@ -273,32 +279,72 @@ static bool copy_is_program(int mfd, const struct image *im)
     return pread(mfd, ph, len, (off_t)eh.e_phoff) == (ssize_t)len && memcmp(ph, im->ph, len) == 0;
 }
 
-int pd_exe_seal_swap(int mfd)
+/* Map the program again from CODE (the same bytes under another name for
+ * the kernel) and make EXE the process's /proc/self/exe. */
+static int swap_in_place(int code, int exe)
 {
     struct image im = {0};
     dl_iterate_phdr(first_object, &im);
-    if (!copy_is_program(mfd, &im))
+    if (!copy_is_program(code, &im))
         return -1;
     /* Allowed at all?  Then the old file's mappings are in the way (EBUSY;
      * the kernel then changes nothing), before anything is moved. */
-    if (set_exe(mfd) == 0 || errno != EBUSY)
+    if (set_exe(exe) == 0 || errno != EBUSY)
         return -1;
-    if (swap_segments(mfd, &im) < 0)
+    if (swap_segments(code, &im) < 0)
         return -1; /* each step moved whole: consistent, a re-exec follows */
-    return set_exe(mfd) == 0 ? 0 : -1;
+    return set_exe(exe) == 0 ? 0 : -1;
+}
+
+int pd_exe_seal_swap(int mfd)
+{
+    return swap_in_place(mfd, mfd);
+}
+
+/* The binary through a private read-only clone of its mount (open_tree):
+ * the same inode and page cache, but not the exe link's own path, which
+ * is all the kernel compares before it lets the link change. */
+static int readonly_clone(void)
+{
+    _cleanup_close_ int tree = open_tree(AT_FDCWD, "/proc/self/exe", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+    if (tree < 0)
+        return -1;
+    struct mount_attr a = {.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV};
+    if (mount_setattr(tree, "", AT_EMPTY_PATH, &a, sizeof(a)) < 0)
+        return -1;
+    char path[40];
+    snprintf(path, sizeof(path), "/proc/self/fd/%d", tree);
+    return open(path, O_RDONLY | O_CLOEXEC);
+}
+
+/* An empty memfd, sealed: what a container that executes /proc/self/exe
+ * of a process paddock starts gets (ENOEXEC). */
+static int sealed_stub(void)
+{
+    _cleanup_close_ int fd = memfd_create("paddock-stub", MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_EXEC);
+    if (fd < 0 && errno == EINVAL) /* before Linux 6.3 */
+        fd = memfd_create("paddock-stub", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    if (fd < 0 || fcntl(fd, F_ADD_SEALS, SEALS) < 0)
+        return -1;
+    return pd_steal_fd(&fd);
+}
+
+/* In place without a copy (root): the code mapped again from a read-only
+ * clone of the binary's mount, and /proc/self/exe a sealed empty stub. */
+static int swap_to_stub(void)
+{
+    _cleanup_close_ int code = readonly_clone();
+    if (code < 0)
+        return -1;
+    _cleanup_close_ int stub = sealed_stub();
+    return stub < 0 ? -1 : swap_in_place(code, stub);
 }
 #endif
 
-/* A sealed memfd copy of /proc/self/exe in *MFD; 1 when the process already
- * runs from one (*MFD -1). */
-static int sealed_copy(int *mfd_out, pd_error **err)
+/* A sealed memfd copy of the binary EXE in *MFD. */
+static int sealed_copy(int exe, int *mfd_out, pd_error **err)
 {
     *mfd_out = -1;
-    _cleanup_close_ int exe = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
-    if (exe < 0)
-        return pd_fail_errno(err, "open /proc/self/exe");
-    if (fd_sealed(exe))
-        return 1;
     struct stat st;
     if (fstat(exe, &st) < 0)
         return pd_fail_errno(err, "stat /proc/self/exe");
@@ -314,19 +360,27 @@ static int sealed_copy(int *mfd_out, pd_error **err)
         return -1;
     if (fcntl(mfd, F_ADD_SEALS, SEALS) < 0)
         return pd_fail_errno(err, "seal the memfd copy of /proc/self/exe");
-    *mfd_out = mfd;
-    mfd = -1;
+    *mfd_out = pd_steal_fd(&mfd);
     return 0;
 }
 
-/* A sealed copy in place (IN_PLACE and pd_exe_seal_swap can) or by an
- * execveat of it; 0 when already running from one. */
+/* In place (IN_PLACE, where the kernel allows it): first without a copy,
+ * then with one; otherwise by an execveat of a sealed copy.  0 when done
+ * or already running sealed.  The copy is made from the binary opened
+ * before any step: a step that failed may have left /proc/self/exe the
+ * stub, and the execveat then replaces everything. */
 static int seal(char **argv, bool in_place, pd_error **err)
 {
+    _cleanup_close_ int exe = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+    if (exe < 0)
+        return pd_fail_errno(err, "open /proc/self/exe");
+    if (fd_sealed(exe))
+        return 0;
+    if (in_place && swap_to_stub() == 0)
+        return 0;
     _cleanup_close_ int mfd = -1;
-    int r = sealed_copy(&mfd, err);
-    if (r != 0)
-        return r < 0 ? -1 : 0;
+    if (sealed_copy(exe, &mfd, err) < 0)
+        return -1;
     if (in_place && pd_exe_seal_swap(mfd) == 0)
         return 0;
     syscall(SYS_execveat, mfd, "", argv, environ, AT_EMPTY_PATH);

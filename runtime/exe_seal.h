@@ -13,18 +13,32 @@
  * the host.  Non-dumpability (main.c) protects only processes that have not
  * exec'd yet.
  *
- * So the commands that start container processes first re-execute
- * themselves from a copy of the binary in a memfd sealed against writes,
- * growth, shrinking and further seals (as runc and crun do): all the
- * container can reach is that copy, which nobody can write.  The copy
- * holds what the kernel and ld.so read (the ELF header, the program headers
- * and the segments they name), not the debug information, symbol table
- * and section headers after them: it runs the same code, but a debugger
- * attached to a sealed paddock finds no symbols in it (use the binary on
- * disk; the build id is kept).  The cost is one copy of ~0.8 MB into
- * memory, and one execve -- or, as root, none: pd_exe_seal() maps the
- * binary again from the copy and makes the copy /proc/self/exe in place,
- * with the same result for everything the container can reach. */
+ * So the commands that start container processes first make
+ * /proc/self/exe a memfd sealed against writes, growth, shrinking and
+ * further seals (as runc and crun do): all the container can reach through
+ * it is that memfd, which nobody can write.
+ *
+ * As root (CAP_SYS_ADMIN: open_tree and PR_SET_MM_MAP) pd_exe_seal() does
+ * it in place, with no copy and no exec.  The kernel lets the exe link
+ * change only while no mapping has the old link's own path (mount and
+ * dentry); so the binary's segments are mapped again from a private clone
+ * of its mount (open_tree(OPEN_TREE_CLONE), made read-only with
+ * mount_setattr) -- the same inode and page cache under another path --
+ * and the link becomes an empty sealed memfd.  Executing /proc/self/exe
+ * then fails with ENOEXEC before anything of paddock runs in the
+ * container.  What still maps the binary (reachable only through
+ * /proc/PID/map_files, which takes CAP_SYS_ADMIN or CAP_CHECKPOINT_RESTORE
+ * over the initial user namespace, and ptrace access to a non-dumpable
+ * process) is on that read-only mount.  The clone goes away with the last
+ * process that maps it.
+ *
+ * Otherwise (rootless, ASan, a kernel or a policy that refuses a step) the
+ * command re-executes from a sealed memfd copy of what the kernel and
+ * ld.so read (the ELF header, the program headers and the segments they
+ * name), not the debug information, symbol table and section headers
+ * after them: it runs the same code, but a debugger attached to it finds
+ * no symbols (use the binary on disk; the build id is kept).  That costs a
+ * copy of ~0.8 MB into memory and one execve. */
 #ifndef PADDOCK_EXE_SEAL_H
 #define PADDOCK_EXE_SEAL_H
 
@@ -32,7 +46,7 @@
 
 #include "error.h"
 
-/* /proc/self/exe is a sealed memfd copy. */
+/* /proc/self/exe is a sealed memfd (the copy or the stub). */
 bool pd_exe_is_sealed(void);
 
 /* Unless already running from a sealed copy, make one and execveat() it
@@ -40,11 +54,11 @@ bool pd_exe_is_sealed(void);
  * 0 when already sealed. */
 int pd_exe_seal_reexec(char **argv, pd_error **err);
 
-/* The same, but first without an exec where the kernel allows it (root:
- * CAP_SYS_ADMIN or CAP_CHECKPOINT_RESTORE): the binary's segments are mapped again from the copy
- * and the copy becomes /proc/self/exe (exe_seal.c says how).  Returns 0
- * running from the sealed copy -- in place, or already -- and -1 on
- * failure; a re-exec does not return. */
+/* The same, but first in place where the kernel allows it (root): with
+ * the stub above, or else with the copy mapped in and made /proc/self/exe
+ * (CAP_CHECKPOINT_RESTORE without CAP_SYS_ADMIN).  Returns 0 when sealed
+ * -- in place, or already -- and -1 on failure; a re-exec does not
+ * return. */
 int pd_exe_seal(char **argv, pd_error **err);
 /* That in-place step alone, for the sealed memfd MFD: 0 done, -1 not
  * possible here (the process is consistent either way). */

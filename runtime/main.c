@@ -169,7 +169,7 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < PD_ARRAY_SIZE(commands); i++) {
         if (strcmp(commands[i].name, name) == 0) {
             /* CVE-2019-5736: the commands that start processes inside a
-             * container run from a sealed copy of the binary (exe_seal.h). */
+             * container get a sealed /proc/self/exe (exe_seal.h). */
 #ifndef PADDOCK_NO_EXE_SEAL /* build/escape/paddock-noseal: a test's control only */
             if (strcmp(name, "create") == 0 || strcmp(name, "run") == 0 || strcmp(name, "exec") == 0) {
                 _cleanup_error_ pd_error *err = NULL;

@@ -574,7 +574,11 @@ t_fork_bomb_rootless() { forkbomb_case user; }
 # runtime's binary then runs in the container under esc_ldso, which opens
 # /proc/self/exe and writes to it once the binary is free.  The runtimes
 # are copies ($T) owned by the caller, so that nothing but the seal stands
-# in the way: blocked, the copy unchanged; the control is
+# in the way: blocked, the copy unchanged.  As root paddock seals in place
+# and /proc/self/exe is an empty sealed stub: each route's exec then fails
+# ("Exec format error") before any of the binary runs.  Rootless it is a
+# sealed copy of the binary, which runs and which esc_ldso can't write.
+# The control is
 # build/escape/paddock-noseal (the runtime without exe_seal.h), which the
 # same attack overwrites.  /proc/PID/exe of another runtime process
 # (non-dumpable): the sandbox's init, from the command (--once); the
@@ -582,10 +586,12 @@ t_fork_bomb_rootless() { forkbomb_case user; }
 # test_security.sh's init_exe_not_runtime.
 EXE_MARKER=
 
-# exe_attack RUNTIME: the three routes with RUNTIME (as WHO); OUT holds
+# exe_attack RUNTIME RAN: the three routes with RUNTIME (as WHO); OUT holds
 # what esc_ldso printed in each (its writers print once RUNTIME is free).
+# RAN: how many routes must run the binary under esc_ldso (3), or must
+# fail to execute the stub instead (0).
 exe_attack() {
-    local rt=$1 id out=$T/exe.$BASHPID.$E_N rtargs=(--root "$USTATE") r
+    local rt=$1 ran=$2 id out=$T/exe.$BASHPID.$E_N rtargs=(--root "$USTATE") r
     [ "$WHO" = root ] && rtargs=(--root "$STATE_ROOT")
     : >"$out"
     [ "$WHO" = root ] || chown "$TEST_USER:" "$out"
@@ -620,16 +626,19 @@ exe_attack() {
     # earlier could make a later route's exec of $rt fail with ETXTBSY).
     touch "$EB/rootfs/esc/exe-go"
     for r in $(seq 1 100); do
-        [ "$(grep -c '^verdict' "$out")" -ge 3 ] && break
+        [ "$(grep -c '^verdict' "$out")" -ge "$ran" ] && break
         sleep 0.1
     done
     e_rt delete --force "$id1"
     e_rt delete --force "$id"
     OUT=$(cat "$out")
     RC=0
-    [ "$(grep -c '^attempt interpreter info' "$out")" = 3 ] ||
-        fail "$rt: the runtime's binary did not run under the image's interpreter 3 times: $(oneline "$OUT")"
-    [ "$(grep -c '^verdict' "$out")" = 3 ] || fail "$rt: not every route said a verdict: $(oneline "$OUT")"
+    [ "$(grep -c '^attempt interpreter info' "$out")" = "$ran" ] ||
+        fail "$rt: the runtime's binary did not run under the image's interpreter $ran times: $(oneline "$OUT")"
+    [ "$(grep -c '^verdict' "$out")" = "$ran" ] || fail "$rt: not $ran routes said a verdict: $(oneline "$OUT")"
+    [ "$ran" = 3 ] ||
+        [ "$(grep -c 'exec: "/proc/self/exe": Exec format error\|exec: "/dev/esc-sh": Exec format error' "$out")" = 3 ] ||
+        fail "$rt: not every route failed to execute the stub /proc/self/exe: $(oneline "$OUT")"
 }
 
 exe_case() {
@@ -646,9 +655,11 @@ exe_case() {
     install -m 0755 "$ESC_BIN/esc_ldso" "$EB/rootfs/lib64/ld-linux-x86-64.so.2"
     echo "$EXE_MARKER" >"$EB/rootfs/esc/exe-marker"
     [ "$WHO" = root ] || chown -R "$TEST_USER:" "$EB/rootfs/lib64" "$EB/rootfs/esc/exe-marker"
-    exe_attack "$target"
+    local ran=3
+    [ "$WHO" = root ] && ran=0 # the stub (exe_seal.c: in place as root)
+    exe_attack "$target" "$ran"
     ! grep -q '^attempt [^ ]* succeeded' <<<"$OUT" || fail "ESCAPED: $(oneline "$(grep '^attempt [^ ]* succeeded' <<<"$OUT")")"
-    [ "$(grep -c '^verdict blocked' <<<"$OUT")" = 3 ] || fail "expected 3 blocked verdicts: $(oneline "$OUT")"
+    [ "$(grep -c '^verdict blocked' <<<"$OUT")" = "$ran" ] || fail "expected $ran blocked verdicts: $(oneline "$OUT")"
     assert_eq "$(sha256sum <"$target")" "$sum" "the runtime's binary after the attack"
     # /proc/PID/exe of the sandbox's init (the runtime), with the copy
     local saved_rt=$RUNTIME saved_ur=$UR
@@ -658,7 +669,7 @@ exe_case() {
     assert_contains "$OUT" "attempt proc_exe blocked" "the sandbox's init seen from its command"
     assert_eq "$(sha256sum <"$target")" "$sum" "the runtime's binary after the sandboxes"
     # Control: the runtime without its sealed copy.
-    exe_attack "$noseal"
+    exe_attack "$noseal" 3
     succeeded "paddock-noseal ($WHO)" exe_overwrite
     [ "$(grep -c '^attempt exe_overwrite succeeded' <<<"$OUT")" = 3 ] || fail "control: not all 3 routes overwrote paddock-noseal: $(oneline "$OUT")"
     grep -qF "$EXE_MARKER" "$noseal" || fail "control: the marker is not in paddock-noseal"

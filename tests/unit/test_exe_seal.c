@@ -1,11 +1,15 @@
-/* Unit tests: running from a sealed copy of the binary (runtime/exe_seal.c,
- * CVE-2019-5736).  The test binary seals itself in a child -- re-executing
+/* Unit tests: running sealed (runtime/exe_seal.c, CVE-2019-5736).  The
+ * test binary seals itself in a child -- re-executing from a sealed copy
  * through pd_exe_seal_reexec(), or in place through pd_exe_seal() -- and
  * reports from there what its /proc/self/exe is: a memfd, sealed, that
- * nobody can write; and that no mapping of the binary on disk is left. */
+ * nobody can write (the copy, or in place as root an empty stub); that no
+ * mapping of the binary by its path on disk is left; and that whatever
+ * still maps the binary's inode (in place: a private read-only clone of
+ * its mount) refuses to be opened for writing. */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
+#include <dirent.h>
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -16,6 +20,7 @@
 #include <string.h>
 #include <sys/syscall.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -67,6 +72,36 @@ static int maps_of(const char *path)
     return n;
 }
 
+/* Mappings of the inode of PATH in /proc/self/map_files, in *N; returns
+ * how many of them are on a read-only mount (O_RDWR would fail with
+ * EROFS, or first ETXTBSY while the test's parent runs the binary). */
+static int inode_maps(const char *path, int *n)
+{
+    struct stat want, st;
+    int rofs = 0;
+    *n = 0;
+    DIR *d = opendir("/proc/self/map_files");
+    if (d == NULL || stat(path, &want) < 0) {
+        if (d != NULL)
+            closedir(d);
+        return -1;
+    }
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.' || fstatat(dirfd(d), e->d_name, &st, 0) < 0 ||
+            st.st_dev != want.st_dev || st.st_ino != want.st_ino)
+            continue;
+        (*n)++;
+        struct statvfs vfs;
+        int fd = openat(dirfd(d), e->d_name, O_RDONLY | O_CLOEXEC);
+        rofs += fd >= 0 && fstatvfs(fd, &vfs) == 0 && (vfs.f_flag & ST_RDONLY);
+        if (fd >= 0)
+            close(fd);
+    }
+    closedir(d);
+    return rofs;
+}
+
 /* Data, RELRO data and code of the binary, checked after a swap in place. */
 static int data_word = 42;
 static int answer(void) { return data_word; }
@@ -102,11 +137,14 @@ static int report(const char *orig, int inplace)
     unsigned shnum;
     unsigned long long hash;
     exe_bytes(1LL << 40, &size, &shnum, &hash);
+    struct stat st;
+    long long bytes = fd >= 0 && fstat(fd, &st) == 0 ? (long long)st.st_size : -1;
+    int nmaps, rofs = inode_maps(orig, &nmaps);
     data_word++;
     printf("inplace=%d hostmaps=%d works=%d sealed=%d memfd=%d seals=%#x write=%d errno=%d "
-           "again=%d size=%lld shnum=%u hash=%llx\n", inplace, maps_of(orig), relro_fn() == 43,
-           pd_exe_is_sealed(), strncmp(link, "/memfd:paddock", 14) == 0, seals, wr, werr, again,
-           size, shnum, hash);
+           "again=%d bytes=%lld inode_maps=%d rofs=%d size=%lld shnum=%u hash=%llx\n", inplace,
+           maps_of(orig), relro_fn() == 43, pd_exe_is_sealed(), strncmp(link, "/memfd:paddock", 14) == 0,
+           seals, wr, werr, again, bytes, nmaps, rofs, size, shnum, hash);
     if (fd >= 0)
         close(fd);
     return 0;
@@ -147,16 +185,24 @@ static void run_sealed(bool in_place)
     CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 }
 
-/* What a container could reach: only the sealed copy. */
-static void check_sealed_facts(void)
+/* What a container could reach, either way: a sealed memfd as
+ * /proc/self/exe, no mapping of the binary by its own path. */
+static void check_sealed(void)
 {
     CHECK_CONTAINS(self_out, "sealed=1 memfd=1");
     CHECK_CONTAINS(self_out, "write=-1 errno=");
     CHECK_CONTAINS(self_out, "again=0");
     CHECK_CONTAINS(self_out, "seals=0xf"); /* SEAL | SHRINK | GROW | WRITE */
-    /* The copy holds what the kernel and ld.so read, byte for byte, and
-     * leaves out the debug information and section headers (this test
-     * binary is built with -g, so there are some). */
+    CHECK_CONTAINS(self_out, "hostmaps=0 works=1");
+}
+
+/* The copy holds what the kernel and ld.so read, byte for byte, and leaves
+ * out the debug information and section headers (this test binary is
+ * built with -g, so there are some); nothing maps the binary's inode. */
+static void check_sealed_copy(void)
+{
+    check_sealed();
+    CHECK_CONTAINS(self_out, "inode_maps=0 rofs=0");
     const char *sz = strstr(self_out, " size=");
     long long csize = -1, osize, osize_all;
     unsigned cshnum = 9999, oshnum;
@@ -168,20 +214,31 @@ static void check_sealed_facts(void)
     CHECK(csize > 4096 && csize < osize_all);
     CHECK(osize == csize && ohash == chash);
     CHECK(ohash_all != chash); /* the hash sees the difference */
-    CHECK_CONTAINS(self_out, "hostmaps=0 works=1");
+}
+
+/* In place as root: /proc/self/exe is an empty sealed stub (executing it
+ * fails), and the code still mapped from the binary's inode comes through
+ * a read-only mount, every mapping of it. */
+static void check_sealed_stub(void)
+{
+    check_sealed();
+    CHECK_CONTAINS(self_out, " bytes=0 ");
+    const char *m = strstr(self_out, " inode_maps=");
+    int n = -1, rofs = -2;
+    CHECK(m != NULL && sscanf(m, " inode_maps=%d rofs=%d", &n, &rofs) == 2);
+    CHECK(n >= 2 && rofs == n); /* code and read-only data at least */
 }
 
 static void test_reexec_sealed(void)
 {
     run_sealed(false);
     CHECK_CONTAINS(self_out, "inplace=0");
-    check_sealed_facts();
+    check_sealed_copy();
 }
 
-/* As root (CAP_SYS_ADMIN: PR_SET_MM_MAP), pd_exe_seal() makes the copy
- * /proc/self/exe without an exec: no mapping of the binary on disk is
- * left, data, RELRO and code still work.  Elsewhere (or under ASan) it
- * re-executes, with the same facts. */
+/* As root (CAP_SYS_ADMIN: open_tree and PR_SET_MM_MAP), pd_exe_seal()
+ * seals without an exec or a copy: the stub above; data, RELRO and code
+ * still work.  Elsewhere (or under ASan) it re-executes from the copy. */
 #if defined(__SANITIZE_ADDRESS__) /* gcc */
 #define UNDER_ASAN 1
 #elif defined(__has_feature)
@@ -205,7 +262,10 @@ static void test_seal_in_place(void)
 {
     run_sealed(true);
     CHECK_CONTAINS(self_out, can_swap() ? "inplace=1" : "inplace=0");
-    check_sealed_facts();
+    if (can_swap())
+        check_sealed_stub();
+    else
+        check_sealed_copy();
 }
 
 static void test_not_sealed_here(void)
