@@ -343,8 +343,9 @@ static void test_v1_real(void)
     v1_freeze_update_stats(cg, id);
 
     _cleanup_free_ char *ser = pd_cgroup_serialize(cg);
-    _cleanup_free_ char *want = pd_xasprintf("v1:/paddock/%s", id);
-    CHECK_STR(ser, want);
+    _cleanup_free_ char *want = pd_xasprintf("v1:/paddock/%s\n", id);
+    CHECK(strncmp(ser, want, strlen(want)) == 0);
+    CHECK_CONTAINS(ser, "\nmount:memory=" PD_CG_ROOT "/memory"); /* the mounts as found */
     struct pd_cgroup *cg2 = NULL;
     CHECK(pd_cgroup_load(ser, &cg2, &e) == 0);
     _cleanup_free_ char *ser2 = cg2 ? pd_cgroup_serialize(cg2) : NULL;
@@ -696,6 +697,33 @@ static void test_v2_flow_on_hybrid(void)
     pd_cgroup_free(cg);
 }
 
+/* v1: a saved cgroup's "mount:" lines are its layout while each is still a
+ * cgroup mount (no mountinfo read); otherwise the host's is detected. */
+static void test_saved_layout(void)
+{
+    if (!is_root_on(PD_CGROUP_V1, "cgroup v1/hybrid"))
+        return;
+    struct pd_cgroup *cg = NULL;
+    pd_error *e = NULL;
+    CHECK(pd_cgroup_load("v1:/paddock/x\nmount:memory=" PD_CG_ROOT "/memory", &cg, &e) == 0);
+    CHECK(cg != NULL && cg->nh == 1 && strcmp(cg->h[0].ctrls, "memory") == 0);
+    _cleanup_free_ char *d = cg ? pd_cg_dir(cg, "memory") : NULL;
+    CHECK_STR(d, PD_CG_ROOT "/memory/paddock/x");
+    pd_cgroup_free(cg);
+    static const char *const stale[] = {
+        "v1:/paddock/x\nmount:memory=/tmp",
+        "v1:/paddock/x\nmount:unified=" PD_CG_ROOT "/memory\nmount:memory=" PD_CG_ROOT "/memory",
+        "v1:/paddock/x\nmount:memory",
+    };
+    for (size_t i = 0; i < PD_ARRAY_SIZE(stale); i++) {
+        cg = NULL;
+        CHECK(pd_cgroup_load(stale[i], &cg, &e) == 0);
+        CHECK(cg != NULL && cg->nh > 1); /* detected: every hierarchy of the host */
+        pd_cgroup_free(cg);
+    }
+    pd_error_free(e);
+}
+
 static void test_none_handle(void)
 {
     struct pd_cgroup *cg = NULL;
@@ -728,6 +756,7 @@ int main(void)
     RUN(test_none_handle);
     RUN(test_v1_real);
     RUN(test_v1_enter_self);
+    RUN(test_saved_layout);
     RUN(test_v1_error);
     RUN(test_rootless);
     RUN(test_v2_device_program);
