@@ -3,18 +3,20 @@
  * runtime R, joiner J, the new process P (see exec.h):
  *
  *   R  compiles the container's seccomp filter (through seccomp_cache.h);
- *      checks that the init still is the container's (start time) and opens
- *      /proc/PID/ns/X of every namespace X that differs from its own -- all
- *      before the first setns(), since joining the mount namespace changes
- *      what /proc is; connects the console socket; socketpair; starts J in
+ *      opens a pidfd of the init and checks that it still is the
+ *      container's (start time); decides which namespaces to join: those
+ *      the config gives the container as new ones, and any other of the
+ *      init's that differs from R's own (compared through /proc, the user
+ *      namespace always); connects the console socket; socketpair; starts J in
  *      the container's cgroup2 directory (clone3 CLONE_INTO_CGROUP), or
  *      forks it; says GO
  *   J  joins the container's cgroup v1 hierarchies itself (and its cgroup2
  *      one if it was not born there) -- before the cgroup namespace, so
  *      that it is joined from inside the cgroup, and without the kernel's
  *      global lock that moving another process takes (cgroups.h);
- *      setns() the user namespace first and becomes its root, then the
- *      others, mount last (it moves root and cwd to the container's);
+ *      joins them all with one setns() of the pidfd (the kernel takes the
+ *      user namespace first; the mount one moves root and cwd to the
+ *      container's) and becomes root of the user namespace if it joined it;
  *      stays non-dumpable (CVE-2019-5736); clone(CLONE_PARENT) P -- in the
  *      container's pid namespace and R's child, so R can wait for it;
  *      reports P's host pid (INIT_PID) and exits
@@ -22,8 +24,8 @@
  *
  *   Without J ("direct": R may join the pid namespace for its children, i.e.
  *   it has CAP_SYS_ADMIN in its user namespace -- root, not rootless):
- *   R  setns() the container's pid (and time) namespace, which applies to
- *      its children only, clones P straight into it (and into the cgroup2
+ *   R  setns() the pidfd for the container's pid (and time) namespace, which
+ *      applies to its children only, clones P straight into it (and into the cgroup2
  *      directory), goes back to its own for its children
  *   P  joins the cgroup and the other namespaces itself, as J would, then
  *      as below, without waiting for a GO
@@ -70,16 +72,16 @@
 #define KEYCTL_JOIN_SESSION_KEYRING 1
 #endif
 
-/* In the order they are joined: user first (it may own the others), mount last. */
 static const struct {
     const char *file;  /* /proc/PID/ns/FILE */
     const char *label; /* for messages */
     int flag;
+    enum pd_ns_type type; /* in the config */
 } ns_kinds[] = {
-    {"user", "user", CLONE_NEWUSER},    {"ipc", "IPC", CLONE_NEWIPC},
-    {"uts", "UTS", CLONE_NEWUTS},       {"net", "network", CLONE_NEWNET},
-    {"pid", "PID", CLONE_NEWPID},       {"cgroup", "cgroup", CLONE_NEWCGROUP},
-    {"time", "time", CLONE_NEWTIME},    {"mnt", "mount", CLONE_NEWNS},
+    {"user", "user", CLONE_NEWUSER, PD_NS_USER},     {"ipc", "IPC", CLONE_NEWIPC, PD_NS_IPC},
+    {"uts", "UTS", CLONE_NEWUTS, PD_NS_UTS},         {"net", "network", CLONE_NEWNET, PD_NS_NET},
+    {"pid", "PID", CLONE_NEWPID, PD_NS_PID},         {"cgroup", "cgroup", CLONE_NEWCGROUP, PD_NS_CGROUP},
+    {"time", "time", CLONE_NEWTIME, PD_NS_TIME},     {"mnt", "mount", CLONE_NEWNS, PD_NS_MOUNT},
 };
 #define N_NS PD_ARRAY_SIZE(ns_kinds)
 
@@ -87,7 +89,8 @@ struct exec_ctx {
     const struct pd_exec_request *req;
     const char *id;
     struct pd_process proc; /* *req->proc with the config's defaults (shallow) */
-    int ns_fd[N_NS];        /* -1: shared with the runtime, not joined */
+    int pidfd;              /* the container's init */
+    int join;               /* CLONE_NEW* of the init's namespaces still to join */
     int sync;               /* R: its end; J and P: theirs */
     int console_fd;         /* connected --console-socket, or -1 */
     pid_t runtime_pid;
@@ -117,24 +120,36 @@ static _Noreturn void die(const struct exec_ctx *x, pd_error *err)
     _exit(err && err->exit_code ? err->exit_code : 1);
 }
 
+/* The labels of the namespaces in FLAGS, for a message. */
+static void ns_labels(int flags, char *buf, size_t size)
+{
+    buf[0] = '\0';
+    for (size_t i = 0, n = 0; i < N_NS; i++)
+        if (flags & ns_kinds[i].flag)
+            n += (size_t)snprintf(buf + n, n < size ? size - n : 0, "%s%s", n ? ", " : "",
+                                  ns_kinds[i].label);
+}
+
+/* All at once through the pidfd: the kernel joins the user namespace first
+ * and checks the others with its credentials. */
 static int join_namespaces(struct exec_ctx *x, pd_error **err)
 {
-    for (size_t i = 0; i < N_NS; i++) {
-        if (x->ns_fd[i] < 0)
-            continue;
-        if (setns(x->ns_fd[i], ns_kinds[i].flag) < 0)
-            return pd_fail_errno(err, "exec: join the %s namespace of container \"%s\"",
-                                 ns_kinds[i].label, x->id);
-        close(x->ns_fd[i]);
-        x->ns_fd[i] = -1;
-        if (ns_kinds[i].flag != CLONE_NEWUSER)
-            continue;
-        /* Become root of the user namespace, as the init did. */
-        if (setresgid(0, 0, 0) < 0)
-            return pd_fail_errno(err, "exec: container \"%s\": user namespace: setresgid(0)", x->id);
-        if (setresuid(0, 0, 0) < 0)
-            return pd_fail_errno(err, "exec: container \"%s\": user namespace: setresuid(0)", x->id);
+    if (x->join == 0)
+        return 0;
+    if (setns(x->pidfd, x->join) < 0) {
+        char what[128];
+        ns_labels(x->join, what, sizeof(what));
+        if (errno == ESRCH)
+            return pd_failx(err, "exec: container \"%s\" is not running", x->id);
+        return pd_fail_errno(err, "exec: join the namespaces of container \"%s\" (%s)", x->id, what);
     }
+    if (!(x->join & CLONE_NEWUSER))
+        return 0;
+    /* Become root of the user namespace, as the init did. */
+    if (setresgid(0, 0, 0) < 0)
+        return pd_fail_errno(err, "exec: container \"%s\": user namespace: setresgid(0)", x->id);
+    if (setresuid(0, 0, 0) < 0)
+        return pd_fail_errno(err, "exec: container \"%s\": user namespace: setresuid(0)", x->id);
     return 0;
 }
 
@@ -269,58 +284,52 @@ static _Noreturn void joiner(struct exec_ctx *x)
 
 /* ---- R (the runtime) ---- */
 
-static void close_ns(struct exec_ctx *x)
+/* Whether the init's namespace of kind I differs from R's own (a kernel
+ * without the kind has it for no process). */
+static int ns_differs(const struct exec_ctx *x, size_t i, bool *differs, pd_error **err)
 {
-    for (size_t i = 0; i < N_NS; i++) {
-        if (x->ns_fd[i] >= 0)
-            close(x->ns_fd[i]);
-        x->ns_fd[i] = -1;
-    }
-}
-
-static int open_one_ns(struct exec_ctx *x, int dir, size_t i, pd_error **err)
-{
-    char rel[32], self[64];
+    char theirs_path[64], self[64];
     struct stat theirs, ours;
-    snprintf(rel, sizeof(rel), "ns/%s", ns_kinds[i].file);
+    snprintf(theirs_path, sizeof(theirs_path), "/proc/%d/ns/%s", (int)x->req->st->pid, ns_kinds[i].file);
     snprintf(self, sizeof(self), "/proc/self/ns/%s", ns_kinds[i].file);
-    int fd = openat(dir, rel, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        int e = errno;
-        /* A kernel without this namespace type has it for no process. */
-        if (e == ENOENT && access(self, F_OK) < 0 && errno == ENOENT)
-            return 0;
+    *differs = false;
+    if (stat(self, &ours) < 0)
+        return errno == ENOENT ? 0 : pd_fail_errno(err, "exec: stat %s", self);
+    if (stat(theirs_path, &theirs) < 0) {
         if (!pd_pid_alive(x->req->st->pid, x->req->st->pid_start))
             return pd_failx(err, "exec: container \"%s\" is not running", x->id);
-        return pd_fail(err, e, "exec: open the %s namespace of container \"%s\" (/proc/%d/%s)",
-                       ns_kinds[i].label, x->id, (int)x->req->st->pid, rel);
+        return pd_fail_errno(err, "exec: the %s namespace of container \"%s\" (%s)",
+                             ns_kinds[i].label, x->id, theirs_path);
     }
-    if (fstat(fd, &theirs) < 0) {
-        pd_fail_errno(err, "exec: stat the %s namespace of container \"%s\"", ns_kinds[i].label,
-                      x->id);
-        close(fd);
-        return -1;
-    }
-    if (stat(self, &ours) == 0 && ours.st_ino == theirs.st_ino && ours.st_dev == theirs.st_dev)
-        close(fd); /* shared with us: nothing to join */
-    else
-        x->ns_fd[i] = fd;
+    *differs = ours.st_ino != theirs.st_ino || ours.st_dev != theirs.st_dev;
     return 0;
 }
 
-/* All of them before any setns(). */
+/* A pidfd of the init, and the namespaces to join through it: the ones the
+ * config made new for the container (never R's: R is not inside them),
+ * and any other that differs from R's.  The user namespace is compared
+ * always (joining one's own is an error). */
 static int open_namespaces(struct exec_ctx *x, pd_error **err)
 {
     const struct pd_state *st = x->req->st;
-    char path[32];
-    snprintf(path, sizeof(path), "/proc/%d", (int)st->pid);
-    _cleanup_close_ int dir = st->pid > 0 ? open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
-    /* dir was opened first: if the pid has the init's start time now, dir is the init's. */
-    if (dir < 0 || !pd_pid_alive(st->pid, st->pid_start))
+    x->pidfd = st->pid > 0 ? (int)syscall(SYS_pidfd_open, st->pid, 0) : -1;
+    if (x->pidfd < 0 && errno != ESRCH && st->pid > 0)
+        return pd_fail_errno(err, "exec: pidfd_open of the init of container \"%s\"", x->id);
+    /* pidfd first: if the pid has the init's start time now, it is the init's. */
+    if (x->pidfd < 0 || !pd_pid_alive(st->pid, st->pid_start))
         return pd_failx(err, "exec: container \"%s\" is not running", x->id);
-    for (size_t i = 0; i < N_NS; i++)
-        if (open_one_ns(x, dir, i, err) < 0)
+    const struct pd_config *cfg = x->req->cfg;
+    for (size_t i = 0; i < N_NS; i++) {
+        bool made = false;
+        for (size_t k = 0; cfg->has_linux && k < cfg->linux_.n_namespaces; k++)
+            made |= cfg->linux_.namespaces[k].type == ns_kinds[i].type &&
+                    cfg->linux_.namespaces[k].path == NULL;
+        bool differs = made && ns_kinds[i].flag != CLONE_NEWUSER;
+        if (!differs && ns_differs(x, i, &differs, err) < 0)
             return -1;
+        if (differs)
+            x->join |= ns_kinds[i].flag;
+    }
     return 0;
 }
 
@@ -455,13 +464,13 @@ static int enter_for_children(struct exec_ctx *x, int own[N_FOR_CHILDREN], pd_er
     static const char *const self[N_FOR_CHILDREN] = {"/proc/self/ns/pid_for_children",
                                                       "/proc/self/ns/time_for_children"};
     for (size_t k = 0; k < N_FOR_CHILDREN; k++) {
-        size_t i = ns_index(for_children[k]);
-        if (x->ns_fd[i] < 0)
+        if (!(x->join & for_children[k]))
             continue;
         int fd = open(self[k], O_RDONLY | O_CLOEXEC);
-        if (fd < 0 || setns(fd, for_children[k]) < 0 || setns(x->ns_fd[i], for_children[k]) < 0) {
+        if (fd < 0 || setns(fd, for_children[k]) < 0 || setns(x->pidfd, for_children[k]) < 0) {
             pd_debug("exec: the runtime can't join the %s namespace for its children (%s): "
-                     "a setup process joins", ns_kinds[i].label, strerror(errno));
+                     "a setup process joins", ns_kinds[ns_index(for_children[k])].label,
+                     strerror(errno));
             if (fd >= 0)
                 close(fd);
             return leave_for_children(own, err); /* the ones joined so far */
@@ -469,13 +478,8 @@ static int enter_for_children(struct exec_ctx *x, int own[N_FOR_CHILDREN], pd_er
         own[k] = fd; /* joined: to return to */
     }
     /* R is outside P's pid namespace: P sees its parent as pid 0. */
-    x->parent = x->ns_fd[ns_index(CLONE_NEWPID)] >= 0 ? 0 : x->runtime_pid;
-    for (size_t k = 0; k < N_FOR_CHILDREN; k++) {
-        size_t i = ns_index(for_children[k]);
-        if (x->ns_fd[i] >= 0)
-            close(x->ns_fd[i]);
-        x->ns_fd[i] = -1; /* joined: not for P */
-    }
+    x->parent = x->join & CLONE_NEWPID ? 0 : x->runtime_pid;
+    x->join &= ~(CLONE_NEWPID | CLONE_NEWTIME); /* joined: not for P */
     x->direct = true;
     return 0;
 }
@@ -548,7 +552,8 @@ static int spawn(struct exec_ctx *x, struct spawned *s, pd_error **err)
         return -1;
     }
     /* Only the children need these. */
-    close_ns(x);
+    close(x->pidfd);
+    x->pidfd = -1;
     if (x->cgroup_fd >= 0)
         close(x->cgroup_fd);
     x->cgroup_fd = -1;
@@ -638,12 +643,10 @@ static int write_pid_file(const char *path, pid_t pid, pd_error **err)
 int pd_exec(const struct pd_exec_request *req, int *exit_code, pd_error **err)
 {
     struct exec_ctx x = {.req = req, .id = req->st->id, .sync = -1, .console_fd = -1,
-                         .runtime_pid = getpid(), .cgroup_fd = -1};
+                         .runtime_pid = getpid(), .cgroup_fd = -1, .pidfd = -1};
     struct spawned s = {.joiner = -1, .pid = -1, .master = -1};
     _cleanup_seccomp_bpf_ struct pd_seccomp_bpf *bpf = NULL;
     _cleanup_agent_plan_ struct pd_agent_plan *agent = NULL;
-    for (size_t i = 0; i < N_NS; i++)
-        x.ns_fd[i] = -1;
     *exit_code = 0;
     apply_defaults(&x);
     /* Signals for the process wait in the queue until pd_supervise forwards them
@@ -670,7 +673,8 @@ int pd_exec(const struct pd_exec_request *req, int *exit_code, pd_error **err)
 out:
     if (r < 0)
         kill_spawned(&s);
-    close_ns(&x);
+    if (x.pidfd >= 0)
+        close(x.pidfd);
     if (x.cgroup_fd >= 0)
         close(x.cgroup_fd);
     pd_cgroup_free(x.cg_own);

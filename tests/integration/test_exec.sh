@@ -57,6 +57,35 @@ t_namespaces() {
     no_leaks "$CID" "$B"
 }
 
+t_namespaces_by_path() {
+    # A container that joins namespaces by path -- the host's network
+    # namespace, and a second container's IPC and UTS ones -- and has no
+    # PID namespace of its own: exec joins those that differ from the
+    # runtime's (the other container's), not the ones it shares (the host's
+    # network and PID namespaces), and still every new one the config made.
+    setup_bundle
+    start_container
+    local other=$CID other_pid=$CPID
+    cfg_set "$B" '.linux.namespaces |= (map(select(.type != "pid"))
+        | map(if .type == "network" then .path = $h
+              elif .type == "ipc" or .type == "uts" then .path = "/proc/\($p)/ns/\(.type)"
+              else . end))' --arg p "$other_pid" --arg h "/proc/$BASHPID/ns/net"
+    start_container
+    rtc exec "$CID" sh -c 'for n in net ipc uts mnt pid; do echo "$n $(readlink /proc/self/ns/$n)"; done'
+    assert_ok "exec into a container with namespaces joined by path"
+    local n
+    for n in net pid; do
+        assert_eq "$(printf '%s\n' "$OUT" | awk -v n=$n '$1 == n { print $2 }')" "$(readlink /proc/self/ns/$n)" "$n namespace of the exec'd process (the host's)"
+    done
+    for n in ipc uts; do
+        assert_eq "$(printf '%s\n' "$OUT" | awk -v n=$n '$1 == n { print $2 }')" "$(readlink "/proc/$other_pid/ns/$n")" "$n namespace of the exec'd process (the other container's)"
+    done
+    assert_eq "$(printf '%s\n' "$OUT" | awk '$1 == "mnt" { print $2 }')" "$(readlink "/proc/$CPID/ns/mnt")" "mount namespace of the exec'd process (its own new one)"
+    stop_container "$CID"
+    stop_container "$other"
+    no_leaks "$CID" "$other" "$B"
+}
+
 t_exit_codes() {
     setup_bundle
     start_container
@@ -364,6 +393,7 @@ t_rootless() {
 }
 
 run_case namespaces t_namespaces
+run_case namespaces_by_path t_namespaces_by_path
 run_case exit_codes t_exit_codes
 run_case signal_forwarded t_signal_forwarded
 run_case env_cwd_user t_env_cwd_user
