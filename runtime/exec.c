@@ -57,6 +57,7 @@
 #include <unistd.h>
 
 #include "cgroups.h"
+#include "clone_vm.h"
 #include "console.h"
 #include "log.h"
 #include "process.h"
@@ -484,15 +485,52 @@ static int enter_for_children(struct exec_ctx *x, int own[N_FOR_CHILDREN], pd_er
     return 0;
 }
 
+/* A direct P sharing R's memory (clone_vm.h) starts here: it works on its
+ * own copy of R's context, and R waits until it has exec'd. */
+struct direct_start {
+    const struct exec_ctx *x;
+    int sync;          /* P's end of the socket */
+    int other;         /* R's end: closed in P */
+    const int *own;    /* R's namespaces to return to: closed in P */
+    bool in_unified;
+};
+
+static int direct_child(void *arg)
+{
+    const struct direct_start *d = arg;
+    struct exec_ctx x = *d->x;
+    for (size_t k = 0; k < N_FOR_CHILDREN; k++)
+        if (d->own[k] >= 0)
+            close(d->own[k]);
+    close(d->other);
+    x.sync = d->sync;
+    x.in_unified = d->in_unified;
+    exec_child(&x);
+}
+
 /* J (or P, direct), started in the container's cgroup2 directory if it has
  * one (no migration: cgroups.h); a plain fork on a kernel without clone3's
  * CLONE_INTO_CGROUP (before 5.7) or without the permission, the child then
- * joins it by itself. */
-static pid_t fork_joiner(struct exec_ctx *x)
+ * joins it by itself.  A direct P shares R's memory until its execve
+ * (clone_vm.h: no copy of R's page tables, no copy-on-write faults, no
+ * teardown of a copy in the execve; returns once P has exec'd or failed);
+ * where that can't be done, it is forked like J. */
+static pid_t fork_joiner(struct exec_ctx *x, struct direct_start *d)
 {
+    struct pd_clone_args a = {.exit_signal = SIGCHLD};
     if (x->cgroup_fd >= 0) {
-        struct pd_clone_args a = {.flags = CLONE_INTO_CGROUP, .exit_signal = SIGCHLD,
-                                .cgroup = (uint64_t)x->cgroup_fd};
+        a.flags = CLONE_INTO_CGROUP;
+        a.cgroup = (uint64_t)x->cgroup_fd;
+    }
+    if (x->direct) {
+        d->in_unified = x->cgroup_fd >= 0;
+        pid_t p = pd_clone_vm(&a, direct_child, d);
+        if (p > 0)
+            return p;
+        pd_debug("exec: clone3(CLONE_VM | CLONE_VFORK%s): %s; P is forked",
+                 x->cgroup_fd >= 0 ? " | CLONE_INTO_CGROUP" : "", strerror(errno));
+    }
+    if (x->cgroup_fd >= 0) {
         pid_t j = (pid_t)syscall(SYS_clone3, &a, sizeof(a));
         x->in_unified = j >= 0; /* in J as well */
         if (j >= 0)
@@ -520,7 +558,8 @@ static int spawn(struct exec_ctx *x, struct spawned *s, pd_error **err)
         close(sv[1]);
         return -1;
     }
-    pid_t j = fork_joiner(x);
+    struct direct_start d = {.x = x, .sync = sv[1], .other = sv[0], .own = own};
+    pid_t j = fork_joiner(x, &d);
     int e = errno;
     if (j == 0) {
         for (size_t k = 0; k < N_FOR_CHILDREN; k++)
