@@ -127,8 +127,9 @@ int pd_exe_seal_swap(int mfd)
     return -1; /* the sanitizer's globals and their redzones: re-exec */
 }
 
-static int swap_to_stub(void)
+static int swap_to_stub(int exe)
 {
+    (void)exe;
     return -1;
 }
 #else
@@ -256,12 +257,10 @@ static int mm_map_now(struct prctl_mm_map *m, int mfd)
 /* PR_SET_MM_MAP, as CRIU uses it: it needs CAP_SYS_ADMIN or
  * CAP_CHECKPOINT_RESTORE (PR_SET_MM_EXE_FILE alone needs CAP_SYS_RESOURCE,
  * which a container engine may not have while it has those). */
-static int set_exe(int mfd)
+static int set_exe(struct prctl_mm_map *m)
 {
-    struct prctl_mm_map m;
-    if (mm_map_now(&m, mfd) < 0)
-        return -1;
-    return prctl(PR_SET_MM, PR_SET_MM_MAP, (unsigned long)&m, sizeof(m), 0);
+    m->brk = (uintptr_t)sbrk(0);
+    return prctl(PR_SET_MM, PR_SET_MM_MAP, (unsigned long)m, sizeof(*m), 0);
 }
 
 /* The copy in MFD is the program running here: its program headers are
@@ -280,33 +279,35 @@ static bool copy_is_program(int mfd, const struct image *im)
 }
 
 /* Map the program again from CODE (the same bytes under another name for
- * the kernel) and make EXE the process's /proc/self/exe. */
-static int swap_in_place(int code, int exe)
+ * the kernel) and make EXE the process's /proc/self/exe.  PROBE: first ask
+ * whether the change is allowed at all (then the old file's mappings are
+ * in the way: EBUSY, and the kernel changes nothing) before anything is
+ * moved. */
+static int swap_in_place(int code, int exe, bool probe)
 {
     struct image im = {0};
+    struct prctl_mm_map m;
     dl_iterate_phdr(first_object, &im);
-    if (!copy_is_program(code, &im))
+    if (!copy_is_program(code, &im) || mm_map_now(&m, exe) < 0)
         return -1;
-    /* Allowed at all?  Then the old file's mappings are in the way (EBUSY;
-     * the kernel then changes nothing), before anything is moved. */
-    if (set_exe(exe) == 0 || errno != EBUSY)
+    if (probe && (set_exe(&m) == 0 || errno != EBUSY))
         return -1;
     if (swap_segments(code, &im) < 0)
         return -1; /* each step moved whole: consistent, a re-exec follows */
-    return set_exe(exe) == 0 ? 0 : -1;
+    return set_exe(&m) == 0 ? 0 : -1;
 }
 
 int pd_exe_seal_swap(int mfd)
 {
-    return swap_in_place(mfd, mfd);
+    return swap_in_place(mfd, mfd, true);
 }
 
 /* The binary through a private read-only clone of its mount (open_tree):
  * the same inode and page cache, but not the exe link's own path, which
  * is all the kernel compares before it lets the link change. */
-static int readonly_clone(void)
+static int readonly_clone(int exe)
 {
-    _cleanup_close_ int tree = open_tree(AT_FDCWD, "/proc/self/exe", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+    _cleanup_close_ int tree = open_tree(exe, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
     if (tree < 0)
         return -1;
     struct mount_attr a = {.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV};
@@ -330,14 +331,17 @@ static int sealed_stub(void)
 }
 
 /* In place without a copy (root): the code mapped again from a read-only
- * clone of the binary's mount, and /proc/self/exe a sealed empty stub. */
-static int swap_to_stub(void)
+ * clone of the mount of EXE (the binary), and /proc/self/exe a sealed
+ * empty stub.  No probe: open_tree took the CAP_SYS_ADMIN that
+ * PR_SET_MM_MAP needs, and a refusal after the move leaves a consistent
+ * process for the re-exec that follows. */
+static int swap_to_stub(int exe)
 {
-    _cleanup_close_ int code = readonly_clone();
+    _cleanup_close_ int code = readonly_clone(exe);
     if (code < 0)
         return -1;
     _cleanup_close_ int stub = sealed_stub();
-    return stub < 0 ? -1 : swap_in_place(code, stub);
+    return stub < 0 ? -1 : swap_in_place(code, stub, false);
 }
 #endif
 
@@ -376,7 +380,7 @@ static int seal(char **argv, bool in_place, pd_error **err)
         return pd_fail_errno(err, "open /proc/self/exe");
     if (fd_sealed(exe))
         return 0;
-    if (in_place && swap_to_stub() == 0)
+    if (in_place && swap_to_stub(exe) == 0)
         return 0;
     _cleanup_close_ int mfd = -1;
     if (sealed_copy(exe, &mfd, err) < 0)

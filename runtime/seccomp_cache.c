@@ -74,15 +74,22 @@ static void kb_fmt(struct kbuf *k, const char *fmt, ...)
         kb_add(k, tmp, (size_t)n < sizeof(tmp) ? (size_t)n : sizeof(tmp) - 1);
 }
 
-/* Length-prefixed, so no string can pass for another field. */
+/* Length-prefixed, so no string can pass for another field: "N:s;" (the
+ * decimal written here, not by printf: a key holds ~400 of them). */
 static void kb_str(struct kbuf *k, const char *s)
 {
     if (s == NULL) {
         kb_add(k, "-;", 2);
         return;
     }
-    size_t n = strlen(s);
-    kb_fmt(k, "%zu:", n);
+    size_t n = strlen(s), len = n;
+    char num[24];
+    char *d = num + sizeof(num);
+    *--d = ':';
+    do
+        *--d = (char)('0' + len % 10);
+    while ((len /= 10) > 0);
+    kb_add(k, d, (size_t)(num + sizeof(num) - d));
     kb_add(k, s, n);
     kb_add(k, ";", 1);
 }
