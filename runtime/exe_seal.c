@@ -94,23 +94,27 @@ static int copy_exe(int mfd, int exe, off_t size, const ElfW(Ehdr) *hdr, bool tr
     return 0;
 }
 
-/* ---- the copy made /proc/self/exe without an exec ----
+/* ---- /proc/self/exe changed without an exec ----
  *
  * The kernel lets a process change its exe link (prctl PR_SET_MM_MAP, with
- * CAP_SYS_ADMIN or CAP_CHECKPOINT_RESTORE, as CRIU does) once no mapping of
- * the old file is left.  So the binary's segments are mapped again, in
- * place: the read-only and code ones from the sealed copy (the same bytes
- * at the same file offsets; the ELF header's section header fields aside,
- * which nothing reads at run time), the writable one -- relocated and
- * written to since -- as anonymous memory holding its current contents,
- * with its RELRO part read-only again.  Each new mapping is made elsewhere
- * and moved over the old one with mremap(), which replaces it in one step:
- * no instant leaves the code that runs here unmapped, and a failure half
- * way leaves a consistent process (a re-exec follows).  Then the exe link
- * is the sealed memfd and nothing of the process refers to the binary on
- * disk (test_exe_seal.c checks /proc/self/maps): what a re-exec from the
- * copy gives, without the second exec and dynamic link (~0.5 ms).  Under
- * ASan (its globals' redzones would be read by the copy), a re-exec. */
+ * CAP_SYS_ADMIN or CAP_CHECKPOINT_RESTORE, as CRIU does) once no mapping
+ * has the old link's own path (mount and dentry).  So the binary's
+ * segments are mapped again, in place: the read-only and code ones from
+ * another name of the same bytes -- a private read-only clone of the
+ * binary's mount (open_tree), which needs no copy, or else the sealed copy
+ * (the same bytes at the same file offsets; the ELF header's section
+ * header fields aside, which nothing reads at run time) -- and the
+ * writable one, relocated and written to since, as anonymous memory
+ * holding its current contents, with its RELRO part read-only again.  Each
+ * new mapping is made elsewhere and moved over the old one with mremap(),
+ * which replaces it in one step: no instant leaves the code that runs here
+ * unmapped, and a failure half way leaves a consistent process (a re-exec
+ * follows).  Then the exe link is a sealed memfd -- an empty stub with the
+ * clone, the copy otherwise -- and no mapping has the binary's own path
+ * (test_exe_seal.c checks /proc/self/maps and map_files): what a re-exec
+ * from a copy gives, without the second exec and dynamic link (~0.5 ms)
+ * and, with the clone, without the copy (~0.4 ms).  Under ASan (its
+ * globals' redzones would be read by the copy), a re-exec. */
 
 #if defined(__SANITIZE_ADDRESS__) /* gcc */
 #define PD_ASAN 1
