@@ -255,10 +255,18 @@ static int parse_document(const struct pc *c, const pd_json *v, struct pd_config
 int pd_config_parse(const char *json, size_t len, const char *bundle, const char *file,
                     struct pd_config **out, pd_error **err)
 {
+    return pd_config_parse_without_seccomp(json, len, bundle, file, false, out, err);
+}
+
+int pd_config_parse_without_seccomp(const char *json, size_t len, const char *bundle,
+                                    const char *file, bool without, struct pd_config **out,
+                                    pd_error **err)
+{
+    static const char *const seccomp[] = {"linux", "seccomp", NULL};
     *out = NULL;
     struct pc c = { bundle, file ? file : "config.json", err };
     pd_json *root = NULL;
-    if (pd_json_parse(json, len, &root, err) < 0) {
+    if (pd_json_parse_without(json, len, without ? seccomp : NULL, &root, err) < 0) {
         if (bundle != NULL)
             return pd_wrap(err, "bundle %s: %s", bundle, c.file);
         return pd_wrap(err, "%s", c.file);

@@ -331,6 +331,12 @@ struct pd_config {
 /* Parse a config from a buffer.  `bundle` and `file` only label messages
  * ("bundle B: FILE: .path: ...") and fill cfg->bundle / cfg->file.
  * Tolerates unknown fields; accepts ociVersion 1.x only. */
+/* The same, and WITHOUT: leave .linux.seccomp out (read, not converted:
+ * cfg->linux_.seccomp is NULL), for `exec` when the container's state
+ * keeps the compiled filter (seccomp_cache.h). */
+int pd_config_parse_without_seccomp(const char *json, size_t len, const char *bundle,
+                                    const char *file, bool without, struct pd_config **out,
+                                    pd_error **err);
 int pd_config_parse(const char *json, size_t len, const char *bundle, const char *file,
                     struct pd_config **out, pd_error **err);
 /* Read BUNDLE/config.json (bundle is made absolute) and parse it. */

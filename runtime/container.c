@@ -483,6 +483,10 @@ int pd_container_create(const struct pd_create_opts *o, struct pd_created *out, 
         (write_ahead && pd_state_write(&out->dir, out->state, err) < 0) ||
         pd_cgroup_make(out->cgroup, out->cfg, err) < 0)
         goto fail;
+    /* The init's filter for `exec` (not a sandbox's: one file fewer there,
+     * and an exec into one parses the profile instead). */
+    if (bpf != NULL && !o->sandbox_root && pd_seccomp_state_save(out->dir.fd, bpf) < 0)
+        pd_debug("create: keep the seccomp filter in %s: %s", out->dir.path, strerror(errno));
     /* A rootless fallback turned it into "no cgroup": the next write says so. */
     free(out->state->cgroup);
     out->state->cgroup = pd_cgroup_serialize(out->cgroup);

@@ -151,6 +151,13 @@ void pd_container_reap(pid_t pid);
 /* The config copy in the state directory. */
 int pd_container_config(const struct pd_container_dir *d, const struct pd_state *st,
                         struct pd_config **cfg, pd_error **err);
+/* The same for `exec`: when the state directory keeps the init's compiled
+ * seccomp filter, *bpf gets it and .linux.seccomp is left out of the parse
+ * (seccomp_cache.h); otherwise *bpf is NULL and the config is whole. */
+struct pd_seccomp_bpf;
+int pd_container_config_for_exec(const struct pd_container_dir *d, const struct pd_state *st,
+                                 struct pd_seccomp_bpf **bpf, struct pd_config **cfg,
+                                 pd_error **err);
 /* The state JSON hooks get on stdin. */
 char *pd_container_hook_state(const struct pd_config *cfg, const char *id,
                               enum pd_status status, pid_t pid);

@@ -654,11 +654,14 @@ static void apply_defaults(struct exec_ctx *x)
  * policy file are in reach and the plan is made as `create` made it (R's
  * euid); the nested-userns rules as the agent policy says, as for the init.
  * P uses the same plan (AGENT) for its landlock domain. */
-static int prepare_seccomp(const struct pd_config *cfg, struct pd_agent_plan **agent,
+static int prepare_seccomp(const struct pd_exec_request *req, struct pd_agent_plan **agent,
                            struct pd_seccomp_bpf **out, pd_error **err)
 {
+    const struct pd_config *cfg = req->cfg;
     if (pd_agent_plan_build(cfg, geteuid(), agent, err) < 0)
         return -1;
+    if (req->seccomp != NULL)
+        return 0; /* the init's own, kept by create */
     const struct pd_agent_plan *a = *agent;
     const struct pd_seccomp *sc = cfg->has_linux ? cfg->linux_.seccomp : NULL;
     if (sc == NULL && a != NULL)
@@ -695,10 +698,10 @@ int pd_exec(const struct pd_exec_request *req, int *exit_code, pd_error **err)
     if (!req->detach && sigprocmask(SIG_BLOCK, &set, NULL) < 0)
         return pd_fail_errno(err, "exec: sigprocmask");
     int r = -1;
-    if (check_request(req, err) < 0 || prepare_seccomp(req->cfg, &agent, &bpf, err) < 0 ||
+    if (check_request(req, err) < 0 || prepare_seccomp(req, &agent, &bpf, err) < 0 ||
         load_cgroup(&x, err) < 0 || open_namespaces(&x, err) < 0)
         goto out;
-    x.seccomp = bpf;
+    x.seccomp = req->seccomp != NULL ? req->seccomp : bpf;
     x.agent = agent;
     if (req->console_socket != NULL && pd_console_connect(req->console_socket, &x.console_fd, err) < 0) {
         pd_wrap(err, "exec in container \"%s\"", x.id);

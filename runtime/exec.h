@@ -12,6 +12,8 @@ struct pd_exec_request {
     struct pd_process *proc;       /* the process to run (from --process FILE or the flags), owned by caller */
     const char *cgroup;            /* pd_cgroup_serialize() string of the container, or "" */
     const struct pd_cgroup *cg;    /* that cgroup already loaded (pd_state_status_cg), or NULL */
+    const struct pd_seccomp_bpf *seccomp; /* the init's filter from the state (cfg then has no
+                                             .linux.seccomp), or NULL: compiled from cfg */
     const char *console_socket;
     const char *pid_file;
     int preserve_fds;

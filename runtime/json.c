@@ -137,11 +137,13 @@ struct doc {
 };
 
 /* A container being parsed: its node, where its elements start on the
- * stack, and its own key in the object that holds it. */
+ * stack, its own key in the object that holds it, and whether it lies on
+ * the path of the member left out (pd_json_parse_without). */
 struct frame {
     pd_json *node;
     size_t start;
     const char *key;
+    bool on_path;
 };
 
 struct build {
@@ -155,7 +157,19 @@ struct build {
     const char *key;     /* the key just read */
     pd_json *top;
     bool refused;        /* stopped: too deep, or a \u0000 (prescan says where) */
+    const char *const *without; /* object keys from the root: the member left out */
+    size_t on_path;      /* open frames below the root that match it */
+    size_t skipping;     /* >0: inside the member left out (its open containers) */
 };
+
+/* The value about to start is the member left out. */
+static bool left_out(const struct build *b)
+{
+    if (b->without == NULL || b->key == NULL || b->depth == 0 || b->on_path != b->depth - 1)
+        return false;
+    return b->without[b->depth - 1] != NULL && b->without[b->depth] == NULL &&
+           strcmp(b->key, b->without[b->depth - 1]) == 0;
+}
 
 static void *arena(struct build *b, size_t size)
 {
@@ -223,15 +237,29 @@ static int add_scalar(struct build *b, pd_json *v)
     return add(b, v, key);
 }
 
+/* A scalar that is, or is inside, the member left out: no node. */
+static bool skip_scalar(struct build *b)
+{
+    if (b->skipping == 0 && !left_out(b))
+        return false;
+    if (b->skipping == 0)
+        b->key = NULL;
+    return true;
+}
+
 static int on_null(void *ctx)
 {
     struct build *b = ctx;
+    if (skip_scalar(b))
+        return 1;
     return add_scalar(b, node(b, PD_JSON_NULL));
 }
 
 static int on_bool(void *ctx, int value)
 {
     struct build *b = ctx;
+    if (skip_scalar(b))
+        return 1;
     pd_json *v = node(b, PD_JSON_BOOL);
     v->b = value != 0;
     return add_scalar(b, v);
@@ -240,6 +268,8 @@ static int on_bool(void *ctx, int value)
 static int on_number(void *ctx, const char *s, size_t len)
 {
     struct build *b = ctx;
+    if (skip_scalar(b))
+        return 1;
     pd_json *v = node(b, PD_JSON_NUMBER);
     v->s = arena_str(b, (const unsigned char *)s, len);
     return add_scalar(b, v);
@@ -250,6 +280,8 @@ static int on_string(void *ctx, const unsigned char *s, size_t len)
     struct build *b = ctx;
     if (memchr(s, '\0', len) != NULL)
         return !(b->refused = true);
+    if (skip_scalar(b))
+        return 1;
     pd_json *v = node(b, PD_JSON_STRING);
     v->s = arena_str(b, s, len);
     return add_scalar(b, v);
@@ -260,19 +292,30 @@ static int on_key(void *ctx, const unsigned char *s, size_t len)
     struct build *b = ctx;
     if (memchr(s, '\0', len) != NULL)
         return !(b->refused = true);
-    b->key = arena_str(b, s, len);
+    if (b->skipping == 0)
+        b->key = arena_str(b, s, len);
     return 1;
 }
 
 static int open_container(struct build *b, enum pd_json_type type)
 {
-    if (b->depth == PD_JSON_MAX_DEPTH)
+    if (b->depth + b->skipping == PD_JSON_MAX_DEPTH)
         return !(b->refused = true);
+    if (b->skipping > 0 || left_out(b)) {
+        b->skipping++;
+        b->key = NULL;
+        return 1;
+    }
+    bool on_path = b->without != NULL && b->depth > 0 && b->on_path == b->depth - 1 &&
+                   b->key != NULL && b->without[b->depth - 1] != NULL &&
+                   strcmp(b->key, b->without[b->depth - 1]) == 0;
+    b->on_path += on_path;
     if (b->depth == b->frames_cap) {
         b->frames_cap = b->frames_cap ? 2 * b->frames_cap : 16;
         b->frames = pd_xrealloc(b->frames, b->frames_cap * sizeof(*b->frames));
     }
-    b->frames[b->depth++] = (struct frame){.node = node(b, type), .start = b->n, .key = b->key};
+    b->frames[b->depth++] = (struct frame){.node = node(b, type), .start = b->n, .key = b->key,
+                                           .on_path = on_path};
     b->key = NULL;
     return 1;
 }
@@ -281,7 +324,12 @@ static int open_container(struct build *b, enum pd_json_type type)
 static int close_container(void *ctx)
 {
     struct build *b = ctx;
+    if (b->skipping > 0) {
+        b->skipping--;
+        return 1;
+    }
     struct frame f = b->frames[--b->depth];
+    b->on_path -= f.on_path;
     size_t len = b->n - f.start;
     f.node->len = len;
     if (len > 0) {
@@ -337,11 +385,17 @@ static int parse_error(yajl_handle h, bool complete, const char *text, size_t le
 
 int pd_json_parse(const char *text, size_t len, pd_json **out, pd_error **err)
 {
+    return pd_json_parse_without(text, len, NULL, out, err);
+}
+
+int pd_json_parse_without(const char *text, size_t len, const char *const *without, pd_json **out,
+                          pd_error **err)
+{
     *out = NULL;
     const char *nul = memchr(text, '\0', len);
     if (nul != NULL)
         return fail_at(text, len, (size_t)(nul - text), "NUL byte in JSON text", err);
-    struct build b = {.next_cap = len + 1024};
+    struct build b = {.next_cap = len + 1024, .without = without};
     yajl_handle h = yajl_alloc(&tree_callbacks, NULL, &b);
     if (h == NULL)
         abort();

@@ -18,6 +18,11 @@ enum pd_json_type {
 /* Parse a whole document.  On error the message says where ("line 3, column 7: ...").
  * The returned root owns every node below it. */
 int pd_json_parse(const char *text, size_t len, pd_json **out, pd_error **err);
+/* The same, but the member at WITHOUT (object keys from the root,
+ * NULL-terminated: {"linux", "seccomp", NULL}) gets no nodes: it is read
+ * and must be valid JSON, and the tree then has no such key. */
+int pd_json_parse_without(const char *text, size_t len, const char *const *without, pd_json **out,
+                          pd_error **err);
 void pd_json_free(pd_json *root);
 
 enum pd_json_type pd_json_type(const pd_json *v);

@@ -19,18 +19,34 @@
 #include "boundary_state.h"
 #include "log.h"
 #include "netsup.h"
+#include "seccomp_cache.h"
 #include "supervise.h"
 #include "util.h"
 
 int pd_container_config(const struct pd_container_dir *d, const struct pd_state *st,
                         struct pd_config **cfg, pd_error **err)
 {
+    return pd_container_config_for_exec(d, st, NULL, cfg, err);
+}
+
+int pd_container_config_for_exec(const struct pd_container_dir *d, const struct pd_state *st,
+                                 struct pd_seccomp_bpf **bpf, struct pd_config **cfg,
+                                 pd_error **err)
+{
     _cleanup_free_ char *path = pd_xasprintf("%s/config.json", d->path);
     _cleanup_free_ char *text = NULL;
     size_t len;
     if (pd_read_file(path, 64u << 20, &text, &len, err) < 0)
         return -1;
-    return pd_config_parse(text, len, st->bundle, "config.json", cfg, err);
+    /* The init's compiled filter, kept by create: then the profile is not
+     * needed; none (an older create, a sandbox) or a bad one: parsed. */
+    bool have = bpf != NULL && pd_seccomp_state_load(d->fd, bpf) == 1;
+    int r = pd_config_parse_without_seccomp(text, len, st->bundle, "config.json", have, cfg, err);
+    if (r < 0 && have) {
+        pd_seccomp_bpf_free(*bpf);
+        *bpf = NULL;
+    }
+    return r;
 }
 
 static int pidfd_for(pid_t pid, unsigned long long start)

@@ -238,6 +238,17 @@ int pd_seccomp_cache_get(const char *dir, const struct pd_seccomp *sc, bool nest
     return 0;
 }
 
+int pd_seccomp_state_save(int dfd, const struct pd_seccomp_bpf *b)
+{
+    return write_entry(dfd, PD_SECCOMP_STATE_FILE, "", 0, b);
+}
+
+int pd_seccomp_state_load(int dfd, struct pd_seccomp_bpf **out)
+{
+    *out = NULL;
+    return read_entry(dfd, PD_SECCOMP_STATE_FILE, "", 0, out);
+}
+
 int pd_seccomp_prepare(const struct pd_seccomp *sc, bool nested_userns,
                        struct pd_seccomp_bpf **out, pd_error **err)
 {

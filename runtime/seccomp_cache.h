@@ -66,4 +66,16 @@ int pd_seccomp_cache_get(const char *dir, const struct pd_seccomp *sc, bool nest
 /* The same with the default directory: what create and exec use. */
 int pd_seccomp_prepare(const struct pd_seccomp *sc, bool nested_userns,
                        struct pd_seccomp_bpf **out, pd_error **err);
+
+/* The filter a container's init got, kept by create in the container's
+ * state directory DFD (PD_SECCOMP_STATE_FILE: an entry as above with an
+ * empty key, checked the same way), so that `exec` loads the very same
+ * filter without parsing the profile, building its key or looking in the
+ * cache.  The state directory is the runtime's own, like the config.json
+ * copy beside it.  Save: 0, or -1 with errno (exec then parses the
+ * profile).  Load: 1 with *out, 0 when there is none, -1 when the file is
+ * not a valid entry (the caller goes the long way). */
+#define PD_SECCOMP_STATE_FILE "seccomp.bpf"
+int pd_seccomp_state_save(int dfd, const struct pd_seccomp_bpf *b);
+int pd_seccomp_state_load(int dfd, struct pd_seccomp_bpf **out);
 #endif

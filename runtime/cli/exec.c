@@ -180,6 +180,7 @@ struct target {
     char *cgroup;
     struct pd_cgroup *cg; /* loaded by pd_state_status_cg, or NULL */
     bool paused; /* its cgroup is frozen (pd_state_status looked) */
+    struct pd_seccomp_bpf *bpf; /* the init's filter kept by create, or NULL */
 };
 
 /* Read the state under the lock, then let go of it: kill and delete must
@@ -200,7 +201,7 @@ static int load_target(const struct pd_global *g, const char *id, struct target 
         goto out;
     }
     t->paused = s == PD_STATUS_PAUSED;
-    if (pd_container_config(&d, t->st, &t->cfg, err) < 0)
+    if (pd_container_config_for_exec(&d, t->st, &t->bpf, &t->cfg, err) < 0)
         goto out;
     t->cgroup = pd_xstrdup(t->st->cgroup ? t->st->cgroup : "");
     r = 0;
@@ -310,13 +311,15 @@ static int exec_main(const struct pd_global *g, const struct exec_flags *f, int 
         pd_netsup_env_process(t.cfg, file_proc, false);
     struct pd_exec_request req = {
         .cfg = t.cfg, .st = t.st, .proc = file_proc != NULL ? file_proc : &t.cfg->process,
-        .cgroup = t.cgroup, .cg = t.cg, .console_socket = f->console_socket, .pid_file = f->pid_file,
+        .cgroup = t.cgroup, .cg = t.cg, .seccomp = t.bpf,
+        .console_socket = f->console_socket, .pid_file = f->pid_file,
         .preserve_fds = f->preserve_fds, .detach = f->detach,
     };
     r = pd_exec(&req, code, err);
 out:
     pd_process_free(file_proc);
     pd_config_free(t.cfg);
+    pd_seccomp_bpf_free(t.bpf);
     pd_state_free(t.st);
     free(t.cgroup);
     pd_cgroup_free(t.cg);

@@ -256,13 +256,36 @@ t_seccomp() {
     setup_bundle
     cfg_set "$B" '.linux.seccomp = $s' --argjson s "$SECCOMP_MKDIR"
     start_container
-    rtc exec "$CID" sh -c 'mkdir /tmp/x && echo mkdir-ok; touch /tmp/y && echo touch-ok; grep "^Seccomp:" /proc/self/status'
-    assert_ok "exec into a container with a seccomp profile"
-    assert_not_contains "$OUT" mkdir-ok "mkdir in the exec'd process under a filter denying it"
-    assert_contains "$ERR" "Operation not permitted" "mkdir error of the exec'd process"
-    assert_contains "$OUT" touch-ok "a syscall the filter allows"
-    assert_match "$(printf '%s\n' "$OUT" | grep '^Seccomp:')" '^Seccomp:[[:space:]]+2$' "seccomp mode of the exec'd process"
-    [ ! -e "$B/rootfs/tmp/x" ] || fail "mkdir succeeded despite the container's filter"
+    # create kept the init's compiled filter in the state directory (runc
+    # and crun compile it again; paddock loads the same one, the profile
+    # left out of the parse); without it, or with a bad one, exec compiles
+    # the profile from config.json: the same filter each time.
+    local f=$STATE_ROOT/$CID/seccomp.bpf how hows=kept
+    if is_paddock; then
+        hows="kept removed corrupt"
+        [ -f "$f" ] || fail "no $f after create"
+        need_cmd strace
+        # the kept filter is what exec loads: it opens it, not the cache
+        # (LeakSanitizer can't run under ptrace: make stress's ASan runtime)
+        ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" timeout -k 5 "$RT_TIMEOUT" \
+            strace -f -qq -e trace=open,openat,mkdir -o "$T/exec.strace" \
+            "$RUNTIME" --root "$STATE_ROOT" exec "$CID" true || fail "traced exec failed"
+        grep -q 'openat([0-9]*, "seccomp.bpf"' "$T/exec.strace" || fail "exec did not open the kept filter: $(grep -c . "$T/exec.strace") opens"
+        ! grep -q 'paddock/seccomp' "$T/exec.strace" || fail "exec looked in the seccomp cache although create kept the filter"
+    fi
+    for how in $hows; do
+        case $how in
+        removed) rm -f "$f" ;;
+        corrupt) head -c 100 /dev/urandom >"$f"; chmod 600 "$f" ;;
+        esac
+        rtc exec "$CID" sh -c 'mkdir /tmp/x && echo mkdir-ok; touch /tmp/y && echo touch-ok; grep "^Seccomp:" /proc/self/status'
+        assert_ok "exec into a container with a seccomp profile (filter file $how)"
+        assert_not_contains "$OUT" mkdir-ok "mkdir in the exec'd process under a filter denying it ($how)"
+        assert_contains "$ERR" "Operation not permitted" "mkdir error of the exec'd process ($how)"
+        assert_contains "$OUT" touch-ok "a syscall the filter allows ($how)"
+        assert_match "$(printf '%s\n' "$OUT" | grep '^Seccomp:')" '^Seccomp:[[:space:]]+2$' "seccomp mode of the exec'd process ($how)"
+        [ ! -e "$B/rootfs/tmp/x" ] || fail "mkdir succeeded despite the container's filter ($how)"
+    done
     stop_container "$CID"
     no_leaks "$CID" "$B"
 }

@@ -263,6 +263,57 @@ static void test_generator_pretty(void)
     pd_jgen_free(NULL);
 }
 
+/* pd_json_parse_without: the member at the path gets no node (containers
+ * and scalars, however deep), everything else is as parsed; what is left
+ * out must still be valid JSON, and its \u0000 and depth are still checked. */
+static const char *const no_seccomp[] = {"linux", "seccomp", NULL};
+
+static pd_json *parse_without(const char *text, char **msg)
+{
+    pd_json *j = NULL;
+    pd_error *err = NULL;
+    *msg = NULL;
+    if (pd_json_parse_without(text, strlen(text), no_seccomp, &j, &err) < 0) {
+        *msg = pd_xstrdup(err->msg);
+        pd_error_free(err);
+    }
+    return j;
+}
+
+static void test_parse_without(void)
+{
+    char *msg;
+    pd_json *j = parse_without("{\"a\": 1, \"linux\": {\"x\": 1, \"seccomp\": {\"deep\": [1, {\"y\": \"z\"}],"
+                               " \"s\": \"t\"}, \"y\": [2, {\"seccomp\": 4}]}, \"seccomp\": 3}", &msg);
+    CHECK(j != NULL && msg == NULL);
+    pd_json *linux_ = pd_json_get(j, "linux");
+    CHECK(pd_json_len(linux_) == 2);
+    CHECK_STR(pd_json_key_at(linux_, 0), "x");
+    CHECK_STR(pd_json_key_at(linux_, 1), "y");
+    CHECK(pd_json_get(linux_, "seccomp") == NULL);
+    int64_t v = 0;
+    /* the same key elsewhere stays: at the top, and inside linux.y[1] */
+    CHECK(pd_json_int64(pd_json_get(j, "seccomp"), &v) && v == 3);
+    CHECK(pd_json_int64(pd_json_get(pd_json_at(pd_json_get(linux_, "y"), 1), "seccomp"), &v) && v == 4);
+    CHECK(pd_json_int64(pd_json_get(j, "a"), &v) && v == 1);
+    pd_json_free(j);
+    /* a scalar member, and a document without the member */
+    j = parse_without("{\"linux\": {\"seccomp\": null, \"z\": true}}", &msg);
+    CHECK(j != NULL && pd_json_len(pd_json_get(j, "linux")) == 1);
+    pd_json_free(j);
+    j = parse_without("[{\"linux\": {\"seccomp\": 1}}]", &msg);
+    CHECK(j != NULL && pd_json_len(pd_json_get(pd_json_at(j, 0), "linux")) == 1); /* not at the root */
+    pd_json_free(j);
+    /* left out, but still read */
+    j = parse_without("{\"linux\": {\"seccomp\": {\"a\": [1,]}}}", &msg);
+    CHECK(j == NULL && msg != NULL);
+    free(msg);
+    j = parse_without("{\"linux\": {\"seccomp\": {\"a\": \"x\\u0000\"}}}", &msg);
+    CHECK(j == NULL);
+    CHECK_CONTAINS(msg, "\\u0000 in a JSON string is not supported");
+    free(msg);
+}
+
 int main(void)
 {
     RUN(test_types_and_access);
@@ -274,5 +325,6 @@ int main(void)
     RUN(test_comments_accepted);
     RUN(test_generator_roundtrip);
     RUN(test_generator_pretty);
+    RUN(test_parse_without);
     UNIT_EXIT();
 }
