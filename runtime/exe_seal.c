@@ -292,12 +292,17 @@ static int swap_in_place(int code, int exe, bool probe)
     struct image im = {0};
     struct prctl_mm_map m;
     dl_iterate_phdr(first_object, &im);
-    if (!copy_is_program(code, &im) || mm_map_now(&m, exe) < 0)
+    if (!copy_is_program(code, &im))
         return -1;
-    if (probe && (set_exe(&m) == 0 || errno != EBUSY))
+    if (probe && (mm_map_now(&m, exe) < 0 || set_exe(&m) == 0 || errno != EBUSY))
         return -1;
     if (swap_segments(code, &im) < 0)
         return -1; /* each step moved whole: consistent, a re-exec follows */
+    /* the exe link alone where CAP_SYS_RESOURCE allows (no /proc read) */
+    if (prctl(PR_SET_MM, PR_SET_MM_EXE_FILE, (unsigned long)exe, 0, 0) == 0)
+        return 0;
+    if (!probe && mm_map_now(&m, exe) < 0)
+        return -1;
     return set_exe(&m) == 0 ? 0 : -1;
 }
 

@@ -152,6 +152,21 @@ static int report(const char *orig, int inplace)
 
 static char self_out[512];
 
+/* Drop CAP_SYS_RESOURCE from the effective set: the in-place seal then
+ * changes the exe link with PR_SET_MM_MAP (CAP_SYS_ADMIN), not
+ * PR_SET_MM_EXE_FILE. */
+static bool no_sys_resource;
+static void drop_sys_resource(void)
+{
+    struct __user_cap_header_struct h = {_LINUX_CAPABILITY_VERSION_3, 0};
+    struct __user_cap_data_struct d[2];
+    if (syscall(SYS_capget, &h, d) == 0) {
+        d[0].effective &= ~(1u << CAP_SYS_RESOURCE);
+        if (syscall(SYS_capset, &h, d) != 0)
+            printf("capset failed\n");
+    }
+}
+
 /* Fork a child that seals itself -- re-executing, or with pd_exe_seal(),
  * in place when it can -- and collect its report in self_out. */
 static void run_sealed(bool in_place)
@@ -167,6 +182,8 @@ static void run_sealed(bool in_place)
         dup2(p[1], 1);
         char *argv[] = { "/proc/self/exe", "--sealed-child", orig, NULL };
         pd_error *err = NULL;
+        if (no_sys_resource)
+            drop_sys_resource();
         if (in_place ? pd_exe_seal(argv, &err) == 0 : pd_exe_seal_reexec(argv, &err) == 0) {
             int r = report(orig, 1); /* sealed without an exec */
             fflush(stdout);
@@ -268,6 +285,18 @@ static void test_seal_in_place(void)
         check_sealed_copy();
 }
 
+static void test_seal_in_place_without_sys_resource(void)
+{
+    no_sys_resource = true;
+    run_sealed(true);
+    no_sys_resource = false;
+    CHECK_CONTAINS(self_out, can_swap() ? "inplace=1" : "inplace=0");
+    if (can_swap())
+        check_sealed_stub();
+    else
+        check_sealed_copy();
+}
+
 static void test_not_sealed_here(void)
 {
     CHECK(!pd_exe_is_sealed()); /* the test binary itself is a plain file */
@@ -284,6 +313,7 @@ int main(int argc, char **argv)
     RUN(test_not_sealed_here);
     RUN(test_reexec_sealed);
     RUN(test_seal_in_place);
+    RUN(test_seal_in_place_without_sys_resource);
     if (unit_case_failed)
         printf("    child said: %s", self_out);
     UNIT_EXIT();
