@@ -86,6 +86,34 @@ t_namespaces_by_path() {
     no_leaks "$CID" "$other" "$B"
 }
 
+t_userns_root() {
+    # As root into a container with its own user namespace: the process
+    # joins it with the others in one setns() (before, one at a time),
+    # becomes its root (uid 0 inside, 300000 outside), and runs under the
+    # container's id maps.
+    setup_bundle
+    cfg_set "$B" '.linux.namespaces += [{"type":"user"}]
+        | .linux.uidMappings = [{"containerID":0,"hostID":300000,"size":65536}]
+        | .linux.gidMappings = [{"containerID":0,"hostID":300000,"size":65536}]'
+    start_container
+    rtc exec "$CID" sh -c 'id -u; id -g; cat /proc/self/uid_map; readlink /proc/self/ns/user; readlink /proc/self/ns/mnt'
+    assert_ok "exec into a container with a user namespace, as root"
+    local lines
+    mapfile -t lines <<<"$OUT"
+    assert_eq "${lines[0]}" 0 "uid inside"
+    assert_eq "${lines[1]}" 0 "gid inside"
+    assert_match "${lines[2]}" '^ +0 +300000 +65536$' "uid_map of the exec'd process"
+    assert_eq "${lines[3]}" "$(readlink "/proc/$CPID/ns/user")" "user namespace of the exec'd process vs the init's"
+    assert_eq "${lines[4]}" "$(readlink "/proc/$CPID/ns/mnt")" "mount namespace of the exec'd process vs the init's"
+    local pid
+    rtc exec --detach --pid-file "$T/userns.pid" "$CID" sleep 30
+    assert_ok "exec --detach into it"
+    pid=$(cat "$T/userns.pid")
+    assert_eq "$(awk '/^Uid:/ { print $2 }' "/proc/$pid/status")" 300000 "the process's uid on the host"
+    stop_container "$CID"
+    no_leaks "$CID" "$B"
+}
+
 t_exit_codes() {
     setup_bundle
     start_container
@@ -417,6 +445,7 @@ t_rootless() {
 
 run_case namespaces t_namespaces
 run_case namespaces_by_path t_namespaces_by_path
+run_case userns_root t_userns_root
 run_case exit_codes t_exit_codes
 run_case signal_forwarded t_signal_forwarded
 run_case env_cwd_user t_env_cwd_user
