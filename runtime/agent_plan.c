@@ -23,8 +23,8 @@ static void add(char ***v, size_t *n, const char *s)
     (*v)[*n] = NULL;
 }
 
-int pd_agent_plan_build(const struct pd_config *cfg, uid_t euid, struct pd_agent_plan **out,
-                        pd_error **err)
+int pd_agent_plan_build(const struct pd_config *cfg, uid_t euid, bool filter,
+                        struct pd_agent_plan **out, pd_error **err)
 {
     *out = NULL;
     _cleanup_agent_policy_ struct pd_agent_policy *pol = NULL;
@@ -42,7 +42,7 @@ int pd_agent_plan_build(const struct pd_config *cfg, uid_t euid, struct pd_agent
     p->refuse_degraded = pol->fallback == PD_FALLBACK_REFUSE;
     p->nested_userns = pol->nested_userns;
     /* An agent bundle without a seccomp profile of its own gets the agent one. */
-    if ((!cfg->has_linux || cfg->linux_.seccomp == NULL) &&
+    if (filter && (!cfg->has_linux || cfg->linux_.seccomp == NULL) &&
         pd_seccomp_profile_builtin(PD_SECCOMP_PROFILE_DEFAULT, &p->default_seccomp, err) < 0) {
         pd_agent_plan_free(p);
         return -1;

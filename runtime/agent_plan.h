@@ -37,9 +37,10 @@ struct pd_agent_plan {
 
 /* NULL in *out when cfg has no dev.paddock.* annotation (a plain OCI bundle). */
 /* Also refuses what can't be honoured: for euid 0, an audit log outside
- * PD_AUDIT_BUNDLE_DIR. */
-int pd_agent_plan_build(const struct pd_config *cfg, uid_t euid, struct pd_agent_plan **out,
-                        pd_error **err);
+ * PD_AUDIT_BUNDLE_DIR.  FILTER: the caller still needs a filter (not
+ * `exec` with the init's kept one): only then is default_seccomp built. */
+int pd_agent_plan_build(const struct pd_config *cfg, uid_t euid, bool filter,
+                        struct pd_agent_plan **out, pd_error **err);
 void pd_agent_plan_free(struct pd_agent_plan *p);
 
 /* Apply p (NULL: nothing) to the calling thread; irreversible.  A layer the

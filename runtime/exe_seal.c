@@ -267,9 +267,9 @@ static int set_exe(struct prctl_mm_map *m)
     return prctl(PR_SET_MM, PR_SET_MM_MAP, (unsigned long)m, sizeof(*m), 0);
 }
 
-/* The copy in MFD is the program running here: its program headers are
- * the ones in memory (not so when ld.so was run with paddock as its
- * argument: /proc/self/exe is then ld.so). */
+/* MFD (the copy, or the mount clone) is the program running here: its
+ * program headers are the ones in memory (not so when ld.so was run with
+ * paddock as its argument: /proc/self/exe is then ld.so). */
 static bool copy_is_program(int mfd, const struct image *im)
 {
     ElfW(Ehdr) eh;

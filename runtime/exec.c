@@ -658,10 +658,11 @@ static int prepare_seccomp(const struct pd_exec_request *req, struct pd_agent_pl
                            struct pd_seccomp_bpf **out, pd_error **err)
 {
     const struct pd_config *cfg = req->cfg;
-    if (pd_agent_plan_build(cfg, geteuid(), agent, err) < 0)
+    /* with the init's own filter, kept by create, no profile is needed */
+    if (pd_agent_plan_build(cfg, geteuid(), req->seccomp == NULL, agent, err) < 0)
         return -1;
     if (req->seccomp != NULL)
-        return 0; /* the init's own, kept by create */
+        return 0;
     const struct pd_agent_plan *a = *agent;
     const struct pd_seccomp *sc = cfg->has_linux ? cfg->linux_.seccomp : NULL;
     if (sc == NULL && a != NULL)

@@ -289,7 +289,7 @@ int pd_plan_build(const struct pd_config *cfg, const struct pd_plan_opts *o,
             return -1;
     }
     plan_devices(cfg, p);
-    if (pd_agent_plan_build(cfg, o->euid, &p->agent, err) < 0)
+    if (pd_agent_plan_build(cfg, o->euid, true, &p->agent, err) < 0)
         return -1;
     *out = pd_steal_ptr(&p);
     return 0;
