@@ -21,6 +21,7 @@
 #include "hooks.h"
 #include "idmap.h"
 #include "log.h"
+#include "namespaces.h"
 #include "netsup.h"
 #include "seccomp_cache.h"
 #include "sync.h"
@@ -154,6 +155,8 @@ struct handshake {
     bool hooks_started;
     bool cgroup_self; /* the init joins the cgroup itself (pd_init_args.cgroup_self) */
     bool in_unified;  /* the init was cloned into the cgroup2 directory */
+    bool maps_unasked;   /* pd_init_args.maps_unasked */
+    bool netns_deferred; /* pd_init_args.netns_deferred */
 };
 
 static bool has_create_hooks(const struct pd_config *cfg)
@@ -210,12 +213,22 @@ static int handshake_direct(struct handshake *h, pd_error **err)
 {
     struct pd_sync_msg m;
     struct pd_created *out = h->out;
-    if (h->plan->ns.new_user && pd_sync_expect(h->sync, PD_SYNC_USERMAP, &m, NULL, err) < 0)
+    if (h->plan->ns.new_user && !h->maps_unasked &&
+        pd_sync_expect(h->sync, PD_SYNC_USERMAP, &m, NULL, err) < 0)
         return -1;
     if ((!h->cgroup_self && pd_cgroup_enter(out->cgroup, out->pid, h->in_unified, err) < 0) ||
         (h->plan->ns.new_user && pd_idmap_write(out->pid, &h->plan->ns, err) < 0))
         return -1;
-    return pd_sync_send(h->sync, PD_SYNC_GO, 0, NULL, -1, err);
+    if (pd_sync_send(h->sync, PD_SYNC_GO, 0, NULL, -1, err) < 0)
+        return -1;
+    if (!h->netns_deferred)
+        return 0;
+    /* the init's network namespace, made while it sets itself up */
+    _cleanup_close_ int netns = -1;
+    _cleanup_error_ pd_error *e = NULL;
+    if (pd_ns_make_net(out->pid, h->plan->ns.new_user, &netns, &e) < 0)
+        pd_debug("network namespace beside the init: %s; the init makes it", e->msg);
+    return pd_sync_send(h->sync, PD_SYNC_NETNS, 0, NULL, netns, err);
 }
 
 bool pd_container_hooks_sync(const struct pd_config *cfg)
@@ -327,13 +340,15 @@ static int listen_fds_count(void)
  * clone the kernel refused (the two stages then name the namespace).  In
  * the cgroup's cgroup2 directory when it has one (cgroup_fd >= 0;
  * *in_unified says whether that worked: a kernel before 5.7 has no clone3
- * CLONE_INTO_CGROUP, and a filter may refuse clone3). */
-static pid_t clone_direct(const struct pd_plan *plan, int cgroup_fd, bool *in_unified)
+ * CLONE_INTO_CGROUP, and a filter may refuse clone3).  Without the
+ * namespaces in LATER (made after GO: pd_init_args.netns_deferred). */
+static pid_t clone_direct(const struct pd_plan *plan, int cgroup_fd, int later, bool *in_unified)
 {
     *in_unified = false;
     if (plan->ns.n_join > 0 || plan->ns.new_time)
         return -1;
-    int flags = (plan->ns.new_user ? CLONE_NEWUSER : 0) | (plan->ns.unshare_flags & ~CLONE_NEWCGROUP);
+    int flags = (plan->ns.new_user ? CLONE_NEWUSER : 0) |
+                (plan->ns.unshare_flags & ~(CLONE_NEWCGROUP | later));
     pid_t pid = -1;
     if (cgroup_fd >= 0) {
         struct pd_clone_args ca = {.flags = (uint64_t)(unsigned)flags | CLONE_INTO_CGROUP,
@@ -366,6 +381,20 @@ static bool init_host_root(const struct pd_plan *plan)
     return false;
 }
 
+/* Whether the init joins its deferred network namespace right after GO:
+ * something before READY needs it (hooks get its pid, the network
+ * supervisor its namespace; a sysfs mount shows the mounter's network
+ * devices; net.* sysctls are the writer's). */
+static bool netns_needed_early(const struct pd_config *cfg)
+{
+    if (pd_container_hooks_sync(cfg) || pd_netsup_wanted(cfg) || cfg->linux_.n_sysctl > 0)
+        return true;
+    for (size_t i = 0; i < cfg->n_mounts; i++)
+        if (cfg->mounts[i].type != NULL && strcmp(cfg->mounts[i].type, "sysfs") == 0)
+            return true;
+    return false;
+}
+
 /* Clone the init (or fork stage 1) and run the handshake; on failure kill
  * what was started. */
 static int spawn(const struct pd_create_opts *o, const struct pd_plan *plan, struct pd_created *out,
@@ -387,7 +416,13 @@ static int spawn(const struct pd_create_opts *o, const struct pd_plan *plan, str
      * when it will be the host's root it joins the v1 hierarchies itself. */
     _cleanup_close_ int cgroup_fd = pd_cgroup_open_unified(out->cgroup);
     bool in_unified, host_root = init_host_root(plan); /* before: the child's euid differs */
-    pid_t c1 = -1, init = clone_direct(plan, cgroup_fd, &in_unified);
+    /* root: the id maps unasked, the network namespace beside the init */
+    bool root = geteuid() == 0;
+    a.maps_unasked = root && plan->ns.new_user && plan->ns.idmap != PD_IDMAP_HELPER;
+    a.netns_deferred = root && (plan->ns.unshare_flags & CLONE_NEWNET);
+    a.netns_early = a.netns_deferred && netns_needed_early(plan->cfg);
+    pid_t c1 = -1, init = clone_direct(plan, cgroup_fd, a.netns_deferred ? CLONE_NEWNET : 0,
+                                       &in_unified);
     bool self = init >= 0 && host_root && out->cgroup != NULL;
     if (init == 0) {
         close(sv[0]);
@@ -397,6 +432,8 @@ static int spawn(const struct pd_create_opts *o, const struct pd_plan *plan, str
         a.in_unified = in_unified;
         pd_init_direct(&a);
     }
+    if (init < 0)
+        a.maps_unasked = a.netns_deferred = a.netns_early = false; /* two stages */
     if (init < 0 && (c1 = fork()) < 0) {
         close(sv[0]);
         close(sv[1]);
@@ -410,7 +447,8 @@ static int spawn(const struct pd_create_opts *o, const struct pd_plan *plan, str
     if (init > 0)
         set_init_pid(out, init);
     struct handshake h = {.o = o, .plan = plan, .out = out, .sync = sv[0], .c1 = c1,
-                          .cgroup_self = self, .in_unified = init > 0 && in_unified};
+                          .cgroup_self = self, .in_unified = init > 0 && in_unified,
+                          .maps_unasked = a.maps_unasked, .netns_deferred = a.netns_deferred};
     int r = handshake(&h, err);
     if (r == 0 && start_fd < 0)
         out->sync = sv[0]; /* attached: the init is started over it */

@@ -183,6 +183,12 @@ struct pd_init_args {
                             that the runtime's death (kill -9) takes the container down */
     const struct pd_seccomp_bpf *seccomp; /* compiled by the runtime before the fork (the
                                            init can't reach the cache after pivot_root); NULL: none */
+    bool maps_unasked;   /* direct, root runtime: the runtime writes the id maps right after
+                            the clone, unasked (no USERMAP round trip) */
+    bool netns_deferred; /* direct, root runtime: cloned without its new network
+                            namespace; PD_SYNC_NETNS brings it (namespaces.h) */
+    bool netns_early;    /* ... joined right after GO (hooks, the network supervisor, a
+                            sysfs mount or a sysctl need it), else just before READY */
     bool init_reaper;    /* pid 1 stays a minimal init (reaps, forwards signals) and the
                             process runs as its child: the kernel ignores default-action
                             signals to a PID namespace's init, so Ctrl-C on a terminal

@@ -115,8 +115,10 @@ static int init_setup(const struct pd_init_args *a, pid_t *host_pid, char **exe,
     if (plan->new_keyring && new_keyring(err) < 0)
         return -1;
     /* A network namespace of our own starts with lo down: bring it up, as
-     * runc and crun do, so that 127.0.0.1 works inside. */
-    if ((plan->ns.unshare_flags & CLONE_NEWNET) && pd_netlink_link_up("lo", err) < 0)
+     * runc and crun do, so that 127.0.0.1 works inside (a deferred one
+     * comes up: pd_ns_enter_net). */
+    if ((plan->ns.unshare_flags & CLONE_NEWNET) && !a->netns_deferred &&
+        pd_netlink_link_up("lo", err) < 0)
         return pd_wrap(err, "bring up lo in the container's network namespace");
     if (pd_rootfs_prepare(plan, &rootfd, err) < 0 || set_names(cfg, err) < 0)
         return -1;
@@ -134,6 +136,16 @@ static int init_setup(const struct pd_init_args *a, pid_t *host_pid, char **exe,
     if (pd_rootfs_enter(plan, rootfd, err) < 0 || setup_terminal(a, err) < 0)
         return -1;
     return pd_process_find_exe(&cfg->process, exe, err);
+}
+
+/* The network namespace made beside us (pd_init_args.netns_deferred). */
+static int enter_netns(const struct pd_init_args *a, pd_error **err)
+{
+    struct pd_sync_msg m;
+    int fd = -1;
+    if (pd_sync_expect(a->sync_fd, PD_SYNC_NETNS, &m, &fd, err) < 0)
+        return -1;
+    return pd_ns_enter_net(fd, err);
 }
 
 /* Wait for `start`, run startContainer hooks, exec.  Errors go to `start`. */
@@ -189,11 +201,14 @@ static _Noreturn void init_stage2(const struct pd_init_args *a, bool wait_go)
     /* network=allow: the runtime's proxy helper joins this network
      * namespace through this fd (netsup.h), opened now, while /proc is the
      * host's and before anything of the container could run here */
+    if (a->netns_deferred && a->netns_early && enter_netns(a, &err) < 0)
+        die(a->sync_fd, err);
     int netns = -1;
     if (pd_netsup_wanted(a->plan->cfg) &&
         (netns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC)) < 0)
         pd_fail_errno(&err, "open /proc/self/ns/net (for the network supervisor)");
-    if (err != NULL || init_setup(a, &host_pid, &exe, &err) < 0)
+    if (err != NULL || init_setup(a, &host_pid, &exe, &err) < 0 ||
+        (a->netns_deferred && !a->netns_early && enter_netns(a, &err) < 0))
         die(a->sync_fd, err);
     int sent = pd_sync_send(a->sync_fd, PD_SYNC_READY, 0, NULL, netns, &err);
     if (netns >= 0)
@@ -241,7 +256,7 @@ _Noreturn void pd_init_direct(const struct pd_init_args *a)
      * gone, the socket says so (EOF) before anything happens. */
     if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
         _exit(1);
-    if (plan->ns.new_user && ask_usermap(sync, &err) < 0)
+    if (plan->ns.new_user && !a->maps_unasked && ask_usermap(sync, &err) < 0)
         die(sync, err);
     if (pd_sync_expect(sync, PD_SYNC_GO, &m, NULL, &err) < 0 || become_root(&plan->ns, &err) < 0)
         die(sync, err);

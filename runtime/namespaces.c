@@ -5,8 +5,14 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <stdio.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include "clone_vm.h"
+#include "netlink.h"
 #include "util.h"
 
 #ifndef CLONE_NEWTIME
@@ -75,5 +81,80 @@ int pd_ns_unshare(const struct pd_plan *plan, pd_error **err)
     }
     if (flags & CLONE_NEWTIME)
         return write_time_offsets(&plan->cfg->linux_, err);
+    return 0;
+}
+
+struct net_helper {
+    int pidfd;        /* the init, whose user namespace is joined; -1: none */
+    int fd;           /* out: the new network namespace */
+    pd_error *err;    /* out */
+};
+
+/* In the helper (clone_vm.h: our memory, our fd table, we wait). */
+static int net_helper(void *arg)
+{
+    struct net_helper *h = arg;
+    if (h->pidfd >= 0 && setns(h->pidfd, CLONE_NEWUSER) < 0) {
+        pd_fail_errno(&h->err, "join the container's user namespace");
+        return 1;
+    }
+    if (unshare(CLONE_NEWNET) < 0) {
+        pd_fail_errno(&h->err, "create network namespace");
+        return 1;
+    }
+    if (pd_netlink_link_up("lo", &h->err) < 0)
+        return 1;
+    h->fd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+    if (h->fd < 0) {
+        pd_fail_errno(&h->err, "open the new network namespace");
+        return 1;
+    }
+    return 0;
+}
+
+int pd_ns_make_net(pid_t init, bool join_user, int *fd, pd_error **err)
+{
+    *fd = -1;
+    struct net_helper h = {.pidfd = -1, .fd = -1, .err = NULL};
+    if (join_user && (h.pidfd = (int)syscall(SYS_pidfd_open, init, 0)) < 0)
+        return pd_fail_errno(err, "pidfd_open %d", (int)init);
+    struct pd_clone_args ca = {.flags = CLONE_FILES, .exit_signal = SIGCHLD};
+    pid_t pid = pd_clone_vm(&ca, net_helper, &h);
+    int e = errno;
+    if (h.pidfd >= 0)
+        close(h.pidfd);
+    if (pid < 0)
+        return pd_fail(err, e, "start the network namespace helper");
+    int status;
+    while (waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR)
+            return pd_fail_errno(err, "wait for the network namespace helper");
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && h.fd >= 0) {
+        *fd = h.fd;
+        pd_error_free(h.err);
+        return 0;
+    }
+    if (h.fd >= 0)
+        close(h.fd);
+    if (h.err != NULL) {
+        *err = h.err;
+        return -1;
+    }
+    return pd_failx(err, "network namespace helper: status 0x%x", status);
+}
+
+int pd_ns_enter_net(int fd, pd_error **err)
+{
+    if (fd >= 0) {
+        int r = setns(fd, CLONE_NEWNET);
+        int e = errno;
+        close(fd);
+        return r < 0 ? pd_fail(err, e, "join the network namespace made for the container") : 0;
+    }
+    if (unshare(CLONE_NEWNET) < 0)
+        return pd_fail_errno(err, "create network namespace");
+    /* lo up, as runc and crun do, so that 127.0.0.1 works inside */
+    if (pd_netlink_link_up("lo", err) < 0)
+        return pd_wrap(err, "bring up lo in the container's network namespace");
     return 0;
 }

@@ -20,6 +20,8 @@ enum pd_sync_type {
                                 namespace, with network=allow: netsup.h) */
     PD_SYNC_COMMIT,          /* runtime -> init: state written; stop dying with me */
     PD_SYNC_COMMITTED,       /* init -> runtime */
+    PD_SYNC_NETNS,           /* runtime -> direct init, after GO: fd: its network namespace
+                                (namespaces.h, pd_ns_make_net), or none: make it yourself */
     PD_SYNC_ERROR,           /* either way: value = errno, value2 = exit code, text = message */
 };
 
