@@ -112,6 +112,31 @@ t_hooks_run() {
     no_leaks "$RUN_ID" "$B"
 }
 
+# A hook that create runs sees the container's network namespace at its pid
+# (a CNI plugin configures it there): a root runtime makes that namespace
+# beside the init (namespaces.h), and the init joins it before the hooks.
+t_hooks_see_netns() {
+    setup_bundle
+    cat >"$H/netns.sh" <<'EOF'
+#!/bin/sh
+pid=$(tr -d '\n' | sed -n 's/.*"pid": *\([0-9][0-9]*\).*/\1/p')
+readlink "/proc/$pid/ns/net" >"$1"
+EOF
+    chmod 0755 "$H/netns.sh"
+    local h id pid
+    h=$(jq -nc --arg p "$H/netns.sh" --arg o "$H/netns" '{"prestart":[{"path":$p,"args":["netns.sh",$o]}],"createRuntime":[{"path":$p,"args":["netns.sh",($o + "2")]}]}')
+    cfg_set "$B" '.hooks = $h' --argjson h "$h"
+    set_args "$B" sleep 30
+    id=$(new_id)
+    rt_ok create --bundle "$B" "$id"
+    pid=$(state_pid "$id")
+    assert_ne "$(readlink "/proc/$pid/ns/net")" "$(readlink /proc/self/ns/net)" "a network namespace of its own"
+    assert_eq "$(cat "$H/netns" 2>/dev/null)" "$(readlink "/proc/$pid/ns/net")" "the netns a prestart hook sees"
+    assert_eq "$(cat "$H/netns2" 2>/dev/null)" "$(readlink "/proc/$pid/ns/net")" "the netns a createRuntime hook sees"
+    rt_ok delete --force "$id"
+    no_leaks "$id" "$B"
+}
+
 t_create_runtime_fails() {
     setup_bundle
     local fh
@@ -189,6 +214,7 @@ t_poststop_failure_ignored() {
 
 run_case hooks_order_and_state t_hooks_order_and_state
 run_case hooks_run t_hooks_run
+run_case hooks_see_netns t_hooks_see_netns
 run_case create_runtime_fails t_create_runtime_fails
 run_case prestart_fails t_prestart_fails
 run_case hook_timeout t_hook_timeout

@@ -161,6 +161,12 @@ t_network_pid() {
 s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(1)
 c = socket.socket(); c.connect(s.getsockname()); print("lo up")'
     assert_eq "$OUT" "lo up" "loopback inside the sandbox's network namespace"
+    # made beside the init by a root runtime (namespaces.h), it is owned by
+    # the sandbox's user namespace all the same, as the clone would make it
+    sb -- python3 -c 'import os, fcntl
+n = os.open("/proc/self/ns/net", os.O_RDONLY)
+print(os.fstat(fcntl.ioctl(n, 0xb701)).st_ino == os.stat("/proc/self/ns/user").st_ino)'
+    assert_eq "$OUT" True "the owner of the sandbox's network namespace"
     sb -- sh -c 'echo $$; ls /proc | grep -c "^[0-9]"'
     assert_ok
     local pid n
