@@ -532,7 +532,7 @@ int pd_envprobe_get(struct pd_envprobe *p, bool refresh, pd_error **err)
 {
     struct pd_envprobe now;
     memset(&now, 0, sizeof(now));
-    pd_envprobe_facts(&now);
+    pd_envprobe_key_facts(&now);
     _cleanup_free_ char *key = pd_envprobe_key(&now);
     pd_envprobe_free(&now);
     _cleanup_free_ char *path = cache_path();

@@ -130,9 +130,8 @@ static void markers(struct pd_envprobe *p, struct seen *s)
 
 void pd_envprobe_container(struct pd_envprobe *p)
 {
-    bool overlay_root = false;
+    bool overlay_root = p->overlay_root;
     struct seen s = {0};
-    count_covered(p, &overlay_root);
     markers(p, &s);
     static const struct { const char *needle, *kind; } cg[] = {
         {"kubepods", "kubernetes"}, {"libpod", "podman"}, {"/docker", "docker"},
@@ -191,7 +190,7 @@ static int unshare_filtered(void)
     return WIFEXITED(st) ? WEXITSTATUS(st) : EPERM;
 }
 
-void pd_envprobe_facts(struct pd_envprobe *p)
+void pd_envprobe_key_facts(struct pd_envprobe *p)
 {
     p->uid = geteuid();
     p->gid = getegid();
@@ -216,6 +215,12 @@ void pd_envprobe_facts(struct pd_envprobe *p)
     /* Seccomp: 0 in our status: no filter of ours can answer unshare, so
      * the answer is known without the child (~0.05 ms) */
     p->unshare_filtered = p->seccomp_mode == 0 ? 0 : unshare_filtered();
+    count_covered(p, &p->overlay_root);
+}
+
+void pd_envprobe_facts(struct pd_envprobe *p)
+{
+    pd_envprobe_key_facts(p);
     p->evidence = pd_xcalloc(1, sizeof(char *));
     pd_envprobe_container(p);
 }
