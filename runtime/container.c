@@ -228,7 +228,15 @@ static int handshake_direct(struct handshake *h, pd_error **err)
     _cleanup_error_ pd_error *e = NULL;
     if (pd_ns_make_net(out->pid, h->plan->ns.new_user, &netns, &e) < 0)
         pd_debug("network namespace beside the init: %s; the init makes it", e->msg);
-    return pd_sync_send(h->sync, PD_SYNC_NETNS, 0, NULL, netns, err);
+    /* An init that failed meanwhile has closed its end after saying why:
+     * the wait for READY reports that, not this send's EPIPE. */
+    _cleanup_error_ pd_error *se = NULL;
+    if (pd_sync_send(h->sync, PD_SYNC_NETNS, 0, NULL, netns, &se) < 0 &&
+        se->errnum != EPIPE && se->errnum != ECONNRESET) {
+        pd_error_move(err, &se);
+        return -1;
+    }
+    return 0;
 }
 
 bool pd_container_hooks_sync(const struct pd_config *cfg)

@@ -1,6 +1,7 @@
 #define _GNU_SOURCE
 #include "sync.h"
 
+#include <stdbool.h>
 #include <errno.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -51,10 +52,19 @@ int pd_sync_recv(int sock, struct pd_sync_msg *m, int *fd, pd_error **err)
                         .msg_controllen = sizeof(u.buf)};
     if (fd != NULL)
         *fd = -1;
+    /* ECONNRESET: the peer closed with a message of ours unread (an init
+     * that failed before it read NETNS, say).  The kernel reports that
+     * once, before what the peer sent first (its PD_SYNC_ERROR): read on. */
     ssize_t r;
-    do
+    bool reset = false;
+    for (;;) {
         r = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
-    while (r < 0 && errno == EINTR);
+        if (r < 0 && (errno == EINTR || (errno == ECONNRESET && !reset))) {
+            reset = reset || errno == ECONNRESET;
+            continue;
+        }
+        break;
+    }
     if (r < 0)
         return pd_fail_errno(err, "sync: receive");
     if (r == 0)
