@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -219,6 +220,17 @@ static int handshake_direct(struct handshake *h, pd_error **err)
     if ((!h->cgroup_self && pd_cgroup_enter(out->cgroup, out->pid, h->in_unified, err) < 0) ||
         (h->plan->ns.new_user && pd_idmap_write(out->pid, &h->plan->ns, err) < 0))
         return -1;
+    /* its user namespace, opened while the init is still dumpable (until GO) */
+    _cleanup_close_ int userns = -1;
+    bool helper = h->netns_deferred;
+    if (helper && h->plan->ns.new_user) {
+        char path[64];
+        snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)out->pid);
+        if ((userns = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+            pd_debug("open %s: %s; the init makes its network namespace", path, strerror(errno));
+            helper = false;
+        }
+    }
     if (pd_sync_send(h->sync, PD_SYNC_GO, 0, NULL, -1, err) < 0)
         return -1;
     if (!h->netns_deferred)
@@ -226,7 +238,7 @@ static int handshake_direct(struct handshake *h, pd_error **err)
     /* the init's network namespace, made while it sets itself up */
     _cleanup_close_ int netns = -1;
     _cleanup_error_ pd_error *e = NULL;
-    if (pd_ns_make_net(out->pid, h->plan->ns.new_user, &netns, &e) < 0)
+    if (helper && pd_ns_make_net(userns, &netns, &e) < 0)
         pd_debug("network namespace beside the init: %s; the init makes it", e->msg);
     /* An init that failed meanwhile has closed its end after saying why:
      * the wait for READY reports that, not this send's EPIPE. */
@@ -424,13 +436,29 @@ static int spawn(const struct pd_create_opts *o, const struct pd_plan *plan, str
      * when it will be the host's root it joins the v1 hierarchies itself. */
     _cleanup_close_ int cgroup_fd = pd_cgroup_open_unified(out->cgroup);
     bool in_unified, host_root = init_host_root(plan); /* before: the child's euid differs */
-    /* root: the id maps unasked, the network namespace beside the init */
-    bool root = geteuid() == 0;
-    a.maps_unasked = root && plan->ns.new_user && plan->ns.idmap != PD_IDMAP_HELPER;
-    a.netns_deferred = root && (plan->ns.unshare_flags & CLONE_NEWNET);
+    /* The id maps unasked and the network namespace beside the init (root,
+     * or rootless with a user namespace of its own).  Rootless, the init
+     * starts dumpable: we are, for the clone, so that its /proc files are
+     * ours to write its maps and open its user namespace (as it made itself
+     * for USERMAP); it turns non-dumpable after GO, before anything of the
+     * container runs, and we right after the clone. */
+    bool root = geteuid() == 0, dumpable = !root && plan->ns.new_user;
+    a.maps_unasked = plan->ns.new_user && (root ? plan->ns.idmap != PD_IDMAP_HELPER : true);
+    a.netns_deferred = (root || plan->ns.new_user) && (plan->ns.unshare_flags & CLONE_NEWNET);
     a.netns_early = a.netns_deferred && netns_needed_early(plan->cfg);
+    if (dumpable && prctl(PR_SET_DUMPABLE, 1) < 0)
+        a.maps_unasked = a.netns_deferred = a.netns_early = dumpable = false;
     pid_t c1 = -1, init = clone_direct(plan, cgroup_fd, a.netns_deferred ? CLONE_NEWNET : 0,
                                        &in_unified);
+    if (dumpable && init != 0 && prctl(PR_SET_DUMPABLE, 0) < 0) {
+        if (init > 0) {
+            kill(init, SIGKILL);
+            waitpid(init, NULL, 0);
+        }
+        close(sv[0]);
+        close(sv[1]);
+        return pd_fail_errno(err, "prctl(PR_SET_DUMPABLE, 0)");
+    }
     bool self = init >= 0 && host_root && out->cgroup != NULL;
     if (init == 0) {
         close(sv[0]);

@@ -44,11 +44,13 @@
  * One fork, one exit and two round trips fewer.  If that clone fails, the
  * two stages run instead (they name the namespace that failed).
  *
- * direct, R root: R writes the id maps right after the clone, unasked (no
- * USERMAP), and the clone leaves out the network namespace.  After GO, R
- * makes it beside C2 (namespaces.h, pd_ns_make_net: in C2's user
- * namespace, lo up) and sends it as NETNS, or NETNS without an fd when it
- * could not (C2 then makes its own).  C2 joins it right after GO when
+ * direct, R root, or rootless with a new user namespace: R writes the id
+ * maps right after the clone, unasked (no USERMAP; rootless, C2 starts
+ * dumpable, as R is for the clone, and turns non-dumpable after GO), and
+ * the clone leaves out the network namespace.  R opens C2's user namespace
+ * before GO; after it, R makes the network namespace beside C2 (namespaces.h,
+ * pd_ns_make_net: in C2's user namespace, lo up) and sends it as NETNS, or
+ * NETNS without an fd when it could not (C2 then makes its own).  C2 joins it right after GO when
  * something before READY needs it (hooks, the network supervisor, a sysfs
  * mount, a sysctl), else just before READY: meanwhile it builds its rootfs
  * (~0.4 ms of the kernel's network namespace setup off the critical path).
@@ -192,10 +194,10 @@ struct pd_init_args {
                             that the runtime's death (kill -9) takes the container down */
     const struct pd_seccomp_bpf *seccomp; /* compiled by the runtime before the fork (the
                                            init can't reach the cache after pivot_root); NULL: none */
-    bool maps_unasked;   /* direct, root runtime: the runtime writes the id maps right after
-                            the clone, unasked (no USERMAP round trip) */
-    bool netns_deferred; /* direct, root runtime: cloned without its new network
-                            namespace; PD_SYNC_NETNS brings it (namespaces.h) */
+    bool maps_unasked;   /* direct: the runtime writes the id maps right after the clone,
+                            unasked (no USERMAP round trip; rootless, we start dumpable) */
+    bool netns_deferred; /* direct: cloned without its new network namespace;
+                            PD_SYNC_NETNS brings it (namespaces.h) */
     bool netns_early;    /* ... joined right after GO (hooks, the network supervisor, a
                             sysfs mount or a sysctl need it), else just before READY */
     bool init_reaper;    /* pid 1 stays a minimal init (reaps, forwards signals) and the

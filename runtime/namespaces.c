@@ -85,7 +85,7 @@ int pd_ns_unshare(const struct pd_plan *plan, pd_error **err)
 }
 
 struct net_helper {
-    int pidfd;        /* the init, whose user namespace is joined; -1: none */
+    int userns;       /* the init's user namespace, joined first; -1: none */
     int fd;           /* out: the new network namespace */
     pd_error *err;    /* out */
 };
@@ -94,7 +94,7 @@ struct net_helper {
 static int net_helper(void *arg)
 {
     struct net_helper *h = arg;
-    if (h->pidfd >= 0 && setns(h->pidfd, CLONE_NEWUSER) < 0) {
+    if (h->userns >= 0 && setns(h->userns, CLONE_NEWUSER) < 0) {
         pd_fail_errno(&h->err, "join the container's user namespace");
         return 1;
     }
@@ -112,17 +112,13 @@ static int net_helper(void *arg)
     return 0;
 }
 
-int pd_ns_make_net(pid_t init, bool join_user, int *fd, pd_error **err)
+int pd_ns_make_net(int userns, int *fd, pd_error **err)
 {
     *fd = -1;
-    struct net_helper h = {.pidfd = -1, .fd = -1, .err = NULL};
-    if (join_user && (h.pidfd = (int)syscall(SYS_pidfd_open, init, 0)) < 0)
-        return pd_fail_errno(err, "pidfd_open %d", (int)init);
+    struct net_helper h = {.userns = userns, .fd = -1, .err = NULL};
     struct pd_clone_args ca = {.flags = CLONE_FILES, .exit_signal = SIGCHLD};
     pid_t pid = pd_clone_vm(&ca, net_helper, &h);
     int e = errno;
-    if (h.pidfd >= 0)
-        close(h.pidfd);
     if (pid < 0)
         return pd_fail(err, e, "start the network namespace helper");
     int status;

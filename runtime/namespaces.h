@@ -17,13 +17,16 @@ int pd_ns_unshare(const struct pd_plan *plan, pd_error **err);
  * subsystem sets itself up), and the runtime only waits while the init
  * builds its rootfs.  So a root runtime clones the init without
  * CLONE_NEWNET, and right after GO a helper sharing its memory and fd
- * table (CLONE_VM | CLONE_VFORK | CLONE_FILES) joins the init's user
- * namespace when it has one of its own (so that it owns the new one, as if
- * the clone had made it), unshares a network namespace, brings lo up and
- * opens it: pd_ns_make_net returns that fd, which the runtime passes to
- * the init (PD_SYNC_NETNS).  -1: no such helper here (ENOSYS: under ASan,
- * or another architecture; or it failed): the runtime passes no fd. */
-int pd_ns_make_net(pid_t init, bool join_user, int *fd, pd_error **err);
+ * table (CLONE_VM | CLONE_VFORK | CLONE_FILES) joins USERNS, the init's
+ * user namespace when it has one of its own (opened before GO, while the
+ * init may still be dumpable: a rootless runtime owns it, so the helper
+ * gets every capability in it; the new namespace is then owned by it, as
+ * if the clone had made it), unshares a network namespace, brings lo up
+ * and opens it: pd_ns_make_net returns that fd, which the runtime passes
+ * to the init (PD_SYNC_NETNS).  USERNS -1: none joined.  -1: no such
+ * helper here (ENOSYS: under ASan, or another architecture; or it
+ * failed): the runtime passes no fd. */
+int pd_ns_make_net(int userns, int *fd, pd_error **err);
 /* The init's side: join FD's network namespace (closing FD), or with
  * FD < 0 make one itself and bring lo up. */
 int pd_ns_enter_net(int fd, pd_error **err);

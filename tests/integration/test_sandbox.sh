@@ -294,6 +294,15 @@ $WS" "identity, env, cwd"
     assert_ok
     assert_eq "$OUT" "lo
 2" "network and pid namespaces"
+    # the network namespace made beside the init (namespaces.h): owned by the
+    # sandbox's user namespace, lo up (IFF_UP | IFF_LOOPBACK | IFF_RUNNING)
+    urtc sandbox -- python3 -c 'import os, fcntl, socket, struct
+n = os.open("/proc/self/ns/net", os.O_RDONLY)
+print(os.fstat(fcntl.ioctl(n, 0xb701)).st_ino == os.stat("/proc/self/ns/user").st_ino)
+r = fcntl.ioctl(socket.socket(socket.AF_INET, socket.SOCK_DGRAM), 0x8913, struct.pack("16sH", b"lo", 0) + bytes(22))
+print(hex(struct.unpack("16sH", r[:18])[1] & 0x49))'
+    assert_eq "$OUT" "True
+0x49" "the rootless sandbox's network namespace: owner, lo"
     assert_eq "$(as_user ls -A "$ub" 2>/dev/null | sort)" "$before" "temporary bundles left"
     sb_no_leaks
 }
