@@ -256,17 +256,9 @@ static void test_reexec_sealed(void)
 /* As root (CAP_SYS_ADMIN: open_tree and PR_SET_MM_MAP), pd_exe_seal()
  * seals without an exec or a copy: the stub above; data, RELRO and code
  * still work.  Elsewhere (or under ASan) it re-executes from the copy. */
-#if defined(__SANITIZE_ADDRESS__) /* gcc */
-#define UNDER_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) /* clang */
-#define UNDER_ASAN 1
-#endif
-#endif
-
 static bool can_swap(void)
 {
-#ifdef UNDER_ASAN
+#ifdef UNIT_UNDER_ASAN
     return false;
 #else
     struct __user_cap_header_struct h = {_LINUX_CAPABILITY_VERSION_3, 0};

@@ -7,6 +7,20 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* UNIT_UNDER_ASAN: built with AddressSanitizer.  UNIT_NO_CLONE_VM: then,
+ * and on architectures without its trampoline, pd_clone_vm refuses with
+ * ENOSYS (clone_vm.h) and its callers take their other way. */
+#if defined(__SANITIZE_ADDRESS__)
+#define UNIT_UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define UNIT_UNDER_ASAN 1
+#endif
+#endif
+#if defined(UNIT_UNDER_ASAN) || (!defined(__x86_64__) && !defined(__aarch64__))
+#define UNIT_NO_CLONE_VM 1
+#endif
+
 static int unit_failed_total;
 static int unit_case_failed;
 
