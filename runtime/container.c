@@ -415,6 +415,60 @@ static bool netns_needed_early(const struct pd_config *cfg)
     return false;
 }
 
+/* The direct clone (clone_direct) with what it allows (pd_init_args):
+ * the id maps unasked and the network namespace beside the init (root, or
+ * rootless with a user namespace of its own).  Rootless, the init starts
+ * dumpable: we are, for the clone, so that its /proc files are ours to
+ * write its maps and open its user namespace (as it made itself for
+ * USERMAP); it turns non-dumpable after GO, before anything of the
+ * container runs, and we right after the clone.  The clone's result; -2
+ * (*err, the init killed) when we could not be non-dumpable again. */
+static pid_t clone_init(const struct pd_plan *plan, int cgroup_fd, struct pd_init_args *a,
+                        bool *in_unified, pd_error **err)
+{
+    bool root = geteuid() == 0, dumpable = !root && plan->ns.new_user;
+    a->maps_unasked = plan->ns.new_user && (root ? plan->ns.idmap != PD_IDMAP_HELPER : true);
+    a->netns_deferred = (root || plan->ns.new_user) && (plan->ns.unshare_flags & CLONE_NEWNET);
+    a->netns_early = a->netns_deferred && netns_needed_early(plan->cfg);
+    if (dumpable && prctl(PR_SET_DUMPABLE, 1) < 0)
+        a->maps_unasked = a->netns_deferred = a->netns_early = dumpable = false;
+    pid_t init = clone_direct(plan, cgroup_fd, a->netns_deferred ? CLONE_NEWNET : 0, in_unified);
+    if (init == 0)
+        return 0;
+    if (dumpable && prctl(PR_SET_DUMPABLE, 0) < 0) {
+        int e = errno;
+        if (init > 0) {
+            kill(init, SIGKILL);
+            waitpid(init, NULL, 0);
+        }
+        pd_fail(err, e, "prctl(PR_SET_DUMPABLE, 0)");
+        return -2;
+    }
+    if (init < 0)
+        a->maps_unasked = a->netns_deferred = a->netns_early = false; /* two stages */
+    return init;
+}
+
+/* A failed handshake: kill what was started, the poststop hooks, the pid
+ * file. */
+static void spawn_undo(struct handshake *h)
+{
+    const struct pd_create_opts *o = h->o;
+    struct pd_created *out = h->out;
+    if (h->c1 > 0) {
+        kill(h->c1, SIGKILL);
+        waitpid(h->c1, NULL, 0);
+    }
+    if (out->pid > 0) {
+        kill(out->pid, SIGKILL);
+        waitpid(out->pid, NULL, 0);
+    }
+    if (h->hooks_started)
+        pd_container_run_hooks_warn(h->plan->cfg, o->id, PD_HOOK_POSTSTOP, PD_STATUS_STOPPED, 0);
+    if (o->pid_file != NULL && out->state->status == PD_STATUS_CREATED)
+        unlink(o->pid_file); /* written just before the failing step */
+}
+
 /* Clone the init (or fork stage 1) and run the handshake; on failure kill
  * what was started. */
 static int spawn(const struct pd_create_opts *o, const struct pd_plan *plan, struct pd_created *out,
@@ -436,28 +490,11 @@ static int spawn(const struct pd_create_opts *o, const struct pd_plan *plan, str
      * when it will be the host's root it joins the v1 hierarchies itself. */
     _cleanup_close_ int cgroup_fd = pd_cgroup_open_unified(out->cgroup);
     bool in_unified, host_root = init_host_root(plan); /* before: the child's euid differs */
-    /* The id maps unasked and the network namespace beside the init (root,
-     * or rootless with a user namespace of its own).  Rootless, the init
-     * starts dumpable: we are, for the clone, so that its /proc files are
-     * ours to write its maps and open its user namespace (as it made itself
-     * for USERMAP); it turns non-dumpable after GO, before anything of the
-     * container runs, and we right after the clone. */
-    bool root = geteuid() == 0, dumpable = !root && plan->ns.new_user;
-    a.maps_unasked = plan->ns.new_user && (root ? plan->ns.idmap != PD_IDMAP_HELPER : true);
-    a.netns_deferred = (root || plan->ns.new_user) && (plan->ns.unshare_flags & CLONE_NEWNET);
-    a.netns_early = a.netns_deferred && netns_needed_early(plan->cfg);
-    if (dumpable && prctl(PR_SET_DUMPABLE, 1) < 0)
-        a.maps_unasked = a.netns_deferred = a.netns_early = dumpable = false;
-    pid_t c1 = -1, init = clone_direct(plan, cgroup_fd, a.netns_deferred ? CLONE_NEWNET : 0,
-                                       &in_unified);
-    if (dumpable && init != 0 && prctl(PR_SET_DUMPABLE, 0) < 0) {
-        if (init > 0) {
-            kill(init, SIGKILL);
-            waitpid(init, NULL, 0);
-        }
+    pid_t c1 = -1, init = clone_init(plan, cgroup_fd, &a, &in_unified, err);
+    if (init == -2) {
         close(sv[0]);
         close(sv[1]);
-        return pd_fail_errno(err, "prctl(PR_SET_DUMPABLE, 0)");
+        return -1;
     }
     bool self = init >= 0 && host_root && out->cgroup != NULL;
     if (init == 0) {
@@ -468,8 +505,6 @@ static int spawn(const struct pd_create_opts *o, const struct pd_plan *plan, str
         a.in_unified = in_unified;
         pd_init_direct(&a);
     }
-    if (init < 0)
-        a.maps_unasked = a.netns_deferred = a.netns_early = false; /* two stages */
     if (init < 0 && (c1 = fork()) < 0) {
         close(sv[0]);
         close(sv[1]);
@@ -490,20 +525,8 @@ static int spawn(const struct pd_create_opts *o, const struct pd_plan *plan, str
         out->sync = sv[0]; /* attached: the init is started over it */
     else
         close(sv[0]);
-    if (r < 0) {
-        if (h.c1 > 0) {
-            kill(h.c1, SIGKILL);
-            waitpid(h.c1, NULL, 0);
-        }
-        if (out->pid > 0) {
-            kill(out->pid, SIGKILL);
-            waitpid(out->pid, NULL, 0);
-        }
-        if (h.hooks_started)
-            pd_container_run_hooks_warn(plan->cfg, o->id, PD_HOOK_POSTSTOP, PD_STATUS_STOPPED, 0);
-        if (o->pid_file != NULL && out->state->status == PD_STATUS_CREATED)
-            unlink(o->pid_file); /* written just before the failing step */
-    }
+    if (r < 0)
+        spawn_undo(&h);
     return r;
 }
 
