@@ -148,33 +148,56 @@ static int enter_netns(const struct pd_init_args *a, pd_error **err)
     return pd_ns_enter_net(fd, err);
 }
 
-/* Wait for `start`, run startContainer hooks, exec.  Errors go to `start`. */
+/* `start`: GO (with the report pipe for pid 1 when it stays,
+ * init_reaper.h), the startContainer hooks, READY.  Errors go to `start`. */
+struct start {
+    const struct pd_init_args *a;
+    int conn;
+    pid_t host_pid;
+};
+
+static void start(void *arg, int *report)
+{
+    struct start *s = arg;
+    _cleanup_error_ pd_error *err = NULL;
+    struct pd_sync_msg m;
+    *report = -1;
+    if (pd_sync_recv(s->conn, &m, s->a->init_reaper ? report : NULL, &err) < 0)
+        _exit(1);
+    if (pd_container_run_hooks(s->a->plan->cfg, s->a->id, PD_HOOK_START_CONTAINER,
+                               PD_STATUS_CREATED, s->host_pid, &err) < 0)
+        die(s->conn, err);
+    if (pd_sync_send(s->conn, PD_SYNC_READY, 0, NULL, -1, &err) < 0)
+        _exit(1);
+}
+
+/* Wait for `start`, exec.  Attached with a minimal init, pid 1 forks the
+ * process before `start` (the fork overlaps the runtime's turn), and lets
+ * it go on once started (pd_init_reaper_split_early). */
 static _Noreturn void init_wait_and_exec(const struct pd_init_args *a, pid_t host_pid,
                                          const char *exe)
 {
     const struct pd_config *cfg = a->plan->cfg;
     _cleanup_error_ pd_error *err = NULL;
-    struct pd_sync_msg m;
-    int conn = a->sync_fd; /* attached: the runtime starts us over the handshake socket */
+    struct start s = {.a = a, .conn = a->sync_fd, .host_pid = host_pid};
     if (a->start_fd >= 0) {
         do
-            conn = accept4(a->start_fd, NULL, NULL, SOCK_CLOEXEC);
-        while (conn < 0 && errno == EINTR);
-        if (conn < 0)
+            s.conn = accept4(a->start_fd, NULL, NULL, SOCK_CLOEXEC);
+        while (s.conn < 0 && errno == EINTR);
+        if (s.conn < 0)
             _exit(1);
         close(a->start_fd);
     }
-    /* GO carries the report pipe for pid 1 when it stays (init_reaper.h) */
-    int report = -1;
-    if (pd_sync_recv(conn, &m, a->init_reaper ? &report : NULL, &err) < 0)
-        _exit(1);
-    if (pd_container_run_hooks(cfg, a->id, PD_HOOK_START_CONTAINER, PD_STATUS_CREATED, host_pid,
-                               &err) < 0)
-        die(conn, err);
-    if (pd_sync_send(conn, PD_SYNC_READY, 0, NULL, -1, &err) < 0)
-        _exit(1);
-    if (a->init_reaper && pd_init_reaper_split(conn, report, &err) < 0)
-        die(conn, err);
+    int conn = s.conn;
+    if (a->init_reaper && a->start_fd < 0) {
+        if (pd_init_reaper_split_early(conn, start, &s, &err) < 0)
+            die(conn, err);
+    } else {
+        int report = -1;
+        start(&s, &report);
+        if (a->init_reaper && pd_init_reaper_split(conn, report, &err) < 0)
+            die(conn, err);
+    }
     pd_reset_signals();
     struct pd_exec_opts eo = {.preserve_fds = a->preserve_fds, .seccomp = a->seccomp,
                               .listen_fds = a->listen_fds,

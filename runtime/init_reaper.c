@@ -3,6 +3,7 @@
 #include "init_reaper.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <sys/prctl.h>
@@ -132,23 +133,69 @@ static _Noreturn void reaper(pid_t child, int report, const sigset_t *all, const
     }
 }
 
-int pd_init_reaper_split(int conn, int report, pd_error **err)
+/* Block every signal (they wait for sigwaitinfo) and note those already
+ * queued; fork.  *child: 0 in the child. */
+static int split(sigset_t *all, sigset_t *early, pid_t *child, pd_error **err)
 {
-    sigset_t all, old;
-    sigfillset(&all);
+    sigset_t old;
+    sigfillset(all);
     /* From here on, signals sent to pid 1 wait in its queue for sigwaitinfo. */
-    if (sigprocmask(SIG_SETMASK, &all, &old) < 0)
+    if (sigprocmask(SIG_SETMASK, all, &old) < 0)
         return pd_fail_errno(err, "init reaper: block signals");
-    sigset_t early;
-    if (sigpending(&early) < 0)
+    if (sigpending(early) < 0)
         return pd_fail_errno(err, "init reaper: sigpending");
-    pid_t child = fork();
-    if (child < 0) {
+    *child = fork();
+    if (*child < 0) {
         int e = errno;
         sigprocmask(SIG_SETMASK, &old, NULL);
         errno = e;
         return pd_fail_errno(err, "init reaper: fork the process");
     }
+    return 0;
+}
+
+int pd_init_reaper_split_early(int conn, void (*start)(void *arg, int *report), void *arg,
+                               pd_error **err)
+{
+    int go[2];
+    if (pipe2(go, O_CLOEXEC) < 0)
+        return pd_fail_errno(err, "init reaper: pipe");
+    sigset_t all, early;
+    pid_t child;
+    if (split(&all, &early, &child, err) < 0) {
+        close(go[0]);
+        close(go[1]);
+        return -1;
+    }
+    if (child == 0) {
+        close(go[1]);
+        char c;
+        ssize_t n;
+        while ((n = read(go[0], &c, 1)) < 0 && errno == EINTR)
+            ;
+        if (n != 1)
+            _exit(1); /* pid 1 failed before start: it said why */
+        close(go[0]);
+        return 0;
+    }
+    close(go[0]);
+    int report = -1;
+    start(arg, &report);
+    if (write(go[1], "g", 1) != 1) {
+        kill(child, SIGKILL);
+        _exit(1);
+    }
+    close(go[1]);
+    close(conn);
+    reaper(child, report, &all, &early);
+}
+
+int pd_init_reaper_split(int conn, int report, pd_error **err)
+{
+    sigset_t all, early;
+    pid_t child;
+    if (split(&all, &early, &child, err) < 0)
+        return -1;
     if (child == 0) {
         if (report >= 0)
             close(report); /* pid 1's alone */

@@ -6,7 +6,8 @@
  * `sleep`, therefore survives the SIGINT of Ctrl-C on its terminal.  With
  * init_reaper the container's init forks once more: the child goes on to
  * exec the process (pid 2, in the init's session and foreground process
- * group, so the terminal's signals reach it), and pid 1 stays behind as a
+ * group, so the terminal's signals reach it; attached, the fork comes
+ * before `start` and the child waits for it), and pid 1 stays behind as a
  * reaper that
  *   - drops every capability and sets no_new_privs, and closes every fd;
  *   - reaps every child, and when the process ends exits with its status
@@ -33,4 +34,13 @@
  * connection, is closed in it; report, the write end of the report pipe or
  * -1, kept).  -1 with err when fork fails. */
 int pd_init_reaper_split(int conn, int report, pd_error **err);
+
+/* The same before `start`, when it comes over conn (attached): the fork
+ * overlaps the runtime's turn between READY and GO.  Pid 1 then calls
+ * start(arg, &report) -- GO (with the report pipe), the startContainer
+ * hooks, READY -- and lets the child go on only after it returned; if it
+ * fails (or does not return), the child exits without going on.  Returns
+ * 0 in the child; -1 with err when fork fails. */
+int pd_init_reaper_split_early(int conn, void (*start)(void *arg, int *report), void *arg,
+                               pd_error **err);
 #endif
