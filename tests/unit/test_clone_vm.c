@@ -42,16 +42,6 @@ static int child(void *arg)
     return 7 + (buf[100] != 100);
 }
 
-#ifndef UNIT_NO_CLONE_VM
-static int reap(pid_t pid)
-{
-    int st = 0;
-    if (waitpid(pid, &st, 0) != pid)
-        return -1;
-    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-}
-#endif
-
 static void test_shares_memory_and_waits(void)
 {
     struct pd_clone_args a = {.exit_signal = SIGCHLD};
@@ -68,7 +58,7 @@ static void test_shares_memory_and_waits(void)
     CHECK(seen_by_child == 42);
     CHECK(j.pid_in_child == pid);
     CHECK(fcntl(pipe_fds[0], F_GETFD) >= 0);
-    CHECK(reap(pid) == 7);
+    CHECK(unit_wait_code(pid) == 7);
 #endif
     close(pipe_fds[0]);
     close(pipe_fds[1]);
@@ -84,7 +74,7 @@ static void test_exec(void)
     CHECK(pid < 0 && errno == ENOSYS);
 #else
     CHECK(pid > 0 && seen_by_child == 5);
-    CHECK(reap(pid) == 0); /* /bin/true ran */
+    CHECK(unit_wait_code(pid) == 0); /* /bin/true ran */
 #endif
     close(pipe_fds[0]);
     close(pipe_fds[1]);

@@ -76,14 +76,6 @@ static char next_mark(int ms)
     return c;
 }
 
-static int exit_code(pid_t pid)
-{
-    int st = 0;
-    if (waitpid(pid, &st, 0) != pid)
-        return -1;
-    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-}
-
 static void test_goes_on_after_start(void)
 {
     CHECK(pipe2(marks, O_CLOEXEC) == 0 && pipe2(gate, O_CLOEXEC) == 0);
@@ -96,7 +88,7 @@ static void test_goes_on_after_start(void)
     CHECK(next_mark(5000) == 'R');
     CHECK(next_mark(5000) == 'C');
     /* pid 1 reaped it and exits with its status */
-    CHECK(exit_code(p) == 7);
+    CHECK(unit_wait_code(p) == 7);
     close(marks[0]);
     close(marks[1]);
     close(gate[0]);
@@ -109,7 +101,7 @@ static void test_never_goes_on_when_start_fails(void)
     pid_t p = pid1(start_fails);
     CHECK(p > 0);
     CHECK(next_mark(5000) == 'S');
-    CHECK(exit_code(p) == 4);
+    CHECK(unit_wait_code(p) == 4);
     close(marks[1]);
     /* the process saw pid 1 go and exited: every write end closes, no 'C' */
     struct pollfd pf = {.fd = marks[0], .events = POLLIN};

@@ -62,21 +62,13 @@ static bool lo_up_here(void)
     return up;
 }
 
-static int wait_code(pid_t pid)
-{
-    int st = 0;
-    if (waitpid(pid, &st, 0) != pid)
-        return -1;
-    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-}
-
 /* In a child: join fd's network namespace; 0 when lo is up there. */
 static __attribute__((unused)) int lo_up_in(int fd)
 {
     pid_t pid = fork();
     if (pid == 0)
         _exit(setns(fd, CLONE_NEWNET) == 0 && lo_up_here() ? 0 : 1);
-    return wait_code(pid);
+    return unit_wait_code(pid);
 }
 
 /* A process in a user namespace of its own (no maps: the helper needs
@@ -148,7 +140,7 @@ static void test_make_net_owned_by_the_inits_userns(void)
     if (userns >= 0)
         close(userns);
     close(release);
-    CHECK(wait_code(child) == 0);
+    CHECK(unit_wait_code(child) == 0);
     pd_error_free(err);
 }
 
@@ -177,7 +169,7 @@ static void test_enter_net_makes_one(void)
         ino_t now = ino_of_path("/proc/self/ns/net");
         _exit(now != ours && now != 0 && lo_up_here() ? 0 : 3);
     }
-    CHECK(wait_code(pid) == 0);
+    CHECK(unit_wait_code(pid) == 0);
 }
 
 /* The init's usual side: join the fd it was given, and close it. */
@@ -215,7 +207,7 @@ static void test_enter_net_joins(void)
         bool closed = fcntl(fd, F_GETFD) < 0 && errno == EBADF;
         _exit(ino_of_path("/proc/self/ns/net") == want && closed ? 0 : 3);
     }
-    CHECK(wait_code(pid) == 0);
+    CHECK(unit_wait_code(pid) == 0);
     /* a bad fd: the error names the step */
     pid = fork();
     if (pid == 0) {
@@ -225,11 +217,11 @@ static void test_enter_net_joins(void)
                       strstr(err->msg, "join the network namespace") != NULL;
         _exit(failed ? 0 : 4);
     }
-    CHECK(wait_code(pid) == 0);
+    CHECK(unit_wait_code(pid) == 0);
     if (fd >= 0)
         close(fd);
     close(p[1]);
-    CHECK(wait_code(holder) == 0);
+    CHECK(unit_wait_code(holder) == 0);
 }
 
 int main(void)

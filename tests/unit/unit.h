@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
+#include <sys/wait.h>
 
 /* UNIT_UNDER_ASAN: built with AddressSanitizer.  UNIT_NO_CLONE_VM: then,
  * and on architectures without its trampoline, pd_clone_vm refuses with
@@ -20,6 +22,16 @@
 #if defined(UNIT_UNDER_ASAN) || (!defined(__x86_64__) && !defined(__aarch64__))
 #define UNIT_NO_CLONE_VM 1
 #endif
+
+/* A child's exit status, 128+N when signal N killed it; -1 when it can't
+ * be waited for. */
+static inline int unit_wait_code(pid_t pid)
+{
+    int st = 0;
+    if (waitpid(pid, &st, 0) != pid)
+        return -1;
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
 
 static int unit_failed_total;
 static int unit_case_failed;
