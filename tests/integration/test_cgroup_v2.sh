@@ -112,8 +112,18 @@ t_path_absolute() {
     no_leaks "$CID" "$B"
 }
 
-# counter FILE: its number
-counter() { cat "$1" 2>/dev/null || echo 0; }
+# counter FILE: its number.  The container rewrites it (`echo $i > /cnt`
+# truncates first): a read between the truncation and the write finds it
+# empty, so read again.
+counter() {
+    local v i
+    for i in 1 2 3 4 5 6 7 8 9 10; do
+        v=$(cat "$1" 2>/dev/null)
+        [[ $v =~ ^[0-9]+$ ]] && { echo "$v"; return; }
+        sleep 0.01
+    done
+    echo 0
+}
 
 t_pause_resume() {
     setup_bundle
