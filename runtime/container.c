@@ -240,6 +240,8 @@ static int handshake_direct(struct handshake *h, pd_error **err)
     _cleanup_error_ pd_error *e = NULL;
     if (helper && pd_ns_make_net(userns, &netns, &e) < 0)
         pd_debug("network namespace beside the init: %s; the init makes it", e->msg);
+    else if (netns >= 0)
+        pd_debug("network namespace made beside the init");
     /* An init that failed meanwhile has closed its end after saying why:
      * the wait for READY reports that, not this send's EPIPE. */
     _cleanup_error_ pd_error *se = NULL;

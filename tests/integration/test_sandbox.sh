@@ -29,6 +29,18 @@ sb_no_leaks() {
 
 sb() { rtc sandbox "$@"; }
 
+# sb_netns_maker rtc|urtc: the sandbox's network namespace is made by the
+# runtime's helper beside the init (namespaces.h), or under ASan, which has
+# no such helper (clone_vm.h), by the init itself: --debug says which.
+sb_netns_maker() {
+    local bin=$RUNTIME want="network namespace made beside the init"
+    [ "$1" = urtc ] && bin=$UR
+    grep -q __asan_init "$bin" && want="the init makes it"
+    "$1" --debug sandbox -- true
+    assert_ok
+    assert_contains "$ERR" "$want" "who made the sandbox's network namespace (--debug)"
+}
+
 t_true() {
     sb_setup
     sb -- true
@@ -167,6 +179,7 @@ c = socket.socket(); c.connect(s.getsockname()); print("lo up")'
 n = os.open("/proc/self/ns/net", os.O_RDONLY)
 print(os.fstat(fcntl.ioctl(n, 0xb701)).st_ino == os.stat("/proc/self/ns/user").st_ino)'
     assert_eq "$OUT" True "the owner of the sandbox's network namespace"
+    sb_netns_maker rtc
     sb -- sh -c 'echo $$; ls /proc | grep -c "^[0-9]"'
     assert_ok
     local pid n
@@ -303,6 +316,7 @@ r = fcntl.ioctl(socket.socket(socket.AF_INET, socket.SOCK_DGRAM), 0x8913, struct
 print(hex(struct.unpack("16sH", r[:18])[1] & 0x49))'
     assert_eq "$OUT" "True
 0x49" "the rootless sandbox's network namespace: owner, lo"
+    sb_netns_maker urtc
     assert_eq "$(as_user ls -A "$ub" 2>/dev/null | sort)" "$before" "temporary bundles left"
     sb_no_leaks
 }
