@@ -156,8 +156,7 @@ struct handshake {
     bool hooks_started;
     bool cgroup_self; /* the init joins the cgroup itself (pd_init_args.cgroup_self) */
     bool in_unified;  /* the init was cloned into the cgroup2 directory */
-    bool maps_unasked;   /* pd_init_args.maps_unasked */
-    bool netns_deferred; /* pd_init_args.netns_deferred */
+    const struct pd_init_args *args; /* what the direct init was told (maps, netns) */
 };
 
 static bool has_create_hooks(const struct pd_config *cfg)
@@ -214,7 +213,7 @@ static int handshake_direct(struct handshake *h, pd_error **err)
 {
     struct pd_sync_msg m;
     struct pd_created *out = h->out;
-    if (h->plan->ns.new_user && !h->maps_unasked &&
+    if (h->plan->ns.new_user && !h->args->maps_unasked &&
         pd_sync_expect(h->sync, PD_SYNC_USERMAP, &m, NULL, err) < 0)
         return -1;
     if ((!h->cgroup_self && pd_cgroup_enter(out->cgroup, out->pid, h->in_unified, err) < 0) ||
@@ -222,7 +221,7 @@ static int handshake_direct(struct handshake *h, pd_error **err)
         return -1;
     /* its user namespace, opened while the init is still dumpable (until GO) */
     _cleanup_close_ int userns = -1;
-    bool helper = h->netns_deferred;
+    bool helper = h->args->netns_deferred;
     if (helper && h->plan->ns.new_user) {
         char path[64];
         snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)out->pid);
@@ -233,7 +232,7 @@ static int handshake_direct(struct handshake *h, pd_error **err)
     }
     if (pd_sync_send(h->sync, PD_SYNC_GO, 0, NULL, -1, err) < 0)
         return -1;
-    if (!h->netns_deferred)
+    if (!h->args->netns_deferred)
         return 0;
     /* the init's network namespace, made while it sets itself up */
     _cleanup_close_ int netns = -1;
@@ -429,7 +428,7 @@ static pid_t clone_init(const struct pd_plan *plan, int cgroup_fd, struct pd_ini
                         bool *in_unified, pd_error **err)
 {
     bool root = geteuid() == 0, dumpable = !root && plan->ns.new_user;
-    a->maps_unasked = plan->ns.new_user && (root ? plan->ns.idmap != PD_IDMAP_HELPER : true);
+    a->maps_unasked = plan->ns.new_user && (!root || plan->ns.idmap != PD_IDMAP_HELPER);
     a->netns_deferred = (root || plan->ns.new_user) && (plan->ns.unshare_flags & CLONE_NEWNET);
     a->netns_early = a->netns_deferred && netns_needed_early(plan->cfg);
     if (dumpable && prctl(PR_SET_DUMPABLE, 1) < 0)
@@ -521,7 +520,7 @@ static int spawn(const struct pd_create_opts *o, const struct pd_plan *plan, str
         set_init_pid(out, init);
     struct handshake h = {.o = o, .plan = plan, .out = out, .sync = sv[0], .c1 = c1,
                           .cgroup_self = self, .in_unified = init > 0 && in_unified,
-                          .maps_unasked = a.maps_unasked, .netns_deferred = a.netns_deferred};
+                          .args = &a};
     int r = handshake(&h, err);
     if (r == 0 && start_fd < 0)
         out->sync = sv[0]; /* attached: the init is started over it */

@@ -150,7 +150,7 @@ static int enter_netns(const struct pd_init_args *a, pd_error **err)
 
 /* `start`: GO (with the report pipe for pid 1 when it stays,
  * init_reaper.h), the startContainer hooks, READY.  Errors go to `start`. */
-struct start {
+struct start_args {
     const struct pd_init_args *a;
     int conn;
     pid_t host_pid;
@@ -158,7 +158,7 @@ struct start {
 
 static void start(void *arg, int *report)
 {
-    struct start *s = arg;
+    struct start_args *s = arg;
     _cleanup_error_ pd_error *err = NULL;
     struct pd_sync_msg m;
     *report = -1;
@@ -179,7 +179,7 @@ static _Noreturn void init_wait_and_exec(const struct pd_init_args *a, pid_t hos
 {
     const struct pd_config *cfg = a->plan->cfg;
     _cleanup_error_ pd_error *err = NULL;
-    struct start s = {.a = a, .conn = a->sync_fd, .host_pid = host_pid};
+    struct start_args s = {.a = a, .conn = a->sync_fd, .host_pid = host_pid};
     if (a->start_fd >= 0) {
         do
             s.conn = accept4(a->start_fd, NULL, NULL, SOCK_CLOEXEC);
