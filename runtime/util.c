@@ -264,15 +264,25 @@ void pd_reset_signals(void)
     sigprocmask(SIG_SETMASK, &none, NULL);
 }
 
+/* Asked up to five times per start: the answer is kept for this pid.  A
+ * process of paddock's that gets a user namespace is a new one (clone,
+ * fork, a CLONE_VM helper) and asks again; none unshares or joins a user
+ * namespace in place after asking. */
 bool pd_in_initial_userns(void)
 {
+    static pid_t asked;
+    static bool initial;
+    if (asked != 0 && asked == getpid())
+        return initial;
     _cleanup_free_ char *map = NULL;
     if (pd_read_file("/proc/self/uid_map", 4096, &map, NULL, NULL) < 0)
         return true;
     unsigned long a, b, c;
     int n = 0;
-    return sscanf(map, "%lu %lu %lu %n", &a, &b, &c, &n) == 3 && map[n] == '\0' && a == 0 &&
-           b == 0 && c == 4294967295UL;
+    initial = sscanf(map, "%lu %lu %lu %n", &a, &b, &c, &n) == 3 && map[n] == '\0' && a == 0 &&
+              b == 0 && c == 4294967295UL;
+    asked = getpid();
+    return initial;
 }
 
 bool pd_proc_status_u64(const char *status, const char *key, int base, uint64_t *out)
