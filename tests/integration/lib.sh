@@ -505,6 +505,7 @@ as_user() {
 stale_entries() {
     local e pid
     for e in $(ls -A "$1" 2>/dev/null); do
+        [ "$e" != .spare ] || continue # the placeholders' spare directories
         pid=${e#sandbox-}
         pid=${pid%%-*}
         case $pid in '' | *[!0-9]*) echo "$e"; continue ;; esac

@@ -108,6 +108,45 @@ hooks-ro
     sp_clean
 }
 
+# Directory placeholders are spares renamed in and back (no mkdir and
+# rmdir per run) where the workspace and the state home share a
+# filesystem; the spares stay empty directories, and a placeholder the host
+# writes to during the run keeps what it holds.
+t_spare_placeholders() {
+    sp_setup
+    local spare=$STATE_HOME_ROOT/placeholders/.spare d pid ino1 ino2
+    sb -- true
+    assert_ok
+    sb -- stat -c %i .claude
+    assert_ok
+    ino1=$OUT
+    sb -- stat -c %i .claude
+    ino2=$OUT
+    if [ "$(stat -c %d "$WS")" = "$(stat -c %d "$STATE_HOME_ROOT")" ]; then
+        ls "$spare" | grep -q "^$ino1-" || fail "placeholder $ino1 not kept among the spares"
+        ls "$spare" | grep -q "^$ino2-" || fail "placeholder $ino2 not kept among the spares"
+    else
+        [ "$ino1" != "$ino2" ] || fail "a spare from another filesystem (inode $ino1 twice)"
+    fi
+    for d in "$spare"/*; do
+        [ -e "$d" ] || continue
+        [ -d "$d" ] && [ -z "$(ls -A "$d")" ] || fail "spare $d is not an empty directory"
+        [ "${d##*-}" = "$(stat -c %a "$d")" ] || fail "spare $d has mode $(stat -c %a "$d")"
+    done
+    "$RUNTIME" --root "$STATE_ROOT" sandbox -- sleep 2 &
+    pid=$!
+    track_pid "$pid"
+    wait_file "$WS/.claude" || fail "no placeholder while running"
+    echo keep >"$WS/.claude/host-file"
+    wait "$pid"
+    assert_eq "$(cat "$WS/.claude/host-file" 2>/dev/null)" keep "what the host wrote to a placeholder"
+    for d in "$spare"/*; do
+        [ ! -e "$d" ] || [ -z "$(ls -A "$d")" ] || fail "spare $d holds $(ls -A "$d")"
+    done
+    rm -rf "$WS/.claude"
+    sp_clean
+}
+
 # .git/commondir and a rewritten gitfile would send git elsewhere.
 t_commondir_gitdir() {
     sp_setup
@@ -505,6 +544,7 @@ run_case protect_git_commit t_git_commit
 run_case protect_git_init t_git_init
 run_case protect_rename_away t_rename_away
 run_case protect_placeholders t_placeholders
+run_case protect_spare_placeholders t_spare_placeholders
 run_case protect_commondir_gitdir t_commondir_gitdir
 run_case protect_include t_include
 run_case protect_links t_links
