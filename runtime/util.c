@@ -221,15 +221,34 @@ int pd_rm_rf(const char *path, pd_error **err)
     return 0;
 }
 
+/* Days since 1970-01-01 to a civil date (proleptic Gregorian): glibc's
+ * gmtime_r calls tzset, which reads /etc/localtime (7 syscalls) for a UTC
+ * time. */
+void pd_time_format_utc(int64_t secs, long nsec, char *buf, size_t len)
+{
+    int64_t days = secs / 86400, rem = secs % 86400;
+    if (rem < 0) {
+        rem += 86400;
+        days--;
+    }
+    days += 719468; /* from 0000-03-01 */
+    int64_t era = (days >= 0 ? days : days - 146096) / 146097;
+    int64_t doe = days - era * 146097;                                      /* [0, 146096] */
+    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;    /* [0, 399] */
+    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);                  /* [0, 365] */
+    int64_t mp = (5 * doy + 2) / 153;                                       /* March = 0 */
+    int64_t day = doy - (153 * mp + 2) / 5 + 1, month = mp < 10 ? mp + 3 : mp - 9;
+    int64_t year = yoe + era * 400 + (month <= 2);
+    snprintf(buf, len, "%04lld-%02lld-%02lldT%02lld:%02lld:%02lld.%09ldZ", (long long)year,
+             (long long)month, (long long)day, (long long)(rem / 3600),
+             (long long)(rem % 3600 / 60), (long long)(rem % 60), nsec);
+}
+
 void pd_time_rfc3339(char *buf, size_t len)
 {
     struct timespec ts;
-    struct tm tm;
     clock_gettime(CLOCK_REALTIME, &ts);
-    gmtime_r(&ts.tv_sec, &tm);
-    char base[32];
-    strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(buf, len, "%s.%09ldZ", base, ts.tv_nsec);
+    pd_time_format_utc((int64_t)ts.tv_sec, ts.tv_nsec, buf, len);
 }
 
 bool pd_parse_u64(const char *s, unsigned long long *out)

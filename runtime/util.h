@@ -54,6 +54,8 @@ int pd_mkdir_p(const char *path, int mode, pd_error **err);
 int pd_rm_rf(const char *path, pd_error **err);
 /* Current time as RFC 3339 with nanoseconds, UTC, into buf (>= 40 bytes). */
 void pd_time_rfc3339(char *buf, size_t len);
+/* secs (since the epoch, UTC) and nsec as pd_time_rfc3339 writes them. */
+void pd_time_format_utc(int64_t secs, long nsec, char *buf, size_t len);
 /* The number after KEY ("CapEff:", "Seccomp:", ...) at the start of a line
  * of a /proc/PID/status text, in base; false when absent or malformed. */
 bool pd_proc_status_u64(const char *status, const char *key, int base, uint64_t *out);

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "audit.h"
@@ -367,6 +368,32 @@ static void test_unwritable_path(void)
     pd_error_free(err);
 }
 
+/* The audit time's own calendar against glibc's gmtime_r and strftime:
+ * leap years (2000 yes, 1900 and 2100 no), month ends, before 1970. */
+static void test_time_format_utc(void)
+{
+    static const int64_t fixed[] = {0, -1, 86399, 86400, 951782399, 951782400, 951868800,
+                                    -2203977600LL, 4107542399LL, 4107542400LL, 1798761599,
+                                    253402300799LL};
+    int bad = 0;
+    for (int i = 0; i < 20000 + (int)PD_ARRAY_SIZE(fixed) && bad < 3; i++) {
+        /* the fixed ones, then every ~5.7 days from 1900 to 2300 */
+        int64_t t = i < (int)PD_ARRAY_SIZE(fixed) ? fixed[i] : -2208988800LL + (int64_t)i * 493211;
+        time_t tt = (time_t)t;
+        struct tm tm;
+        char want[64], base[40], got[64];
+        CHECK(gmtime_r(&tt, &tm) != NULL);
+        strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
+        snprintf(want, sizeof(want), "%s.%09ldZ", base, 123456789L);
+        pd_time_format_utc(t, 123456789L, got, sizeof(got));
+        if (strcmp(got, want) != 0) {
+            printf("    %lld: %s, want %s\n", (long long)t, got, want);
+            bad++;
+        }
+    }
+    CHECK(bad == 0);
+}
+
 int main(void)
 {
     if (mkdtemp(tmpdir) == NULL) {
@@ -379,6 +406,7 @@ int main(void)
     RUN(test_raw_json_invalid);
     RUN(test_unwritable_path);
     RUN(test_hold);
+    RUN(test_time_format_utc);
     pd_error *err = NULL;
     pd_rm_rf(tmpdir, &err);
     pd_error_free(err);
