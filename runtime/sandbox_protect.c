@@ -215,19 +215,22 @@ static void hand_over(const char *dir, const char *to, char kind, const char *pa
  * only stands in where mkdir would have made the same mode. */
 static mode_t placeholder_mode(void)
 {
-    mode_t m = umask(0);
-    umask(m);
-    return 0755 & ~m;
+    static mode_t mode = 01; /* not asked yet (paddock never changes its umask) */
+    if (mode == 01) {
+        mode_t m = umask(0);
+        umask(m);
+        mode = 0755 & ~m;
+    }
+    return mode;
 }
 
+/* fd: a directory just opened (at offset 0). */
 static bool dir_empty(int fd)
 {
     union {
         struct dirent64 e;
         char b[512];
     } u;
-    if (lseek(fd, 0, SEEK_SET) < 0)
-        return false;
     ssize_t n = getdents64(fd, u.b, sizeof(u.b));
     for (ssize_t off = 0; n > 0 && off < n;) {
         const char *name = u.b + off + offsetof(struct dirent64, d_name);
