@@ -307,7 +307,9 @@ static int handshake(struct handshake *h, pd_error **err)
                         h->o->audit_log, err) < 0)
         return -1;
     out->state->status = PD_STATUS_CREATED;
-    if (pd_state_write(&out->dir, out->state, err) < 0 ||
+    /* Attached (run, sandbox), only we can start it: state.json follows GO
+     * (start_over), while the init execs the process. */
+    if ((!h->o->foreground && pd_state_write(&out->dir, out->state, err) < 0) ||
         write_pid_file(h->o->pid_file, out->pid, err) < 0)
         return -1;
     /* Attached, the init keeps its parent-death signal and waits for GO
@@ -645,14 +647,16 @@ static int send_go(int fd, const struct pd_state *st, int *report, pd_error **er
 }
 
 /* Ask the init to go over fd (a start.sock connection, or the handshake
- * socket of an attached container) and wait for the exec. */
+ * socket of an attached container) and wait for the exec.  attached: the
+ * handshake left state.json to be written now. */
 static int start_over(int fd, struct pd_container_dir *d, struct pd_state *st,
-                      const struct pd_config *cfg, int *report, pd_error **err)
+                      const struct pd_config *cfg, int *report, bool attached, pd_error **err)
 {
     struct pd_sync_msg m;
     if (send_go(fd, st, report, err) < 0)
         return pd_wrap(err, "start container \"%s\"", st->id);
-    if (pd_sync_expect(fd, PD_SYNC_READY, &m, NULL, err) < 0) {
+    if ((attached && pd_state_write(d, st, err) < 0) ||
+        pd_sync_expect(fd, PD_SYNC_READY, &m, NULL, err) < 0) {
         if (report != NULL) {
             close(*report);
             *report = -1;
@@ -695,7 +699,7 @@ int pd_container_start(struct pd_container_dir *d, struct pd_state *st,
     _cleanup_close_ int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
     if (fd < 0 || connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0)
         return pd_fail_errno(err, "start container \"%s\": the init is not waiting", st->id);
-    return start_over(fd, d, st, cfg, NULL, err);
+    return start_over(fd, d, st, cfg, NULL, false, err);
 }
 
 int pd_container_start_created(struct pd_created *c, pd_error **err)
@@ -705,5 +709,5 @@ int pd_container_start_created(struct pd_created *c, pd_error **err)
     _cleanup_close_ int fd = c->sync;
     c->sync = -1;
     return start_over(fd, &c->dir, c->state, c->cfg, c->init_reaper ? &c->exit_report : NULL,
-                      err);
+                      true, err);
 }

@@ -58,7 +58,9 @@
  * Attached (`run` in the foreground, `sandbox`): R starts the init itself,
  * so there is no start.sock: after READY the init waits for GO on the
  * handshake socket, which R keeps (pd_created.sync) for
- * pd_container_start_created.
+ * pd_container_start_created.  R writes state "created" right after that
+ * GO, while the init execs (only R could have started it before; a
+ * state.json written ahead, with the cgroup, is there from the start).
  *
  * Any failure kills C1/C2 and removes the state directory: every mount was
  * made in the container's own mount namespace, so nothing remains. */

@@ -280,7 +280,8 @@ struct start_audit {
     const char *id, *cwd;
     const struct pd_sandbox_opts *o;
     const struct pd_protect *prot;
-    bool built;
+    bool built, ended;
+    struct status *js;
 };
 
 static void start_audit_build(void *arg, const struct pd_config *cfg)
@@ -295,6 +296,9 @@ static void start_audit_build(void *arg, const struct pd_config *cfg)
 
 static void start_audit_end(struct start_audit *s, const struct pd_config *created)
 {
+    if (s->ended)
+        return;
+    s->ended = true;
     if (created == NULL) {
         pd_audit_drop(s->audit);
         return;
@@ -306,6 +310,15 @@ static void start_audit_end(struct start_audit *s, const struct pd_config *creat
         pd_warn("audit log: %s", e->msg);
 }
 
+/* Started: sandbox.start goes to the audit log now, after GO (off the
+ * start's critical path), then the status event. */
+static void sandbox_started(void *arg, const struct pd_created *c)
+{
+    struct start_audit *sa = arg;
+    start_audit_end(sa, c->cfg);
+    status_start(sa->js, c);
+}
+
 /* Create, start, supervise, delete; the exit status.  *exiting: the init,
  * still to be reaped (pd_attach_opts.exiting), or 0. */
 static int run_created(struct pd_sandbox_opts *o, const char *id, const char *bundle,
@@ -313,7 +326,8 @@ static int run_created(struct pd_sandbox_opts *o, const char *id, const char *bu
                        struct pd_audit *audit, struct status *js, pid_t *exiting)
 {
     _cleanup_error_ pd_error *err = NULL;
-    struct start_audit sa = {.audit = audit, .id = id, .cwd = cwd, .o = o, .prot = prot};
+    struct start_audit sa = {.audit = audit, .id = id, .cwd = cwd, .o = o, .prot = prot,
+                             .js = js};
     struct pd_create_opts co = {.root = o->root, .rootless = o->rootless, .id = id,
                                 .bundle = bundle, .config_text = config, .foreground = true,
                                 .systemd_cgroup = o->systemd_cgroup,
@@ -328,11 +342,13 @@ static int run_created(struct pd_sandbox_opts *o, const char *id, const char *bu
     struct pd_created c;
     int r = pd_container_create(&co, &c, &err);
     int code = PD_EXIT_RUNTIME;
-    start_audit_end(&sa, r == 0 ? c.cfg : NULL);
+    if (r < 0)
+        start_audit_end(&sa, NULL);
     if (r == 0) {
         struct pd_attach_opts ao = {.timeout = o->timeout, .tty_signals = true,
-                                    .started = status_start, .arg = js, .defer_reap = true};
+                                    .started = sandbox_started, .arg = &sa, .defer_reap = true};
         r = pd_container_run_attached_with(&c, &ao, &code, &err);
+        start_audit_end(&sa, c.cfg); /* created, but the start failed */
         js->wait_status = ao.wait_status;
         js->timed_out = ao.timed_out;
         *exiting = ao.exiting;
