@@ -42,7 +42,8 @@ int pd_agent_plan_build(const struct pd_config *cfg, uid_t euid, bool filter,
     p->refuse_degraded = pol->fallback == PD_FALLBACK_REFUSE;
     p->nested_userns = pol->nested_userns;
     /* An agent bundle without a seccomp profile of its own gets the agent one. */
-    if (filter && (!cfg->has_linux || cfg->linux_.seccomp == NULL) &&
+    if (filter &&
+        (!cfg->has_linux || (cfg->linux_.seccomp == NULL && cfg->linux_.seccomp_builtin == NULL)) &&
         pd_seccomp_profile_builtin(PD_SECCOMP_PROFILE_DEFAULT, &p->default_seccomp, err) < 0) {
         pd_agent_plan_free(p);
         return -1;

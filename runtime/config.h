@@ -306,6 +306,9 @@ struct pd_linux {
     struct pd_kv *sysctl;
     size_t n_sysctl;
     struct pd_seccomp *seccomp; /* NULL when absent */
+    char *seccomp_builtin;      /* set by its caller, not by a parse: .seccomp is this
+                                   built-in profile, left out of the parse (a sandbox's
+                                   config, pd_create_opts.seccomp_builtin) */
     char *mount_label;          /* parsed; SELinux is not supported */
     char *personality_domain;   /* "LINUX" or "LINUX32" or NULL */
 };

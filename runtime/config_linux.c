@@ -415,6 +415,7 @@ void pc_linux_clear(struct pd_linux *l)
     pd_strv_free(l->readonly_paths);
     pc_kv_free(l->sysctl, l->n_sysctl);
     seccomp_free(l->seccomp);
+    free(l->seccomp_builtin);
     free(l->mount_label);
     free(l->personality_domain);
     memset(l, 0, sizeof(*l));

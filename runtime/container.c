@@ -25,6 +25,7 @@
 #include "namespaces.h"
 #include "netsup.h"
 #include "seccomp_cache.h"
+#include "seccomp_profile.h"
 #include "sync.h"
 #include "util.h"
 
@@ -88,6 +89,15 @@ static int listen_start_socket(const struct pd_container_dir *d, int *out, pd_er
 static int load_config(const struct pd_create_opts *o, struct pd_config **cfg, char **text,
                        size_t *len, pd_error **err)
 {
+    if (o->config_text != NULL && o->seccomp_builtin != NULL) {
+        if (pd_config_parse_without_seccomp(o->config_text, strlen(o->config_text), o->bundle,
+                                            "config.json", true, cfg, err) < 0 ||
+            (*text = pd_seccomp_profile_splice(o->config_text, o->seccomp_builtin, err)) == NULL)
+            return -1;
+        *len = strlen(*text);
+        (*cfg)->linux_.seccomp_builtin = pd_xstrdup(o->seccomp_builtin);
+        return 0;
+    }
     if (o->config_text != NULL) {
         *len = strlen(o->config_text);
         *text = pd_xstrdup(o->config_text);
@@ -560,10 +570,12 @@ int pd_container_create(const struct pd_create_opts *o, struct pd_created *out, 
         goto fail_early;
     /* Before the fork: the init can't reach the cache after pivot_root. */
     const struct pd_seccomp *sc = out->cfg->linux_.seccomp;
+    const char *builtin = out->cfg->linux_.seccomp_builtin;
+    bool nested = plan->agent != NULL && plan->agent->nested_userns;
     if (sc == NULL && plan->agent != NULL)
         sc = plan->agent->default_seccomp; /* an agent bundle without its own profile */
-    if (sc != NULL &&
-        pd_seccomp_prepare(sc, plan->agent != NULL && plan->agent->nested_userns, &bpf, err) < 0)
+    if (builtin != NULL ? pd_seccomp_prepare_builtin(builtin, nested, &bpf, err) < 0
+                        : sc != NULL && pd_seccomp_prepare(sc, nested, &bpf, err) < 0)
         goto fail_early;
     if (check_rootfs(out->cfg, plan, err) < 0 || pd_state_dir_create(o->root, o->id, &out->dir, err) < 0)
         goto fail_early;

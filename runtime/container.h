@@ -81,6 +81,11 @@ struct pd_create_opts {
     /* `sandbox`: the config.json text, handed over in memory (no file is
      * written or read); bundle (absolute) then only names it */
     const char *config_text;
+    /* with config_text: its .linux.seccomp is PD_SECCOMP_PROFILE_REF, this
+     * built-in profile (seccomp_profile.h).  The profile is not parsed: its
+     * filter comes from the cache under its name, and its text goes into
+     * the state directory's config.json. */
+    const char *seccomp_builtin;
     const char *pid_file;
     const char *console_socket;
     int preserve_fds;

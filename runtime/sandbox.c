@@ -27,6 +27,7 @@
 #include "sandbox_limits.h"
 #include "sandbox_protect.h"
 #include "sandbox_workspace.h"
+#include "seccomp_profile.h"
 #include "supervise.h"
 #include "util.h"
 
@@ -329,7 +330,8 @@ static int run_created(struct pd_sandbox_opts *o, const char *id, const char *bu
     struct start_audit sa = {.audit = audit, .id = id, .cwd = cwd, .o = o, .prot = prot,
                              .js = js};
     struct pd_create_opts co = {.root = o->root, .rootless = o->rootless, .id = id,
-                                .bundle = bundle, .config_text = config, .foreground = true,
+                                .bundle = bundle, .config_text = config,
+                                .seccomp_builtin = PD_SECCOMP_PROFILE_DEFAULT, .foreground = true,
                                 .systemd_cgroup = o->systemd_cgroup,
                                 .sandbox_root = true,
                                 /* always: a command as pid 1 would ignore the SIGTERM or

@@ -99,7 +99,9 @@ char *pd_sandbox_config(const struct pd_sandbox_opts *o, const char *cwd, uid_t 
 
 /* The same, with the protections of sandbox_protect.h: with id NULL it only
  * looks; with an id it creates the placeholders (*prot: give it to
- * pd_protect_finish when the sandbox has ended, also on failure). */
+ * pd_protect_finish when the sandbox has ended, also on failure).  Its
+ * .linux.seccomp is PD_SECCOMP_PROFILE_REF, for the built-in agent-default
+ * profile (pd_create_opts.seccomp_builtin; pd_seccomp_profile_splice). */
 struct pd_protect;
 char *pd_sandbox_config_with(const struct pd_sandbox_opts *o, const char *cwd, uid_t uid,
                              gid_t gid, char *const *env, const char *id,

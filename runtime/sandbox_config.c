@@ -49,8 +49,6 @@ bool pd_sandbox_env_denied(const char *name, size_t len)
 
 /* ---- config ---- */
 
-/* Replaced by the built-in seccomp profile's text (pd_jgen has no raw values). */
-#define SECCOMP_PLACEHOLDER "@@paddock-seccomp-profile@@"
 
 static void gen_mount(pd_jgen *g, const char *dest, const char *type, const char *source,
                       const char *const *options)
@@ -392,7 +390,8 @@ static void gen_linux(pd_jgen *g, const struct pd_sandbox_opts *o, uid_t uid, gi
     pd_jgen_array_close(g);
     pd_jgen_kv_strv(g, "maskedPaths", pd_oci_masked_paths);
     pd_jgen_kv_strv(g, "readonlyPaths", pd_oci_readonly_paths);
-    pd_jgen_kv_string(g, "seccomp", SECCOMP_PLACEHOLDER);
+    /* the built-in profile's text goes there (pd_jgen has no raw values) */
+    pd_jgen_kv_string(g, "seccomp", PD_SECCOMP_PROFILE_REF_TEXT);
     pd_sandbox_gen_resources(g, o);
     pd_jgen_map_close(g);
 }
@@ -421,9 +420,9 @@ char *pd_sandbox_config(const struct pd_sandbox_opts *o, const char *cwd, uid_t 
                         char *const *env, pd_error **err)
 {
     struct pd_protect *prot = NULL;
-    char *config = pd_sandbox_config_with(o, cwd, uid, gid, env, NULL, &prot, err);
+    _cleanup_free_ char *config = pd_sandbox_config_with(o, cwd, uid, gid, env, NULL, &prot, err);
     pd_protect_finish(prot);
-    return config;
+    return config == NULL ? NULL : pd_seccomp_profile_splice(config, PD_SECCOMP_PROFILE_DEFAULT, err);
 }
 
 char *pd_sandbox_config_with(const struct pd_sandbox_opts *o, const char *cwd, uid_t uid,
@@ -436,18 +435,9 @@ char *pd_sandbox_config_with(const struct pd_sandbox_opts *o, const char *cwd, u
         strv_free(roots);
         return NULL;
     }
-    _cleanup_free_ char *text = gen_config(o, cwd, uid, gid, env, roots, *prot);
+    char *text = gen_config(o, cwd, uid, gid, env, roots, *prot);
     strv_free(roots);
-    size_t plen = 0;
-    const char *profile = pd_seccomp_profile_builtin_text(PD_SECCOMP_PROFILE_DEFAULT, &plen);
-    char *at = strstr(text, "\"" SECCOMP_PLACEHOLDER "\"");
-    if (profile == NULL || at == NULL) {
-        pd_failx(err, "sandbox: built-in seccomp profile %s missing", PD_SECCOMP_PROFILE_DEFAULT);
-        return NULL;
-    }
-    *at = '\0';
-    return pd_xasprintf("%s%.*s%s", text, (int)plen, profile,
-                        at + strlen("\"" SECCOMP_PLACEHOLDER "\""));
+    return text;
 }
 
 struct pd_agent_policy *pd_sandbox_policy(const struct pd_sandbox_opts *o, const char *ws)

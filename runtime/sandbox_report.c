@@ -352,13 +352,15 @@ static int seccomp_layer(const struct pd_report_input *in, const struct pd_host_
                          struct pd_sandbox_report *r, pd_error **err)
 {
     const struct pd_seccomp *sc = in->cfg->linux_.seccomp;
-    if (sc == NULL) {
+    const char *builtin = in->cfg->linux_.seccomp_builtin;
+    if (sc == NULL && builtin == NULL) {
         r->seccomp = pd_xstrdup("none");
         set_layer(r, PD_LAYER_SECCOMP, PD_LAYER_ABSENT, "the config has no linux.seccomp");
         return 0;
     }
-    bool agent_default = in->seccomp_builtin;
-    if (!agent_default) {
+    bool agent_default = builtin != NULL ? strcmp(builtin, PD_SECCOMP_PROFILE_DEFAULT) == 0
+                                         : in->seccomp_builtin;
+    if (!agent_default && sc != NULL) {
         struct pd_seccomp *def = NULL;
         if (pd_seccomp_profile_builtin(PD_SECCOMP_PROFILE_DEFAULT, &def, err) < 0)
             return -1;
@@ -375,10 +377,10 @@ static int seccomp_layer(const struct pd_report_input *in, const struct pd_host_
         set_layer(r, PD_LAYER_SECCOMP, PD_LAYER_ACTIVE, "%s", PD_SECCOMP_PROFILE_DEFAULT);
     else if (in->policy != NULL)
         set_layer(r, PD_LAYER_SECCOMP, PD_LAYER_DEGRADED, "a custom profile (%zu rules), not "
-                  "%s", sc->n_syscalls, PD_SECCOMP_PROFILE_DEFAULT);
+                  "%s", sc != NULL ? sc->n_syscalls : 0, PD_SECCOMP_PROFILE_DEFAULT);
     else
         set_layer(r, PD_LAYER_SECCOMP, PD_LAYER_ACTIVE, "custom profile, %zu rules",
-                  sc->n_syscalls);
+                  sc != NULL ? sc->n_syscalls : 0);
     const struct pd_observed *o = in->observed;
     if (o != NULL && o->valid && o->seccomp != 2)
         set_layer(r, PD_LAYER_SECCOMP, PD_LAYER_DEGRADED, "the config has a filter, but pid %d "

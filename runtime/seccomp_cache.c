@@ -17,6 +17,7 @@
 #include "cachedir.h"
 #include "log.h"
 #include "sandbox_protect.h"
+#include "seccomp_profile.h"
 #include "util.h"
 
 #define FORMAT "paddock seccomp cache 1"
@@ -122,7 +123,10 @@ static void key_profile(struct kbuf *k, const struct pd_seccomp *sc)
     }
 }
 
-char *pd_seccomp_cache_key(const struct pd_seccomp *sc, bool nested_userns, size_t *len)
+/* The profile: sc, or the built-in one named builtin (whose text the
+ * build id covers). */
+static char *cache_key(const struct pd_seccomp *sc, const char *builtin, bool nested_userns,
+                       size_t *len)
 {
     char hex[PD_BUILD_ID_HEX];
     if (pd_self_build_id(hex) == 0)
@@ -139,9 +143,23 @@ char *pd_seccomp_cache_key(const struct pd_seccomp *sc, bool nested_userns, size
         kb_str(&k, u.machine);
     }
     kb_fmt(&k, "nested=%d;", (int)nested_userns);
-    key_profile(&k, sc);
+    if (builtin != NULL) {
+        kb_add(&k, "builtin=", strlen("builtin="));
+        kb_str(&k, builtin);
+    } else
+        key_profile(&k, sc);
     *len = k.n;
     return k.p;
+}
+
+char *pd_seccomp_cache_key(const struct pd_seccomp *sc, bool nested_userns, size_t *len)
+{
+    return cache_key(sc, NULL, nested_userns, len);
+}
+
+char *pd_seccomp_cache_key_builtin(const char *name, bool nested_userns, size_t *len)
+{
+    return cache_key(NULL, name, nested_userns, len);
 }
 
 /* ---- the directory and its entries ---- */
@@ -202,22 +220,36 @@ static int write_entry(int dfd, const char *name, const char *key, size_t key_le
     return pd_cachedir_store(dfd, name, iov, PD_ARRAY_SIZE(iov));
 }
 
-int pd_seccomp_cache_get(const char *dir, const struct pd_seccomp *sc, bool nested_userns,
-                         struct pd_seccomp_bpf **out, enum pd_seccomp_cache_result *res,
-                         pd_error **err)
+/* sc, or else the built-in profile named builtin, parsed only now. */
+static int compile(const struct pd_seccomp *sc, const char *builtin, bool nested_userns,
+                   struct pd_seccomp_bpf **out, pd_error **err)
+{
+    if (sc != NULL)
+        return pd_seccomp_compile(sc, nested_userns, out, err);
+    struct pd_seccomp *b = NULL;
+    if (pd_seccomp_profile_builtin(builtin, &b, err) < 0)
+        return -1;
+    int r = pd_seccomp_compile(b, nested_userns, out, err);
+    pd_seccomp_profile_free(b);
+    return r;
+}
+
+static int cache_get(const char *dir, const struct pd_seccomp *sc, const char *builtin,
+                     bool nested_userns, struct pd_seccomp_bpf **out,
+                     enum pd_seccomp_cache_result *res, pd_error **err)
 {
     enum pd_seccomp_cache_result dummy = PD_SECCOMP_CACHE_OFF;
     res = res ? res : &dummy;
     *res = PD_SECCOMP_CACHE_OFF;
     *out = NULL;
     size_t key_len = 0;
-    _cleanup_free_ char *key = dir ? pd_seccomp_cache_key(sc, nested_userns, &key_len) : NULL;
+    _cleanup_free_ char *key = dir ? cache_key(sc, builtin, nested_userns, &key_len) : NULL;
     _cleanup_close_ int dfd = key && key_len <= MAX_KEY ? pd_cachedir_open(dir) : -1;
     if (dfd < 0) {
         if (dir != NULL)
             pd_debug("seccomp cache %s not used: %s", dir,
                      key == NULL ? "no build id" : strerror(errno));
-        return pd_seccomp_compile(sc, nested_userns, out, err);
+        return compile(sc, builtin, nested_userns, out, err);
     }
     char name[32];
     snprintf(name, sizeof(name), "%016llx.bpf", (unsigned long long)pd_hash64(key, key_len));
@@ -229,13 +261,27 @@ int pd_seccomp_cache_get(const char *dir, const struct pd_seccomp *sc, bool nest
     *res = r == 0 ? PD_SECCOMP_CACHE_MISS : PD_SECCOMP_CACHE_REJECTED;
     if (r < 0)
         pd_debug("seccomp cache: entry %s/%s rejected, compiling again", dir, name);
-    if (pd_seccomp_compile(sc, nested_userns, out, err) < 0)
+    if (compile(sc, builtin, nested_userns, out, err) < 0)
         return -1;
     if (write_entry(dfd, name, key, key_len, *out) < 0)
         pd_debug("seccomp cache: store %s/%s: %s", dir, name, strerror(errno));
     else
         pd_cachedir_prune(dfd, name, MAX_ENTRIES);
     return 0;
+}
+
+int pd_seccomp_cache_get(const char *dir, const struct pd_seccomp *sc, bool nested_userns,
+                         struct pd_seccomp_bpf **out, enum pd_seccomp_cache_result *res,
+                         pd_error **err)
+{
+    return cache_get(dir, sc, NULL, nested_userns, out, res, err);
+}
+
+int pd_seccomp_cache_get_builtin(const char *dir, const char *name, bool nested_userns,
+                                 struct pd_seccomp_bpf **out, enum pd_seccomp_cache_result *res,
+                                 pd_error **err)
+{
+    return cache_get(dir, NULL, name, nested_userns, out, res, err);
 }
 
 int pd_seccomp_state_save(int dfd, const struct pd_seccomp_bpf *b)
@@ -254,4 +300,11 @@ int pd_seccomp_prepare(const struct pd_seccomp *sc, bool nested_userns,
 {
     _cleanup_free_ char *dir = pd_seccomp_cache_dir();
     return pd_seccomp_cache_get(dir, sc, nested_userns, out, NULL, err);
+}
+
+int pd_seccomp_prepare_builtin(const char *name, bool nested_userns, struct pd_seccomp_bpf **out,
+                               pd_error **err)
+{
+    _cleanup_free_ char *dir = pd_seccomp_cache_dir();
+    return pd_seccomp_cache_get_builtin(dir, name, nested_userns, out, NULL, err);
 }

@@ -14,7 +14,10 @@
  * architecture; the kernel release and machine; whether the nested-userns
  * rules are added; and every field of the parsed profile (default action
  * and errno, architectures, flags, each rule's names, action, errno and
- * conditions), length-prefixed.
+ * conditions), length-prefixed.  A built-in profile given by name (a
+ * sandbox's, pd_create_opts.seccomp_builtin) is keyed by its name instead:
+ * its text is part of the binary, which the build id names; it is parsed
+ * only on a miss.
  *
  * Where, and why there: $XDG_STATE_HOME/paddock/seccomp (pd_state_home(),
  * ~/.local/state/paddock/seccomp), for root too.  A cached filter is
@@ -58,14 +61,22 @@ enum pd_seccomp_cache_result {
 char *pd_seccomp_cache_dir(void);
 /* The key material for sc (NULL when this binary has no build id). */
 char *pd_seccomp_cache_key(const struct pd_seccomp *sc, bool nested_userns, size_t *len);
+/* The key material for the built-in profile name (seccomp_profile.h). */
+char *pd_seccomp_cache_key_builtin(const char *name, bool nested_userns, size_t *len);
 /* Compile sc, through the cache in dir (NULL: none).  *res (may be NULL)
  * says how; only a compile error fails. */
 int pd_seccomp_cache_get(const char *dir, const struct pd_seccomp *sc, bool nested_userns,
                          struct pd_seccomp_bpf **out, enum pd_seccomp_cache_result *res,
                          pd_error **err);
+/* The same for the built-in profile name, parsed only on a miss. */
+int pd_seccomp_cache_get_builtin(const char *dir, const char *name, bool nested_userns,
+                                 struct pd_seccomp_bpf **out, enum pd_seccomp_cache_result *res,
+                                 pd_error **err);
 /* The same with the default directory: what create and exec use. */
 int pd_seccomp_prepare(const struct pd_seccomp *sc, bool nested_userns,
                        struct pd_seccomp_bpf **out, pd_error **err);
+int pd_seccomp_prepare_builtin(const char *name, bool nested_userns, struct pd_seccomp_bpf **out,
+                               pd_error **err);
 
 /* The filter a container's init got, kept by create in the container's
  * state directory DFD (PD_SECCOMP_STATE_FILE: an entry as above with an

@@ -148,3 +148,17 @@ int pd_seccomp_profile_builtin(const char *name, struct pd_seccomp **out, pd_err
     _cleanup_free_ char *label = pd_xasprintf("built-in seccomp profile %s", name);
     return pd_seccomp_profile_parse(text, len, label, out, err);
 }
+
+char *pd_seccomp_profile_splice(const char *text, const char *name, pd_error **err)
+{
+    size_t plen = 0;
+    const char *profile = pd_seccomp_profile_builtin_text(name, &plen);
+    const char *at = strstr(text, PD_SECCOMP_PROFILE_REF);
+    if (profile == NULL || at == NULL) {
+        pd_failx(err, "built-in seccomp profile %s: %s", name,
+                 profile == NULL ? "unknown" : "no place for it in the config");
+        return NULL;
+    }
+    return pd_xasprintf("%.*s%.*s%s", (int)(at - text), text, (int)plen, profile,
+                        at + strlen(PD_SECCOMP_PROFILE_REF));
+}

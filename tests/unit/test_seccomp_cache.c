@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "seccomp_cache.h"
+#include "seccomp_profile.h"
 #include "unit.h"
 #include "util.h"
 
@@ -158,6 +159,49 @@ static void test_miss_then_hit(void)
     pd_seccomp_bpf_free(compiled);
     pd_seccomp_bpf_free(first);
     pd_seccomp_bpf_free(second);
+    cleanup_dir();
+}
+
+/* A built-in profile by name: keyed by its name (not its parsed rules),
+ * nested or not apart; a miss parses and compiles it, the hit gives the
+ * same BPF as compiling the parsed profile; an unknown name fails. */
+static void test_builtin_by_name(void)
+{
+    make_dir();
+    size_t lb = 0, ln = 0, lt = 0;
+    struct pd_seccomp *typed = NULL;
+    pd_error *err = NULL;
+    CHECK(pd_seccomp_profile_builtin(PD_SECCOMP_PROFILE_DEFAULT, &typed, &err) == 0);
+    _cleanup_free_ char *kb = pd_seccomp_cache_key_builtin(PD_SECCOMP_PROFILE_DEFAULT, false, &lb);
+    _cleanup_free_ char *kn = pd_seccomp_cache_key_builtin(PD_SECCOMP_PROFILE_DEFAULT, true, &ln);
+    _cleanup_free_ char *kt = typed ? pd_seccomp_cache_key(typed, false, &lt) : NULL;
+    CHECK(kb != NULL && kn != NULL && kt != NULL);
+    CHECK(kb && kn && (lb != ln || memcmp(kb, kn, lb) != 0));
+    CHECK(kb && kt && (lb != lt || memcmp(kb, kt, lb) != 0));
+    CHECK(kb && lb < 400); /* not the rules: those make a key of several KiB */
+    struct pd_seccomp_bpf *compiled = NULL, *first = NULL, *second = NULL, *nested = NULL;
+    enum pd_seccomp_cache_result r1 = PD_SECCOMP_CACHE_OFF, r2 = r1, r3 = r1;
+    CHECK(typed && pd_seccomp_compile(typed, false, &compiled, &err) == 0);
+    CHECK(pd_seccomp_cache_get_builtin(dir, PD_SECCOMP_PROFILE_DEFAULT, false, &first, &r1,
+                                       &err) == 0 && r1 == PD_SECCOMP_CACHE_MISS);
+    CHECK(pd_seccomp_cache_get_builtin(dir, PD_SECCOMP_PROFILE_DEFAULT, false, &second, &r2,
+                                       &err) == 0 && r2 == PD_SECCOMP_CACHE_HIT);
+    CHECK(pd_seccomp_cache_get_builtin(dir, PD_SECCOMP_PROFILE_DEFAULT, true, &nested, &r3,
+                                       &err) == 0 && r3 == PD_SECCOMP_CACHE_MISS);
+    CHECK(same_bpf(compiled, first));
+    CHECK(same_bpf(compiled, second));
+    CHECK(nested != NULL && !same_bpf(compiled, nested));
+    struct pd_seccomp_bpf *none = NULL;
+    CHECK(pd_seccomp_cache_get_builtin(dir, "no-such-profile", false, &none, NULL, &err) < 0);
+    CHECK(err != NULL && none == NULL);
+    if (err)
+        CHECK_CONTAINS(err->msg, "no-such-profile");
+    pd_error_free(err);
+    pd_seccomp_profile_free(typed);
+    pd_seccomp_bpf_free(compiled);
+    pd_seccomp_bpf_free(first);
+    pd_seccomp_bpf_free(second);
+    pd_seccomp_bpf_free(nested);
     cleanup_dir();
 }
 
@@ -381,6 +425,7 @@ int main(void)
     RUN(test_key_covers_inputs);
     RUN(test_miss_then_hit);
     RUN(test_changed_profile_misses);
+    RUN(test_builtin_by_name);
     RUN(test_corrupted_bpf_rejected);
     RUN(test_corrupted_key_rejected);
     RUN(test_truncated_rejected);
