@@ -317,9 +317,9 @@ static int handshake(struct handshake *h, pd_error **err)
                         h->o->audit_log, err) < 0)
         return -1;
     out->state->status = PD_STATUS_CREATED;
-    /* Attached (run, sandbox), only we can start it: state.json follows GO
-     * (start_over), while the init execs the process. */
-    if ((!h->o->foreground && pd_state_write(&out->dir, out->state, err) < 0) ||
+    /* Attached (run, sandbox), only we can start it: state.json can follow
+     * GO (start_over), while the init execs the process. */
+    if ((!out->state_after_go && pd_state_write(&out->dir, out->state, err) < 0) ||
         write_pid_file(h->o->pid_file, out->pid, err) < 0)
         return -1;
     /* Attached, the init keeps its parent-death signal and waits for GO
@@ -609,6 +609,7 @@ int pd_container_create(const struct pd_create_opts *o, struct pd_created *out, 
         goto fail;
     if (pd_container_overlays(o, out->cfg, plan, &ov, err) < 0)
         goto fail;
+    out->state_after_go = o->foreground && ov.ws == NULL && ov.rootfs == NULL;
     if (spawn(o, plan, out, start_fd, console_fd, bpf, err) < 0)
         goto fail;
     return 0;
@@ -659,15 +660,15 @@ static int send_go(int fd, const struct pd_state *st, int *report, pd_error **er
 }
 
 /* Ask the init to go over fd (a start.sock connection, or the handshake
- * socket of an attached container) and wait for the exec.  attached: the
- * handshake left state.json to be written now. */
+ * socket of an attached container) and wait for the exec.  write_state:
+ * the handshake left state.json to be written now (state_after_go). */
 static int start_over(int fd, struct pd_container_dir *d, struct pd_state *st,
-                      const struct pd_config *cfg, int *report, bool attached, pd_error **err)
+                      const struct pd_config *cfg, int *report, bool write_state, pd_error **err)
 {
     struct pd_sync_msg m;
     if (send_go(fd, st, report, err) < 0)
         return pd_wrap(err, "start container \"%s\"", st->id);
-    if ((attached && pd_state_write(d, st, err) < 0) ||
+    if ((write_state && pd_state_write(d, st, err) < 0) ||
         pd_sync_expect(fd, PD_SYNC_READY, &m, NULL, err) < 0) {
         if (report != NULL) {
             close(*report);
@@ -721,5 +722,5 @@ int pd_container_start_created(struct pd_created *c, pd_error **err)
     _cleanup_close_ int fd = c->sync;
     c->sync = -1;
     return start_over(fd, &c->dir, c->state, c->cfg, c->init_reaper ? &c->exit_report : NULL,
-                      true, err);
+                      c->state_after_go, err);
 }

@@ -58,9 +58,10 @@
  * Attached (`run` in the foreground, `sandbox`): R starts the init itself,
  * so there is no start.sock: after READY the init waits for GO on the
  * handshake socket, which R keeps (pd_created.sync) for
- * pd_container_start_created.  R writes state "created" right after that
- * GO, while the init execs (only R could have started it before; a
- * state.json written ahead, with the cgroup, is there from the start).
+ * pd_container_start_created.  Without an overlay workspace, R writes
+ * state "created" right after that GO, while the init execs (only R could
+ * have started it before; a state.json written ahead, with the cgroup, is
+ * there from the start).
  *
  * Any failure kills C1/C2 and removes the state directory: every mount was
  * made in the container's own mount namespace, so nothing remains. */
@@ -120,6 +121,9 @@ struct pd_created {
     struct pd_state *state;
     struct pd_cgroup *cgroup;
     bool init_reaper;   /* pd_create_opts.init_reaper */
+    bool state_after_go; /* attached, and nothing reads state.json before the start (no
+                            overlay workspace, whose cleanup asks whether its container
+                            lives): state "created" is written right after GO */
     int exit_report;    /* after an attached start with init_reaper: the read end of pid 1's
                            report pipe (init_reaper.h), else -1 */
 };

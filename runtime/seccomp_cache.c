@@ -143,11 +143,12 @@ static char *cache_key(const struct pd_seccomp *sc, const char *builtin, bool ne
         kb_str(&k, u.machine);
     }
     kb_fmt(&k, "nested=%d;", (int)nested_userns);
-    if (builtin != NULL) {
+    if (sc != NULL) {
+        key_profile(&k, sc);
+    } else {
         kb_add(&k, "builtin=", strlen("builtin="));
         kb_str(&k, builtin);
-    } else
-        key_profile(&k, sc);
+    }
     *len = k.n;
     return k.p;
 }
