@@ -44,7 +44,10 @@
  * ahead"), under a lock on that directory.  When the sandbox ends each
  * placeholder is removed if it is still what paddock made (an empty
  * directory; a file holding what paddock wrote) and no other live sandbox
- * uses it; then the journal goes.  Each run first sweeps the journals of
+ * uses it; then the journal goes.  An empty directory placeholder goes
+ * back among the spares in placeholders/.spare, where the next one comes
+ * from (a rename each way, on the spares' filesystem only: see
+ * sandbox_protect.c).   Each run first sweeps the journals of
  * dead owners the same way.  The journal directory itself is protected
  * when it lies inside a writable root. */
 #ifndef PADDOCK_SANDBOX_PROTECT_H
