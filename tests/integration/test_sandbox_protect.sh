@@ -147,6 +147,32 @@ t_spare_placeholders() {
     sp_clean
 }
 
+# A workspace on another filesystem than the state home (a tmpfs, in a
+# mount namespace of the test's own): no spare can go there or come back
+# (EXDEV), so its placeholders are made and removed as before, and the
+# spares stay as they were.
+t_spare_other_fs() {
+    sp_setup
+    need_cmd unshare
+    local spare=$STATE_HOME_ROOT/placeholders/.spare before after
+    sb -- true # a run on the state home's filesystem: spares exist
+    assert_ok
+    before=$(ls "$spare" 2>/dev/null | sort | tr '\n' ' ')
+    [ -n "$before" ] || fail "no spares after a run beside the state home"
+    mkdir -p "$T/tmpws"
+    OUT=$(unshare -m --propagation private sh -c 'mount -t tmpfs -o mode=0755 none "$1" &&
+        cd "$1" && "$2" --root "$3" sandbox -- sh -c "mkdir .claude/x 2>/dev/null && echo made || echo ro" &&
+        echo "left: $(ls -A)"' sh "$T/tmpws" "$RUNTIME" "$STATE_ROOT" 2>"$T/tmpws.err")
+    RC=$?
+    ERR=$(cat "$T/tmpws.err")
+    assert_ok "a sandbox in a workspace on a tmpfs"
+    assert_eq "$OUT" "ro
+left: " "the placeholder held inside, and was gone after"
+    after=$(ls "$spare" 2>/dev/null | sort | tr '\n' ' ')
+    assert_eq "$after" "$before" "the spares after a run on another filesystem"
+    sp_clean
+}
+
 # .git/commondir and a rewritten gitfile would send git elsewhere.
 t_commondir_gitdir() {
     sp_setup
@@ -545,6 +571,7 @@ run_case protect_git_init t_git_init
 run_case protect_rename_away t_rename_away
 run_case protect_placeholders t_placeholders
 run_case protect_spare_placeholders t_spare_placeholders
+run_case protect_spare_other_fs t_spare_other_fs
 run_case protect_commondir_gitdir t_commondir_gitdir
 run_case protect_include t_include
 run_case protect_links t_links
