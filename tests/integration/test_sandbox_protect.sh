@@ -144,6 +144,14 @@ t_spare_placeholders() {
         [ ! -e "$d" ] || [ -z "$(ls -A "$d")" ] || fail "spare $d holds $(ls -A "$d")"
     done
     rm -rf "$WS/.claude"
+    # at most 64 are kept: the surplus goes when they are next listed
+    local i n m
+    m=$(printf '%o' $((0755 & ~$(umask))))
+    for ((i = 0; i < 70; i++)); do mkdir -p "$spare/99999$i-$m"; done
+    sb -- true
+    assert_ok
+    n=$(ls "$spare" | grep -c -- "-$m\$")
+    [ "$n" -le 64 ] || fail "$n spares kept, at most 64"
     sp_clean
 }
 
