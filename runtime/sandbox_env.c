@@ -74,8 +74,10 @@ static void partial(const struct pd_envprobe *p, bool subids, struct pd_sandbox_
                                        "existing one is bound, its masks applied, so the "
                                        "sandbox sees the processes around it", why));
     }
-    unsigned long long sub[4];
-    pd_envprobe_subids(p, sub);
+    /* /etc/passwd, /etc/subuid and /etc/subgid are read only when asked for */
+    unsigned long long sub[4] = {0, 0, 0, 0};
+    if (p->uid != 0 && subids)
+        pd_envprobe_subids(p, sub);
     bool ranges_wanted = p->uid == 0 || (subids && sub[1] > 0 && sub[3] > 0);
     bool ranges_ok = pd_env_ok(p, PD_ENV_ID_RANGES);
     if (ranges_wanted && !ranges_ok) {
