@@ -46,9 +46,9 @@
  * directory; a file holding what paddock wrote) and no other live sandbox
  * uses it; then the journal goes.  An empty directory placeholder goes
  * back among the spares in placeholders/.spare, where the next one comes
- * from (a rename each way, on the spares' filesystem only: see
- * sandbox_protect.c).   Each run first sweeps the journals of
- * dead owners the same way.  The journal directory itself is protected
+ * from (a rename each way, on the spares' filesystem only).  Each run
+ * first sweeps the journals of dead owners the same way
+ * (sandbox_placeholders.h).  The journal directory itself is protected
  * when it lies inside a writable root. */
 #ifndef PADDOCK_SANDBOX_PROTECT_H
 #define PADDOCK_SANDBOX_PROTECT_H
