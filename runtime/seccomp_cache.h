@@ -28,7 +28,7 @@
  * lies inside one of its writable roots: /var/cache/paddock would be
  * writable from `cd /var && paddock sandbox`.  The state home is the one
  * directory that sandbox_protect.c binds read-only into every sandbox whose
- * writable roots contain it (prepare_state_dir), so a cache under it can be
+ * writable roots contain it (guard_own_dirs), so a cache under it can be
  * read from a nested paddock but written by none.  danger-full-access
  * sandboxes can write it, as they can write the caller's ~/.bashrc and
  * everything else the caller owns: that mode protects nothing.
