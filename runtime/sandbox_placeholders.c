@@ -19,6 +19,16 @@
 
 /* ---- journal ---- */
 
+/* path as a DIR (close-on-exec), NULL when it can't be opened. */
+static DIR *dir_open(const char *path, int flags)
+{
+    int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | flags);
+    DIR *d = fd < 0 ? NULL : fdopendir(fd);
+    if (d == NULL && fd >= 0)
+        close(fd);
+    return d;
+}
+
 static bool read_starttime(pid_t pid, unsigned long long *out)
 {
     char path[64], buf[1024];
@@ -75,11 +85,9 @@ static void others_free(struct others *o)
 static void others_read(const char *dir, const char *self, struct others *o)
 {
     *o = (struct others){0};
-    _cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    DIR *d = fd < 0 ? NULL : fdopendir(fd);
+    DIR *d = dir_open(dir, 0);
     if (d == NULL)
         return;
-    fd = -1;
     struct dirent *e;
     while ((e = readdir(d)) != NULL) {
         if (e->d_name[0] == '.' || strcmp(e->d_name, self) == 0 || !journal_alive(e->d_name))
@@ -170,11 +178,9 @@ static void list_spares(struct pd_placeholders *c)
 {
     c->spares_listed = true;
     _cleanup_free_ char *sd = pd_xasprintf("%s/.spare", c->dir);
-    _cleanup_close_ int fd = open(sd, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    DIR *d = fd < 0 ? NULL : fdopendir(fd);
+    DIR *d = dir_open(sd, O_NOFOLLOW);
     if (d == NULL)
         return;
-    fd = -1;
     char suffix[16];
     snprintf(suffix, sizeof(suffix), "-%o", (unsigned)placeholder_mode());
     struct dirent *e;
@@ -294,11 +300,9 @@ int pd_placeholders_lock(const char *dir, pd_error **err)
 /* Sweep the journals of dead sandboxes (a kill -9 left them). */
 static void sweep(const char *dir)
 {
-    _cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    DIR *d = fd < 0 ? NULL : fdopendir(fd);
+    DIR *d = dir_open(dir, 0);
     if (d == NULL)
         return;
-    fd = -1;
     struct dirent *e;
     while ((e = readdir(d)) != NULL)
         if (e->d_name[0] != '.' && !journal_alive(e->d_name)) {
