@@ -49,7 +49,6 @@ bool pd_sandbox_env_denied(const char *name, size_t len)
 
 /* ---- config ---- */
 
-
 static void gen_mount(pd_jgen *g, const char *dest, const char *type, const char *source,
                       const char *const *options)
 {
