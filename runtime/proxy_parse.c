@@ -272,6 +272,8 @@ enum pd_parse pd_socks5_request(const uint8_t *buf, size_t len, struct pd_socks5
         return socks_bad(r, 8, why, "address type not supported");
     if (r->atyp == 3 && buf[4] == 0)
         return socks_bad(r, 1, why, "empty domain name");
+    if (r->atyp == 3 && buf[4] > PD_HOST_MAX) /* the byte allows 255: r->host holds 253 */
+        return socks_bad(r, 1, why, "domain name too long");
     if (len < 4 + alen + 2)
         return PD_PARSE_MORE;
     const uint8_t *a = buf + 4;

@@ -208,6 +208,20 @@ static void socks_request(void)
     const uint8_t port0[] = {5, 1, 0, 1, 1, 2, 3, 4, 0, 0};
     CHECK(pd_socks5_request(port0, sizeof(port0), &r, &why) == PD_PARSE_BAD);
     CHECK_STR(why, "port 0");
+    /* a name of 253 bytes fits; the length byte allows up to 255 (the fuzzer
+     * found the overflow of r.host that 254 and 255 made) */
+    for (unsigned n = 253; n <= 255; n++) {
+        uint8_t longdom[4 + 1 + 255 + 2] = {5, 1, 0, 3, (uint8_t)n};
+        memset(longdom + 5, 'a', n);
+        longdom[5 + n] = 0;
+        longdom[5 + n + 1] = 80;
+        enum pd_parse p = pd_socks5_request(longdom, 5 + n + 2, &r, &why);
+        CHECK(p == (n <= PD_HOST_MAX ? PD_PARSE_OK : PD_PARSE_BAD));
+        if (n <= PD_HOST_MAX)
+            CHECK(strlen(r.host) == n && r.port == 80);
+        else
+            CHECK_STR(why, "domain name too long");
+    }
 }
 
 /* ---- TLS ---- */
