@@ -135,13 +135,7 @@ static void hand_over(const char *dir, const char *to, char kind, const char *pa
         pd_warn("sandbox: hand placeholder %s over to %s: %s", path, jp, strerror(errno));
 }
 
-/* ---- spare placeholders ----
- * Empty directories kept in .../placeholders/.spare (the journals' lock
- * held): a directory placeholder is renamed in from there and back after
- * the run, not made and removed.  On a filesystem mounted `discard` (this
- * VM's ext4) an rmdir waits for a synchronous discard of the directory's
- * block (~80 us, 4 per sandbox); a rename frees no block.  Only on the
- * spares' own filesystem (EXDEV: mkdir and rmdir as before). */
+/* ---- spare placeholders (sandbox_placeholders.h says why) ---- */
 #define SPARES_MAX 64
 
 /* The mode mkdir(0755) gives now: a spare is named "<inode>-<mode>" and
@@ -261,8 +255,8 @@ void pd_placeholders_undo(const char *dir, const char *name)
     _cleanup_free_ char *jp = pd_xasprintf("%s/%s", dir, name);
     _cleanup_free_ char *text = NULL;
     if (pd_read_file(jp, 1 << 20, &text, NULL, NULL) == 0) {
-        struct others o;
-        others_read(dir, name, &o);
+        struct others o = {0};
+        bool read = false; /* the others, at the first placeholder (none: only "u" lines) */
         char *lines[4096];
         size_t n = 0;
         for (char *l = strtok(text, "\n"); l && n < PD_ARRAY_SIZE(lines); l = strtok(NULL, "\n"))
@@ -271,6 +265,10 @@ void pd_placeholders_undo(const char *dir, const char *name)
             if ((lines[n][0] != 'd' && lines[n][0] != 'f') || lines[n][1] != ' ' ||
                 lines[n][2] != '/')
                 continue;
+            if (!read) {
+                others_read(dir, name, &o);
+                read = true;
+            }
             const char *user = used_elsewhere(&o, lines[n] + 2);
             if (user != NULL)
                 hand_over(dir, user, lines[n][0], lines[n] + 2);
