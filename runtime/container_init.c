@@ -171,13 +171,29 @@ static void start(void *arg, int *report)
         _exit(1);
 }
 
-/* Wait for `start`, exec.  Attached with a minimal init, pid 1 forks the
- * process before `start` (the fork overlaps the runtime's turn), and lets
- * it go on once started (pd_init_reaper_split_early). */
+/* The process: pid 1 itself, or the minimal init's child (init_reaper.h),
+ * which shares pid 1's memory until it execs (it ends in execve or die). */
+struct exec_args {
+    const struct pd_init_args *a;
+    const char *exe;
+    int conn;
+};
+
+static int exec_process(void *arg)
+{
+    const struct exec_args *x = arg;
+    _cleanup_error_ pd_error *err = NULL;
+    pd_reset_signals();
+    struct pd_exec_opts eo = {.preserve_fds = x->a->preserve_fds, .seccomp = x->a->seccomp,
+                              .listen_fds = x->a->listen_fds, .agent = x->a->plan->agent};
+    pd_process_exec(&x->a->plan->cfg->process, x->exe, &eo, &err);
+    die(x->conn, err);
+}
+
+/* Wait for `start`, exec. */
 static _Noreturn void init_wait_and_exec(const struct pd_init_args *a, pid_t host_pid,
                                          const char *exe)
 {
-    const struct pd_config *cfg = a->plan->cfg;
     _cleanup_error_ pd_error *err = NULL;
     struct start_args s = {.a = a, .conn = a->sync_fd, .host_pid = host_pid};
     if (a->start_fd >= 0) {
@@ -188,22 +204,15 @@ static _Noreturn void init_wait_and_exec(const struct pd_init_args *a, pid_t hos
             _exit(1);
         close(a->start_fd);
     }
-    int conn = s.conn;
-    if (a->init_reaper && a->start_fd < 0) {
-        if (pd_init_reaper_split_early(conn, start, &s, &err) < 0)
-            die(conn, err);
-    } else {
-        int report = -1;
-        start(&s, &report);
-        if (a->init_reaper && pd_init_reaper_split(conn, report, &err) < 0)
-            die(conn, err);
+    int report = -1;
+    start(&s, &report);
+    struct exec_args x = {.a = a, .exe = exe, .conn = s.conn};
+    if (a->init_reaper) {
+        pd_init_reaper_spawn(s.conn, report, exec_process, &x, &err);
+        die(s.conn, err);
     }
-    pd_reset_signals();
-    struct pd_exec_opts eo = {.preserve_fds = a->preserve_fds, .seccomp = a->seccomp,
-                              .listen_fds = a->listen_fds,
-                              .agent = a->plan->agent};
-    pd_process_exec(&cfg->process, exe, &eo, &err);
-    die(conn, err);
+    exec_process(&x);
+    _exit(1); /* not reached: exec_process ends in execve or die */
 }
 
 /* From GO on (both ways of starting): set up, READY, COMMIT, wait, exec. */

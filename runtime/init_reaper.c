@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "caps.h"
+#include "clone_vm.h"
 #include "util.h"
 
 /* Nothing left to abuse: no capability (bounding set included), no way to
@@ -133,73 +134,44 @@ static _Noreturn void reaper(pid_t child, int report, const sigset_t *all, const
     }
 }
 
-/* Block every signal (they wait for sigwaitinfo) and note those already
- * queued; fork.  *child: 0 in the child. */
-static int split(sigset_t *all, sigset_t *early, pid_t *child, pd_error **err)
+/* The child: the report pipe is pid 1's alone (its exit is EOF). */
+struct child {
+    int report;
+    int (*fn)(void *);
+    void *arg;
+};
+
+static int child_main(void *p)
 {
-    sigset_t old;
-    sigfillset(all);
+    struct child *c = p;
+    if (c->report >= 0)
+        close(c->report);
+    return c->fn(c->arg);
+}
+
+int pd_init_reaper_spawn(int conn, int report, int (*fn)(void *), void *arg, pd_error **err)
+{
+    sigset_t all, early, old;
+    sigfillset(&all);
     /* From here on, signals sent to pid 1 wait in its queue for sigwaitinfo. */
-    if (sigprocmask(SIG_SETMASK, all, &old) < 0)
+    if (sigprocmask(SIG_SETMASK, &all, &old) < 0)
         return pd_fail_errno(err, "init reaper: block signals");
-    if (sigpending(early) < 0)
+    if (sigpending(&early) < 0)
         return pd_fail_errno(err, "init reaper: sigpending");
-    *child = fork();
-    if (*child < 0) {
+    /* The child shares our memory until it execs (clone_vm.h): no page
+     * tables copied, and it runs at once, on this CPU, while we wait in
+     * the kernel (a forked child woken from a pipe on the other vCPU of a
+     * VM waited ~0.1 ms for it to leave its idle halt).  A fork where
+     * that is not possible (ENOSYS). */
+    struct child c = {.report = report, .fn = fn, .arg = arg};
+    struct pd_clone_args ca = {.exit_signal = SIGCHLD};
+    pid_t child = pd_clone_vm(&ca, child_main, &c);
+    if (child < 0 && errno == ENOSYS && (child = fork()) == 0)
+        _exit(child_main(&c));
+    if (child < 0) {
         int e = errno;
         sigprocmask(SIG_SETMASK, &old, NULL);
-        errno = e;
-        return pd_fail_errno(err, "init reaper: fork the process");
-    }
-    return 0;
-}
-
-int pd_init_reaper_split_early(int conn, void (*start)(void *arg, int *report), void *arg,
-                               pd_error **err)
-{
-    int go[2];
-    if (pipe2(go, O_CLOEXEC) < 0)
-        return pd_fail_errno(err, "init reaper: pipe");
-    sigset_t all, early;
-    pid_t child;
-    if (split(&all, &early, &child, err) < 0) {
-        close(go[0]);
-        close(go[1]);
-        return -1;
-    }
-    if (child == 0) {
-        close(go[1]);
-        char c;
-        ssize_t n;
-        while ((n = read(go[0], &c, 1)) < 0 && errno == EINTR)
-            ;
-        if (n != 1)
-            _exit(1); /* pid 1 failed before start: it said why */
-        close(go[0]);
-        return 0;
-    }
-    close(go[0]);
-    int report = -1;
-    start(arg, &report);
-    if (write(go[1], "g", 1) != 1) {
-        kill(child, SIGKILL);
-        _exit(1);
-    }
-    close(go[1]);
-    close(conn);
-    reaper(child, report, &all, &early);
-}
-
-int pd_init_reaper_split(int conn, int report, pd_error **err)
-{
-    sigset_t all, early;
-    pid_t child;
-    if (split(&all, &early, &child, err) < 0)
-        return -1;
-    if (child == 0) {
-        if (report >= 0)
-            close(report); /* pid 1's alone */
-        return 0;
+        return pd_fail(err, e, "init reaper: start the process");
     }
     close(conn);
     reaper(child, report, &all, &early);

@@ -4,11 +4,10 @@
  * is sent to the init of a PID namespace (only SIGKILL and SIGSTOP from an
  * ancestor namespace get through).  A process that is pid 1 itself, say
  * `sleep`, therefore survives the SIGINT of Ctrl-C on its terminal.  With
- * init_reaper the container's init forks once more: the child goes on to
- * exec the process (pid 2, in the init's session and foreground process
- * group, so the terminal's signals reach it; attached, the fork comes
- * before `start` and the child waits for it), and pid 1 stays behind as a
- * reaper that
+ * init_reaper the container's init starts a child once `start` came: it
+ * goes on to exec the process (pid 2, in the init's session and foreground
+ * process group, so the terminal's signals reach it), and pid 1 stays
+ * behind as a reaper that
  *   - drops every capability and sets no_new_privs, and closes every fd;
  *   - reaps every child, and when the process ends exits with its status
  *     (128+N when it was killed by signal N), which ends the namespace;
@@ -29,18 +28,12 @@
 #define PADDOCK_INIT_REAPER_H
 #include "error.h"
 
-/* Fork.  Returns 0 in the child, which goes on to exec (report closed); the
- * parent becomes the reaper and never returns (conn, the `start`
+/* Pid 1 after `start` (GO with the report pipe, the startContainer hooks,
+ * READY: the caller's): runs fn(arg) in a child, the process, which must
+ * end in execve or _exit (clone_vm.h: it shares pid 1's memory until then);
+ * pid 1 then becomes the reaper and never returns (conn, the `start`
  * connection, is closed in it; report, the write end of the report pipe or
- * -1, kept).  -1 with err when fork fails. */
-int pd_init_reaper_split(int conn, int report, pd_error **err);
-
-/* The same before `start`, when it comes over conn (attached): the fork
- * overlaps the runtime's turn between READY and GO.  Pid 1 then calls
- * start(arg, &report) -- GO (with the report pipe), the startContainer
- * hooks, READY -- and lets the child go on only after it returned; if it
- * fails (or does not return), the child exits without going on.  Returns
- * 0 in the child; -1 with err when fork fails. */
-int pd_init_reaper_split_early(int conn, void (*start)(void *arg, int *report), void *arg,
-                               pd_error **err);
+ * -1, kept in it and closed in the child).  -1 with err when the child
+ * could not be started. */
+int pd_init_reaper_spawn(int conn, int report, int (*fn)(void *), void *arg, pd_error **err);
 #endif

@@ -1,116 +1,189 @@
-/* Unit tests: the minimal init's split before `start`
- * (pd_init_reaper_split_early, runtime/init_reaper.c): the process is
- * forked at once but goes on only after pid 1's start step returned, never
- * when it failed; pid 1 then reaps it and exits with its status.  Needs
- * root (pid 1 drops its capabilities, bounding set included). */
+/* Unit tests: the minimal init's child (pd_init_reaper_spawn,
+ * runtime/init_reaper.c).  "Pid 1" here is a forked test process: it runs
+ * the process's function in a child (shared memory until exec in the
+ * normal build, a fork under AddressSanitizer: both builds run this test),
+ * reaps it, writes its status to the report pipe and exits with it;
+ * signals queued on pid 1 before the child existed go to the child.
+ * Needs root (pid 1 drops its capabilities, bounding set included). */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stdlib.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "init_reaper.h"
 #include "unit.h"
 
-/* The pipe the test reads what happened from: 'S' start began, 'R' start
- * returned, 'C' the process went on. */
+/* What the child saw, one byte each: its pid differs from pid 1's ('P'),
+ * the report pipe is closed in it ('B'). */
 static int marks[2];
-/* The test lets start return by writing a byte here. */
-static int gate[2];
+static int report[2];
 
-static void mark(char c)
+struct child_arg {
+    pid_t pid1;
+    int code;
+    bool exec_sleep;
+};
+
+static int child_fn(void *p)
 {
-    (void)!write(marks[1], &c, 1);
+    const struct child_arg *c = p;
+    if (getpid() != c->pid1)
+        (void)!write(marks[1], "P", 1);
+    if (fcntl(report[1], F_GETFD) < 0 && errno == EBADF)
+        (void)!write(marks[1], "B", 1);
+    if (c->exec_sleep) {
+        sigset_t none;
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
+        char *argv[] = {"sleep", "10", NULL};
+        execv("/bin/sleep", argv);
+        return 99;
+    }
+    return c->code;
 }
 
-static void start_ok(void *arg, int *report)
+/* The pty of the early terminal signal (ptm: its master), or -1. */
+static int ptm = -1;
+
+/* Pid 1's terminal: a session of its own with the pty as its controlling
+ * terminal; a Ctrl-C typed now (the test types it once 'T' is marked)
+ * queues SIGINT from the kernel (SI_KERNEL) on it, as on a sandbox's
+ * init that is still setting up. */
+static bool early_ctrl_c(void)
 {
-    (void)arg;
-    *report = -1;
-    mark('S');
-    char c;
-    if (read(gate[0], &c, 1) != 1)
-        _exit(3);
-    mark('R');
+    sigset_t intr, pending;
+    sigemptyset(&intr);
+    sigaddset(&intr, SIGINT);
+    if (sigprocmask(SIG_BLOCK, &intr, NULL) < 0 || setsid() < 0)
+        return false;
+    int pts = open(ptsname(ptm), O_RDWR | O_CLOEXEC);
+    if (pts < 0 || tcsetpgrp(pts, getpid()) < 0 || write(marks[1], "T", 1) != 1)
+        return false;
+    for (int i = 0; i < 1000; i++) {
+        if (sigpending(&pending) == 0 && sigismember(&pending, SIGINT) == 1)
+            return true;
+        usleep(5000);
+    }
+    return false;
 }
 
-static void start_fails(void *arg, int *report)
-{
-    (void)arg, (void)report;
-    mark('S');
-    _exit(4); /* as die() does: the process must not go on */
-}
-
-/* "Pid 1": split, then the process marks and exits 7. */
-static pid_t pid1(void (*start)(void *, int *))
+/* Pid 1 of a PID namespace of its own (with a report pipe it kills
+ * every other process of its namespace: kill(-1)); with early, SIGTERM is
+ * queued on it before the child exists (and SIGINT from its terminal when
+ * ptm >= 0). */
+static pid_t pid1(struct child_arg *c, bool early)
 {
     int sv[2];
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
         return -1;
-    pid_t p = fork();
+    pid_t p = (pid_t)syscall(SYS_clone, CLONE_NEWPID | SIGCHLD, 0, 0, 0, 0);
     if (p == 0) {
+        close(report[0]);
+        close(marks[0]);
+        c->pid1 = getpid();
+        if (c->pid1 != 1)
+            _exit(3);
+        if (early) {
+            sigset_t term;
+            sigemptyset(&term);
+            sigaddset(&term, SIGTERM);
+            sigprocmask(SIG_BLOCK, &term, NULL);
+            raise(SIGTERM);
+        }
+        if (ptm >= 0 && !early_ctrl_c())
+            _exit(4);
         pd_error *err = NULL;
-        if (pd_init_reaper_split_early(sv[0], start, NULL, &err) < 0)
-            _exit(2);
-        mark('C');
-        _exit(7);
+        pd_init_reaper_spawn(sv[0], report[1], child_fn, c, &err);
+        _exit(2);
     }
     close(sv[0]);
     close(sv[1]);
+    close(report[1]);
+    close(marks[1]);
     return p;
 }
 
-/* The next mark within ms, or 0. */
-static char next_mark(int ms)
+static void setup(void)
 {
-    struct pollfd p = {.fd = marks[0], .events = POLLIN};
-    char c = 0;
-    if (poll(&p, 1, ms) == 1 && read(marks[0], &c, 1) != 1)
-        c = 0;
-    return c;
+    CHECK(pipe2(marks, O_CLOEXEC) == 0 && pipe2(report, O_CLOEXEC) == 0);
 }
 
-static void test_goes_on_after_start(void)
+/* Everything the child marked, up to n bytes. */
+static size_t read_marks(char *buf, size_t n)
 {
-    CHECK(pipe2(marks, O_CLOEXEC) == 0 && pipe2(gate, O_CLOEXEC) == 0);
-    pid_t p = pid1(start_ok);
+    size_t got = 0;
+    ssize_t r;
+    while (got < n && (r = read(marks[0], buf + got, n - got)) > 0)
+        got += (size_t)r;
+    close(marks[0]);
+    return got;
+}
+
+static int read_report(void)
+{
+    unsigned char c;
+    struct pollfd p = {.fd = report[0], .events = POLLIN};
+    int r = poll(&p, 1, 10000) == 1 && read(report[0], &c, 1) == 1 ? c : -1;
+    close(report[0]);
+    return r;
+}
+
+static void test_child_runs_and_is_reaped(void)
+{
+    setup();
+    struct child_arg c = {.code = 7};
+    pid_t p = pid1(&c, false);
     CHECK(p > 0);
-    CHECK(next_mark(5000) == 'S');
-    /* forked already, but held until start returns */
-    CHECK(next_mark(200) == 0);
-    CHECK(write(gate[1], "g", 1) == 1);
-    CHECK(next_mark(5000) == 'R');
-    CHECK(next_mark(5000) == 'C');
-    /* pid 1 reaped it and exits with its status */
+    CHECK(read_report() == 7);
     CHECK(unit_wait_code(p) == 7);
-    close(marks[0]);
-    close(marks[1]);
-    close(gate[0]);
-    close(gate[1]);
+    char m[4] = {0};
+    CHECK(read_marks(m, sizeof(m)) == 2 && m[0] == 'P' && m[1] == 'B');
 }
 
-static void test_never_goes_on_when_start_fails(void)
+/* A SIGTERM that reached pid 1 before the process existed ends the
+ * process (sleep 10 would outlive the poll otherwise). */
+static void test_early_signal_forwarded(void)
 {
-    CHECK(pipe2(marks, O_CLOEXEC) == 0 && pipe2(gate, O_CLOEXEC) == 0);
-    pid_t p = pid1(start_fails);
+    setup();
+    struct child_arg c = {.exec_sleep = true};
+    pid_t p = pid1(&c, true);
     CHECK(p > 0);
-    CHECK(next_mark(5000) == 'S');
-    CHECK(unit_wait_code(p) == 4);
-    close(marks[1]);
-    /* the process saw pid 1 go and exited: every write end closes, no 'C' */
-    struct pollfd pf = {.fd = marks[0], .events = POLLIN};
-    char c = 0;
-    CHECK(poll(&pf, 1, 5000) == 1);
-    CHECK(read(marks[0], &c, 1) == 0);
-    close(marks[0]);
-    close(gate[0]);
-    close(gate[1]);
+    CHECK(read_report() == 128 + SIGTERM);
+    CHECK(unit_wait_code(p) == 128 + SIGTERM);
+    char m[4] = {0};
+    CHECK(read_marks(m, sizeof(m)) == 2);
+}
+
+/* The same with the terminal's SIGINT (sent by the kernel: pid 1 forwards
+ * none of those once the process exists, as the process gets them too). */
+static void test_early_terminal_signal_forwarded(void)
+{
+    setup();
+    ptm = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+    CHECK(ptm >= 0 && grantpt(ptm) == 0 && unlockpt(ptm) == 0);
+    struct child_arg c = {.exec_sleep = true};
+    pid_t p = pid1(&c, false);
+    CHECK(p > 0);
+    char t = 0;
+    CHECK(read(marks[0], &t, 1) == 1 && t == 'T');
+    CHECK(write(ptm, "\x03", 1) == 1);
+    CHECK(read_report() == 128 + SIGINT);
+    CHECK(unit_wait_code(p) == 128 + SIGINT);
+    char m[4] = {0};
+    CHECK(read_marks(m, sizeof(m)) == 2);
+    close(ptm);
+    ptm = -1;
 }
 
 int main(void)
@@ -119,7 +192,8 @@ int main(void)
         printf("not ok test_init_reaper # needs root (pid 1 drops its capabilities)\n");
         return 1;
     }
-    RUN(test_goes_on_after_start);
-    RUN(test_never_goes_on_when_start_fails);
+    RUN(test_child_runs_and_is_reaped);
+    RUN(test_early_signal_forwarded);
+    RUN(test_early_terminal_signal_forwarded);
     UNIT_EXIT();
 }
