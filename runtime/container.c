@@ -217,9 +217,11 @@ static int handshake_stage1(struct handshake *h, pd_error **err)
     return wait_stage1(c1, err) < 0 ? -1 : pd_sync_send(h->sync, PD_SYNC_GO, 0, NULL, -1, err);
 }
 
+static int send_go(int fd, const struct pd_state *st, int *report, pd_error **err);
+
 /* Direct: C2 was cloned with its namespaces (its cgroup namespace comes
  * after GO, so the cgroup placed here is its root). */
-static int handshake_direct(struct handshake *h, pd_error **err)
+static int handshake_direct_ns(struct handshake *h, pd_error **err)
 {
     struct pd_sync_msg m;
     struct pd_created *out = h->out;
@@ -260,6 +262,18 @@ static int handshake_direct(struct handshake *h, pd_error **err)
         return -1;
     }
     return 0;
+}
+
+/* The start's GO too, queued now when the start is pipelined
+ * (pd_created.go_sent, container.h). */
+static int handshake_direct(struct handshake *h, pd_error **err)
+{
+    struct pd_created *out = h->out;
+    if (handshake_direct_ns(h, err) < 0)
+        return -1;
+    return out->go_sent ? send_go(h->sync, out->state, out->init_reaper ? &out->exit_report : NULL,
+                                  err)
+                        : 0;
 }
 
 bool pd_container_hooks_sync(const struct pd_config *cfg)
@@ -462,6 +476,16 @@ static pid_t clone_init(const struct pd_plan *plan, int cgroup_fd, struct pd_ini
     return init;
 }
 
+/* Whether the start's GO can follow the setup's at once (container.h):
+ * attached, and nothing between READY and GO that could fail or be seen
+ * (hooks, the network supervisor, a pid file, state.json). */
+static bool start_pipelined(const struct pd_create_opts *o, const struct pd_config *cfg,
+                            const struct pd_created *out)
+{
+    return o->foreground && out->state_after_go && o->pid_file == NULL &&
+           !pd_container_hooks_sync(cfg) && !pd_netsup_wanted(cfg);
+}
+
 /* A failed handshake: kill what was started, the poststop hooks, the pid
  * file. */
 static void spawn_undo(struct handshake *h)
@@ -530,6 +554,7 @@ static int spawn(const struct pd_create_opts *o, const struct pd_plan *plan, str
     close(sv[1]);
     if (init > 0)
         set_init_pid(out, init);
+    out->go_sent = init > 0 && start_pipelined(o, plan->cfg, out);
     struct handshake h = {.o = o, .plan = plan, .out = out, .sync = sv[0], .c1 = c1,
                           .cgroup_self = self, .in_unified = init > 0 && in_unified,
                           .args = &a};
@@ -661,12 +686,14 @@ static int send_go(int fd, const struct pd_state *st, int *report, pd_error **er
 
 /* Ask the init to go over fd (a start.sock connection, or the handshake
  * socket of an attached container) and wait for the exec.  write_state:
- * the handshake left state.json to be written now (state_after_go). */
+ * the handshake left state.json to be written now (state_after_go);
+ * go_sent: the handshake queued GO already (pd_created.go_sent). */
 static int start_over(int fd, struct pd_container_dir *d, struct pd_state *st,
-                      const struct pd_config *cfg, int *report, bool write_state, pd_error **err)
+                      const struct pd_config *cfg, int *report, bool write_state, bool go_sent,
+                      pd_error **err)
 {
     struct pd_sync_msg m;
-    if (send_go(fd, st, report, err) < 0)
+    if (!go_sent && send_go(fd, st, report, err) < 0)
         return pd_wrap(err, "start container \"%s\"", st->id);
     if ((write_state && pd_state_write(d, st, err) < 0) ||
         pd_sync_expect(fd, PD_SYNC_READY, &m, NULL, err) < 0) {
@@ -712,7 +739,7 @@ int pd_container_start(struct pd_container_dir *d, struct pd_state *st,
     _cleanup_close_ int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
     if (fd < 0 || connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0)
         return pd_fail_errno(err, "start container \"%s\": the init is not waiting", st->id);
-    return start_over(fd, d, st, cfg, NULL, false, err);
+    return start_over(fd, d, st, cfg, NULL, false, false, err);
 }
 
 int pd_container_start_created(struct pd_created *c, pd_error **err)
@@ -722,5 +749,5 @@ int pd_container_start_created(struct pd_created *c, pd_error **err)
     _cleanup_close_ int fd = c->sync;
     c->sync = -1;
     return start_over(fd, &c->dir, c->state, c->cfg, c->init_reaper ? &c->exit_report : NULL,
-                      c->state_after_go, err);
+                      c->state_after_go, c->go_sent, err);
 }
