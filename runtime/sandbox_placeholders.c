@@ -151,23 +151,6 @@ static mode_t placeholder_mode(void)
     return mode;
 }
 
-/* fd: a directory just opened (at offset 0). */
-static bool dir_empty(int fd)
-{
-    union {
-        struct dirent64 e;
-        char b[512];
-    } u;
-    ssize_t n = getdents64(fd, u.b, sizeof(u.b));
-    for (ssize_t off = 0; n > 0 && off < n;) {
-        const char *name = u.b + off + offsetof(struct dirent64, d_name);
-        if (strcmp(name, ".") != 0 && strcmp(name, "..") != 0)
-            return false;
-        off += ((struct dirent64 *)(void *)(u.b + off))->d_reclen;
-    }
-    return n >= 0;
-}
-
 static void list_spares(struct pd_placeholders *c)
 {
     c->spares_listed = true;
@@ -224,7 +207,7 @@ static bool return_spare(const char *dir, const char *path)
         (errno != ENOENT || mkdir(sd, 0700) < 0 ||
          renameat2(AT_FDCWD, path, AT_FDCWD, to, RENAME_NOREPLACE) < 0))
         return false;
-    if (dir_empty(fd))
+    if (pd_dir_empty(fd))
         return true;
     if (renameat2(AT_FDCWD, to, AT_FDCWD, path, RENAME_NOREPLACE) < 0)
         pd_warn("sandbox: placeholder %s was written to and is now %s: %s", path, to,

@@ -30,6 +30,9 @@ int pd_state_check_id(const char *id, pd_error **err)
         return pd_failx(err, "invalid container id: %zu bytes long, at most %d", n, NAME_MAX);
     if (strcmp(id, ".") == 0 || strcmp(id, "..") == 0)
         return pd_failx(err, "invalid container id \"%s\"", id);
+    if (strcmp(id, PD_STATE_SPARES) == 0)
+        return pd_failx(err, "invalid container id \"%s\": the name of paddock's spare state "
+                        "directories", id);
     for (const unsigned char *p = (const unsigned char *)id; *p; p++)
         if (*p == '/' || *p < 0x20 || *p == 0x7f)
             return pd_failx(err, "invalid container id: it may not contain '/' or control "
@@ -67,14 +70,62 @@ static void dir_init(struct pd_container_dir *d, const char *root, const char *i
     d->fd = -1;
 }
 
-int pd_state_dir_create(const char *root, const char *id, struct pd_container_dir *d, pd_error **err)
+/* ---- spare state directories ----
+ *
+ * A directory removed from a disk filesystem frees its block, and the
+ * last close of it waits for that (~0.15 ms on an ext4 mounted with
+ * discard, as /run is on some VMs; tmpfs pays nothing).  So a container
+ * directory that held only state.json and config.json -- a sandbox
+ * without a network supervisor: nothing else writes into it or keeps it
+ * open -- is emptied and renamed to ROOT/.paddock-spares/INODE instead
+ * (at most SPARES_MAX of them), and the next create renames one back
+ * (RENAME_NOREPLACE) where it would mkdir.  A command that waited for the
+ * lock of a recycled directory finds it is no longer ROOT/ID
+ * (pd_state_dir_open). */
+#define SPARES_MAX 64
+
+/* Rename a spare to d->path: 1 taken, 0 none (mkdir instead), -1 (err)
+ * when ROOT/ID exists. */
+struct take {
+    int dirfd;
+    struct pd_container_dir *d;
+    int r;
+};
+
+static bool take_one(const char *name, void *arg)
 {
-    dir_init(d, root, id);
-    if (pd_state_check_id(id, err) < 0 || pd_mkdir_p(root, 0700, err) < 0)
-        return -1;
-    if (mkdir(d->path, 0700) < 0) {
-        if (errno == EEXIST)
-            return pd_fail(err, EEXIST, "container \"%s\" already exists", id) ;
+    struct take *t = arg;
+    if (renameat2(t->dirfd, name, AT_FDCWD, t->d->path, RENAME_NOREPLACE) == 0)
+        t->r = 1;
+    else if (errno == EEXIST)
+        t->r = -1;
+    return errno == ENOENT && t->r == 0; /* taken by another create meanwhile: the next */
+}
+
+static int spare_take(struct pd_container_dir *d)
+{
+    _cleanup_free_ char *dir = pd_xasprintf("%s/" PD_STATE_SPARES, d->root);
+    _cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    struct take t = {.dirfd = fd, .d = d};
+    if (fd >= 0)
+        pd_dir_each(fd, take_one, &t);
+    return t.r;
+}
+
+/* An empty directory of ours with mode 0700 (what spare_put left). */
+static bool spare_clean(int fd)
+{
+    struct stat st;
+    return fstat(fd, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == geteuid() &&
+           (st.st_mode & 07777) == 0700 && pd_dir_empty(fd);
+}
+
+static int make_dir(struct pd_container_dir *d, pd_error **err)
+{
+    int taken = spare_take(d);
+    if (taken < 0 || (taken == 0 && mkdir(d->path, 0700) < 0)) {
+        if (taken < 0 || errno == EEXIST)
+            return pd_fail(err, EEXIST, "container \"%s\" already exists", d->id);
         return pd_fail_errno(err, "create state directory %s", d->path);
     }
     if (lock_dir(d, err) < 0) {
@@ -82,7 +133,56 @@ int pd_state_dir_create(const char *root, const char *id, struct pd_container_di
         rmdir(d->path);
         return -1;
     }
+    if (taken && !spare_clean(d->fd)) { /* not what paddock left there: a new one */
+        close(d->fd);
+        d->fd = -1;
+        if (pd_rm_rf(d->path, err) < 0)
+            return -1;
+        return make_dir(d, err);
+    }
     return 0;
+}
+
+int pd_state_dir_create(const char *root, const char *id, struct pd_container_dir *d, pd_error **err)
+{
+    dir_init(d, root, id);
+    if (pd_state_check_id(id, err) < 0 || pd_mkdir_p(root, 0700, err) < 0)
+        return -1;
+    return make_dir(d, err);
+}
+
+/* Only state.json and config.json: unlinked as they are listed. */
+static bool unlink_known(const char *name, void *arg)
+{
+    const int *fd = arg;
+    return (strcmp(name, "state.json") == 0 || strcmp(name, "config.json") == 0) &&
+           unlinkat(*fd, name, 0) == 0;
+}
+
+static bool count(const char *name, void *arg)
+{
+    (void)name;
+    return ++*(int *)arg < SPARES_MAX;
+}
+
+/* d emptied and renamed to a spare; false: left for pd_rm_rf (another
+ * entry, SPARES_MAX spares, or an error). */
+static bool spare_put(struct pd_container_dir *d)
+{
+    struct stat st;
+    /* from the first entry: spare_clean read the directory through d->fd */
+    if (d->fd < 0 || fstat(d->fd, &st) < 0 || lseek(d->fd, 0, SEEK_SET) < 0 ||
+        !pd_dir_each(d->fd, unlink_known, &d->fd))
+        return false;
+    _cleanup_free_ char *dir = pd_xasprintf("%s/" PD_STATE_SPARES, d->root);
+    if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+        return false;
+    _cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    int n = 0;
+    char name[32];
+    snprintf(name, sizeof(name), "%llu", (unsigned long long)st.st_ino);
+    return fd >= 0 && pd_dir_each(fd, count, &n) &&
+           renameat2(AT_FDCWD, d->path, fd, name, RENAME_NOREPLACE) == 0;
 }
 
 int pd_state_dir_open(const char *root, const char *id, struct pd_container_dir *d, pd_error **err)
@@ -90,8 +190,12 @@ int pd_state_dir_open(const char *root, const char *id, struct pd_container_dir 
     dir_init(d, root, id);
     if (pd_state_check_id(id, err) < 0)
         return -1;
-    if (lock_dir(d, err) < 0 || faccessat(d->fd, "state.json", F_OK, 0) < 0) {
-        /* A directory deleted while we waited for the lock is gone, too. */
+    struct stat a, b;
+    if (lock_dir(d, err) < 0 || fstat(d->fd, &a) < 0 || lstat(d->path, &b) < 0 ||
+        a.st_ino != b.st_ino || a.st_dev != b.st_dev ||
+        faccessat(d->fd, "state.json", F_OK, 0) < 0) {
+        /* A directory deleted while we waited for the lock is gone, too,
+         * and so is one that became a spare (it is no longer ROOT/ID). */
         if (err && *err)
             return -1;
         return pd_fail(err, ENOENT, "container \"%s\" does not exist", id) ;
@@ -112,7 +216,7 @@ void pd_state_dir_close(struct pd_container_dir *d)
 
 int pd_state_dir_remove(struct pd_container_dir *d, pd_error **err)
 {
-    int r = pd_rm_rf(d->path, err);
+    int r = spare_put(d) ? 0 : pd_rm_rf(d->path, err);
     pd_state_dir_close(d);
     return r;
 }

@@ -53,18 +53,24 @@ struct pd_container_dir {
     int fd;      /* O_DIRECTORY, flock()ed */
 };
 
-/* Reject "", "/", "..", control characters and ids over 1024 bytes. */
+/* ROOT's spare state directories (state.c): not a container id. */
+#define PD_STATE_SPARES ".paddock-spares"
+
+/* Reject "", "/", "..", PD_STATE_SPARES, control characters and ids over
+ * NAME_MAX bytes. */
 int pd_state_check_id(const char *id, pd_error **err);
 /* The default state root: /run/paddock for root of the initial user namespace,
  * $XDG_RUNTIME_DIR/paddock otherwise (rootless podman runs us as uid 0 of its
  * user namespace with XDG_RUNTIME_DIR set and no --root). */
 char *pd_state_default_root(void);
-/* Make ROOT/ID (fails if it exists: "container ID already exists") and lock it. */
+/* Make ROOT/ID (fails if it exists: "container ID already exists"), or
+ * rename a spare there, and lock it. */
 int pd_state_dir_create(const char *root, const char *id, struct pd_container_dir *d, pd_error **err);
 /* Open and lock an existing ROOT/ID ("container ID does not exist", errno ENOENT). */
 int pd_state_dir_open(const char *root, const char *id, struct pd_container_dir *d, pd_error **err);
 void pd_state_dir_close(struct pd_container_dir *d);
-/* Remove ROOT/ID with everything in it, then close d. */
+/* Remove ROOT/ID with everything in it (it may become a spare), then
+ * close d. */
 int pd_state_dir_remove(struct pd_container_dir *d, pd_error **err);
 
 int pd_state_write(const struct pd_container_dir *d, const struct pd_state *st, pd_error **err);

@@ -1,6 +1,7 @@
 #define _GNU_SOURCE
 #include "util.h"
 
+#include <dirent.h>
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -219,6 +220,35 @@ int pd_rm_rf(const char *path, pd_error **err)
     if (nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT) < 0 && errno != ENOENT)
         return pd_fail_errno(err, "remove %s", path);
     return 0;
+}
+
+bool pd_dir_each(int fd, bool (*fn)(const char *name, void *arg), void *arg)
+{
+    union {
+        struct dirent64 e;
+        char b[2048];
+    } u;
+    ssize_t n;
+    while ((n = getdents64(fd, u.b, sizeof(u.b))) > 0) {
+        for (ssize_t off = 0; off < n;) {
+            const struct dirent64 *e = (const struct dirent64 *)(void *)(u.b + off);
+            if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0 && !fn(e->d_name, arg))
+                return false;
+            off += e->d_reclen;
+        }
+    }
+    return n == 0;
+}
+
+static bool no_entry(const char *name, void *arg)
+{
+    (void)name, (void)arg;
+    return false;
+}
+
+bool pd_dir_empty(int fd)
+{
+    return pd_dir_each(fd, no_entry, NULL);
 }
 
 /* Days since 1970-01-01 to a civil date (proleptic Gregorian): glibc's

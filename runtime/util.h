@@ -52,6 +52,12 @@ int pd_write_string(const char *path, const char *s, pd_error **err);
 int pd_mkdir_p(const char *path, int mode, pd_error **err);
 /* Remove a directory tree (no symlink following); ENOENT is success. */
 int pd_rm_rf(const char *path, pd_error **err);
+/* Each entry of the directory fd (just opened: at offset 0) but "." and
+ * "..": fn(name, arg) until it returns false.  False when fn did, or the
+ * directory could not be read. */
+bool pd_dir_each(int fd, bool (*fn)(const char *name, void *arg), void *arg);
+/* Whether the directory fd (just opened) has no entry but "." and "..". */
+bool pd_dir_empty(int fd);
 /* Current time as RFC 3339 with nanoseconds, UTC, into buf (>= 40 bytes). */
 void pd_time_rfc3339(char *buf, size_t len);
 /* secs (since the epoch, UTC) and nsec as pd_time_rfc3339 writes them. */

@@ -498,6 +498,20 @@ as_user() {
         env XDG_RUNTIME_DIR="$TEST_USER_RUN_DIR" HOME="$home" "$@"
 }
 
+# state_left ROOT: what is left in a state root: its entries but the
+# spare directories (.paddock-spares, kept for reuse: state.c), and
+# whatever is inside a spare (a spare is an empty directory).
+state_left() {
+    local e
+    for e in $(ls -A "$1" 2>/dev/null); do
+        if [ "$e" = .paddock-spares ]; then
+            (cd "$1/$e" && find . -mindepth 2 | sed "s|^\./|$e/|")
+        else
+            echo "$e"
+        fi
+    done
+}
+
 # stale_entries DIR: the entries of DIR named after a paddock process
 # ("sandbox-PID-RAND" bundles and states, "PID-START" placeholder journals)
 # whose process is gone: what a run left behind.  Entries of live
@@ -505,7 +519,7 @@ as_user() {
 stale_entries() {
     local e pid
     for e in $(ls -A "$1" 2>/dev/null); do
-        [ "$e" != .spare ] || continue # the placeholders' spare directories
+        case $e in .spare | .paddock-spares) continue ;; esac # spare directories (placeholders, state)
         pid=${e#sandbox-}
         pid=${pid%%-*}
         case $pid in '' | *[!0-9]*) echo "$e"; continue ;; esac

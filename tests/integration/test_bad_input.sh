@@ -216,7 +216,7 @@ row_leaves_nothing() {
     [ -z "$(find /sys/fs/cgroup -maxdepth 5 -type d -name "$id" 2>/dev/null | head -1)" ] || { echo "cgroup $id left"; return; }
     [ -z "$(_leak_mounts "$T")" ] || { echo "mount left: $(_leak_mounts "$T" | head -1)"; return; }
     local extra
-    extra=$(ls -A "$STATE_ROOT" 2>/dev/null | grep -vx -- "$RUN_ID" | grep -v '^sandbox-' | head -2)
+    extra=$(state_left "$STATE_ROOT" | grep -vx -- "$RUN_ID" | grep -v '^sandbox-' | head -2)
     [ -z "$extra" ] || { echo "left in the state root: $(oneline "$extra")"; return; }
     [ "$(rt state "$RUN_ID" 2>/dev/null | jq -r .status)" = running ] || echo "the running container $RUN_ID is no longer running"
 }

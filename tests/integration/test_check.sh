@@ -20,7 +20,7 @@ c_setup() {
 # c_no_leaks: no_leaks, no state and no temporary check directory left.
 c_no_leaks() {
     no_leaks
-    [ -z "$(ls -A "$STATE_ROOT" 2>/dev/null)" ] || fail "state left: $(ls -A "$STATE_ROOT")"
+    [ -z "$(state_left "$STATE_ROOT")" ] || fail "state left: $(state_left "$STATE_ROOT")"
     [ "$(ls -d /var/tmp/paddock-check.* 2>/dev/null | sort)" = "$CHECK_DIRS_BEFORE" ] ||
         fail "temporary check directory left: $(ls -d /var/tmp/paddock-check.* 2>/dev/null)"
 }

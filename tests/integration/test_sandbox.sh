@@ -22,7 +22,7 @@ sb_setup() {
 # sb_no_leaks: no_leaks, no state dir and no temporary bundle left.
 sb_no_leaks() {
     no_leaks "$WS"
-    [ -z "$(ls -A "$STATE_ROOT" 2>/dev/null)" ] || fail "state left: $(ls -A "$STATE_ROOT")"
+    [ -z "$(state_left "$STATE_ROOT")" ] || fail "state left: $(state_left "$STATE_ROOT")"
     [ "$(stale_entries "$SB_BUNDLES")" = "$BUNDLES_BEFORE" ] ||
         fail "temporary bundle left in $SB_BUNDLES: $(stale_entries "$SB_BUNDLES")"
 }

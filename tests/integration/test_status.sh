@@ -177,7 +177,7 @@ t_status_running_sandbox() {
         assert_eq "$(layer "$l")" active "$l of the running sandbox (from /proc)"
     done
     no_leaks
-    [ -z "$(ls -A "$STATE_ROOT" 2>/dev/null)" ] || fail "state left: $(ls -A "$STATE_ROOT")"
+    [ -z "$(state_left "$STATE_ROOT")" ] || fail "state left: $(state_left "$STATE_ROOT")"
 }
 
 # A plain OCI container: no agent policy; the report says what its config does.

@@ -70,7 +70,7 @@ M  link  (+1 -1)
 A  n.txt  (+1 -0)
 M  run.sh  (mode 0644 -> 0755)
 5 added, 3 modified, 2 deleted" "diff --stat"
-    [ -z "$(ls -A "$STATE_ROOT" 2>/dev/null)" ] || fail "state left: $(ls -A "$STATE_ROOT")"
+    [ -z "$(state_left "$STATE_ROOT")" ] || fail "state left: $(state_left "$STATE_ROOT")"
     no_leaks "$WS"
 }
 
