@@ -271,9 +271,16 @@ static int handshake_direct(struct handshake *h, pd_error **err)
     struct pd_created *out = h->out;
     if (handshake_direct_ns(h, err) < 0)
         return -1;
-    return out->go_sent ? send_go(h->sync, out->state, out->init_reaper ? &out->exit_report : NULL,
-                                  err)
-                        : 0;
+    /* An init that failed meanwhile has closed its end after saying why:
+     * the wait for READY reports that, not this send's EPIPE. */
+    _cleanup_error_ pd_error *se = NULL;
+    if (out->go_sent &&
+        send_go(h->sync, out->state, out->init_reaper ? &out->exit_report : NULL, &se) < 0 &&
+        se->errnum != EPIPE && se->errnum != ECONNRESET) {
+        pd_error_move(err, &se);
+        return -1;
+    }
+    return 0;
 }
 
 bool pd_container_hooks_sync(const struct pd_config *cfg)
