@@ -167,6 +167,9 @@ struct handshake {
     bool cgroup_self; /* the init joins the cgroup itself (pd_init_args.cgroup_self) */
     bool in_unified;  /* the init was cloned into the cgroup2 directory */
     const struct pd_init_args *args; /* what the direct init was told (maps, netns) */
+    const char *late_config;  /* the state directory is made after the clone, with this
+                                 config.json (late_state_dir), else NULL */
+    size_t late_len;
 };
 
 static bool has_create_hooks(const struct pd_config *cfg)
@@ -321,6 +324,10 @@ static int handshake(struct handshake *h, pd_error **err)
     struct pd_created *out = h->out;
     const struct pd_config *cfg = h->plan->cfg;
     if ((h->c1 > 0 ? handshake_stage1(h, err) : handshake_direct(h, err)) < 0)
+        return -1;
+    if (h->late_config != NULL &&
+        (pd_state_dir_create(h->o->root, h->o->id, &out->dir, err) < 0 ||
+         copy_config(h->late_config, h->late_len, &out->dir, err) < 0))
         return -1;
     if (h->o->during_setup != NULL) /* the init is on its way: the caller's work meanwhile */
         h->o->during_setup(h->o->setup_arg, cfg);
@@ -516,7 +523,8 @@ static void spawn_undo(struct handshake *h)
 /* Clone the init (or fork stage 1) and run the handshake; on failure kill
  * what was started. */
 static int spawn(const struct pd_create_opts *o, const struct pd_plan *plan, struct pd_created *out,
-                 int start_fd, int console_fd, const struct pd_seccomp_bpf *bpf, pd_error **err)
+                 int start_fd, int console_fd, const struct pd_seccomp_bpf *bpf,
+                 const char *late_config, size_t late_len, pd_error **err)
 {
     int sv[2];
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
@@ -564,7 +572,7 @@ static int spawn(const struct pd_create_opts *o, const struct pd_plan *plan, str
     out->go_sent = init > 0 && start_pipelined(o, plan->cfg, out);
     struct handshake h = {.o = o, .plan = plan, .out = out, .sync = sv[0], .c1 = c1,
                           .cgroup_self = self, .in_unified = init > 0 && in_unified,
-                          .args = &a};
+                          .args = &a, .late_config = late_config, .late_len = late_len};
     int r = handshake(&h, err);
     if (r == 0 && start_fd < 0)
         out->sync = sv[0]; /* attached: the init is started over it */
@@ -609,7 +617,7 @@ int pd_container_create(const struct pd_create_opts *o, struct pd_created *out, 
     if (builtin != NULL ? pd_seccomp_prepare_builtin(builtin, nested, &bpf, err) < 0
                         : sc != NULL && pd_seccomp_prepare(sc, nested, &bpf, err) < 0)
         goto fail_early;
-    if (check_rootfs(out->cfg, plan, err) < 0 || pd_state_dir_create(o->root, o->id, &out->dir, err) < 0)
+    if (check_rootfs(out->cfg, plan, err) < 0)
         goto fail_early;
     out->state = state_new(out->cfg, o->id, plan->rootless);
     struct pd_cgroup_opts co = {.rootless = plan->rootless, .systemd = o->systemd_cgroup,
@@ -620,10 +628,17 @@ int pd_container_create(const struct pd_create_opts *o, struct pd_created *out, 
      * READY, it leaves a directory without state.json, and the next
      * sandbox sweeps that (sandbox.c). */
     if (pd_cgroup_locate(out->cfg, o->id, &co, &out->cgroup, err) < 0)
-        goto fail;
+        goto fail_early;
     out->state->cgroup = pd_cgroup_serialize(out->cgroup);
     bool write_ahead = !o->sandbox_root || pd_cgroup_mode(out->cgroup) != PD_CGROUP_NONE;
-    if (copy_config(text, text_len, &out->dir, err) < 0 ||
+    /* A sandbox in the foreground without a cgroup: nothing before the
+     * clone needs its state directory (no cgroup to name, no start.sock),
+     * so it is made while the init sets itself up (late_state_dir).
+     * Killed before, the init dies with us and nothing is left. */
+    bool late = o->sandbox_root && o->foreground && !write_ahead;
+    if (!late && pd_state_dir_create(o->root, o->id, &out->dir, err) < 0)
+        goto fail_early;
+    if ((!late && copy_config(text, text_len, &out->dir, err) < 0) ||
         (write_ahead && pd_state_write(&out->dir, out->state, err) < 0) ||
         pd_cgroup_make(out->cgroup, out->cfg, err) < 0)
         goto fail;
@@ -642,13 +657,14 @@ int pd_container_create(const struct pd_create_opts *o, struct pd_created *out, 
     if (pd_container_overlays(o, out->cfg, plan, &ov, err) < 0)
         goto fail;
     out->state_after_go = o->foreground && ov.ws == NULL && ov.rootfs == NULL;
-    if (spawn(o, plan, out, start_fd, console_fd, bpf, err) < 0)
+    if (spawn(o, plan, out, start_fd, console_fd, bpf, late ? text : NULL, text_len, err) < 0)
         goto fail;
     return 0;
 fail:
     if (out->cgroup != NULL)
         pd_cgroup_destroy(out->cgroup, NULL);
-    pd_rm_rf(out->dir.path, NULL);
+    if (out->dir.fd >= 0) /* ours (not one that existed: "already exists") */
+        pd_rm_rf(out->dir.path, NULL);
 fail_early:
     pd_created_release(out);
     return -1;

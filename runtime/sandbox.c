@@ -278,21 +278,29 @@ static void audit_fallbacks(struct pd_audit *audit, const char *id, const struct
  * none). */
 struct start_audit {
     struct pd_audit *audit;
-    const char *id, *cwd;
+    const char *id, *cwd, *base;
     const struct pd_sandbox_opts *o;
     const struct pd_protect *prot;
     bool built, ended;
     struct status *js;
 };
 
-static void start_audit_build(void *arg, const struct pd_config *cfg)
+static void start_audit_build(struct start_audit *s, const struct pd_config *cfg)
 {
-    struct start_audit *s = arg;
     pd_audit_hold(s->audit);
     pd_sandbox_audit_start(s->audit, s->id, s->o, s->cwd, s->prot, cfg);
     audit_fallbacks(s->audit, s->id, s->o);
     pd_sandbox_env_audit_degraded(s->o->env, s->audit, s->id);
     s->built = true;
+}
+
+/* While the init sets itself up (pd_create_opts.during_setup): the state
+ * and bundles of dead sandboxes swept, this one's sandbox.start built. */
+static void during_setup(void *arg, const struct pd_config *cfg)
+{
+    struct start_audit *s = arg;
+    sweep_stale(s->o->root, s->base);
+    start_audit_build(s, cfg);
 }
 
 static void start_audit_end(struct start_audit *s, const struct pd_config *created)
@@ -323,11 +331,13 @@ static void sandbox_started(void *arg, const struct pd_created *c)
 /* Create, start, supervise, delete; the exit status.  *exiting: the init,
  * still to be reaped (pd_attach_opts.exiting), or 0. */
 static int run_created(struct pd_sandbox_opts *o, const char *id, const char *bundle,
-                       const char *config, const char *cwd, struct pd_protect *prot,
-                       struct pd_audit *audit, struct status *js, pid_t *exiting)
+                       const char *config, const char *cwd, const char *base,
+                       struct pd_protect *prot, struct pd_audit *audit, struct status *js,
+                       pid_t *exiting)
 {
     _cleanup_error_ pd_error *err = NULL;
-    struct start_audit sa = {.audit = audit, .id = id, .cwd = cwd, .o = o, .prot = prot,
+    struct start_audit sa = {.audit = audit, .id = id, .cwd = cwd, .base = base, .o = o,
+                             .prot = prot,
                              .js = js};
     struct pd_create_opts co = {.root = o->root, .rootless = o->rootless, .id = id,
                                 .bundle = bundle, .config_text = config,
@@ -340,7 +350,7 @@ static int run_created(struct pd_sandbox_opts *o, const char *id, const char *bu
                                 /* without limits no cgroup: the PID namespace already
                                    takes every process down with the command */
                                 .no_cgroup = o->no_cgroup || !o->enforce.cgroup,
-                                .during_setup = start_audit_build, .setup_arg = &sa};
+                                .during_setup = during_setup, .setup_arg = &sa};
     struct pd_created c;
     int r = pd_container_create(&co, &c, &err);
     int code = PD_EXIT_RUNTIME;
@@ -407,7 +417,6 @@ static int run(struct pd_sandbox_opts *o, struct status *js, char **idp,
         rnd = (uint32_t)now_ms();
     const char *id = js->id = *idp = pd_xasprintf("sandbox-%d-%08x", (int)getpid(), rnd);
     _cleanup_free_ char *base = bundle_base();
-    sweep_stale(o->root, base);
     terminal_setup(o);
     /* the system policy's ceilings (policy.h; the CLI applied them already),
      * then the environment decides the mode (sandbox_env.h) */
@@ -418,8 +427,10 @@ static int run(struct pd_sandbox_opts *o, struct status *js, char **idp,
     o->env = env;
     if (pd_sandbox_workspace_check(o, env->boundary, &err) < 0)
         return fail_code(err);
-    if (env->boundary)
+    if (env->boundary) {
+        sweep_stale(o->root, base);
         return run_boundary(o, js, id, cwd, base);
+    }
     pd_sandbox_env_warn_degraded(env);
     if (pd_sandbox_plan_limits(o, id, &err) < 0)
         return fail_code(err);
@@ -441,7 +452,7 @@ static int run(struct pd_sandbox_opts *o, struct status *js, char **idp,
     if (pd_audit_open(o->audit_log, &audit, &err) < 0)
         return fail_code(err);
     pid_t exiting = 0;
-    int code = run_created(o, id, bundle, config, cwd, prot, audit, js, &exiting);
+    int code = run_created(o, id, bundle, config, cwd, base, prot, audit, js, &exiting);
     pd_sandbox_audit_exit(audit, id, code, now_ms() - js->t0);
     pd_audit_close(audit);
     /* The placeholders go while the kernel may still be tearing the init
