@@ -66,13 +66,20 @@ static int clear_existing(int parent, const char *name, pd_error **err)
     return 0;
 }
 
+/* The node's name made free when something is there (clear_existing):
+ * 1 = keep it, 0 = made free, -1 = error.  Called only after a create
+ * found the name taken (EEXIST): a fresh /dev has none, so no lookup. */
 static int bind_host_node(const struct pd_device *dev, int parent, const char *name,
                           pd_error **err)
 {
     /* the fd that created the file is the mount target: the very inode
      * made here, no second lookup of the name */
-    _cleanup_close_ int target =
-        openat(parent, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
+    int fl = O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, r = 0;
+    _cleanup_close_ int target = openat(parent, name, fl, 0600);
+    if (target < 0 && errno == EEXIST && (r = clear_existing(parent, name, err)) == 0)
+        target = openat(parent, name, fl, 0600);
+    if (r != 0)
+        return r < 0 ? -1 : 0;
     if (target < 0)
         return pd_fail_errno(err, "create bind target");
     _cleanup_close_ int tree = pd_bind_onto(AT_FDCWD, dev->path, false, 0, 0, false, target, err);
@@ -88,8 +95,11 @@ static int make_node(const struct pd_device *dev, int parent, const char *name, 
         return pd_failx(err, "unknown device type '%c'", dev->type);
     mode_t perm = dev->has_file_mode ? (mode_t)(dev->file_mode & 07777) : 0666;
     dev_t rdev = type == S_IFIFO ? 0 : makedev((unsigned)dev->major, (unsigned)dev->minor);
-    if (mknodat(parent, name, type | perm, rdev) < 0)
-        return pd_fail_errno(err, "mknod");
+    int r = 0;
+    if (mknodat(parent, name, type | perm, rdev) < 0 &&
+        (errno != EEXIST || (r = clear_existing(parent, name, err)) != 0 ||
+         mknodat(parent, name, type | perm, rdev) < 0))
+        return r > 0 ? 0 : r < 0 ? -1 : pd_fail_errno(err, "mknod");
     /* mknod applied the umask: set the exact mode through an fd of the node */
     _cleanup_close_ int fd = openat(parent, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
     char p[FD_PATH_LEN];
@@ -102,8 +112,15 @@ static int make_node(const struct pd_device *dev, int parent, const char *name, 
     return 0;
 }
 
+/* The directory of the nodes (all in /dev but for a config's own):
+ * opened once for all that share it. */
+struct parent {
+    char *dir;
+    int fd;
+};
+
 static int create_device(const struct pd_plan *plan, const struct pd_device *dev, int rootfd,
-                         pd_error **err)
+                         struct parent *pa, pd_error **err)
 {
     if (dev->path == NULL || dev->path[0] != '/')
         return pd_failx(err, "path must be absolute");
@@ -115,15 +132,18 @@ static int create_device(const struct pd_plan *plan, const struct pd_device *dev
                                                   : strndup(dev->path, (size_t)(slash - dev->path));
     if (dir == NULL)
         abort();
-    _cleanup_close_ int parent = pd_mkpath_in_root(rootfd, dir, false, err);
-    if (parent < 0)
-        return -1;
-    int r = clear_existing(parent, name, err);
-    if (r != 0)
-        return r < 0 ? -1 : 0;
+    if (pa->dir == NULL || strcmp(pa->dir, dir) != 0) {
+        if (pa->fd >= 0)
+            close(pa->fd);
+        free(pa->dir);
+        pa->dir = NULL;
+        if ((pa->fd = pd_mkpath_in_root(rootfd, dir, false, err)) < 0)
+            return -1;
+        pa->dir = pd_steal_ptr(&dir);
+    }
     if (plan->bind_devices)
-        return bind_host_node(dev, parent, name, err);
-    return make_node(dev, parent, name, err);
+        return bind_host_node(dev, pa->fd, name, err);
+    return make_node(dev, pa->fd, name, err);
 }
 
 static int dev_symlinks(int rootfd, pd_error **err)
@@ -156,10 +176,15 @@ int pd_devices_apply(const struct pd_plan *plan, int rootfd, pd_error **err)
 {
     if (host_dev_bound(plan))
         return 0;
-    for (size_t i = 0; i < plan->n_devices; i++) {
+    struct parent pa = {.fd = -1};
+    int r = 0;
+    for (size_t i = 0; i < plan->n_devices && r == 0; i++) {
         const struct pd_device *dev = &plan->devices[i];
-        if (create_device(plan, dev, rootfd, err) < 0)
-            return pd_wrap(err, "device %s", dev->path ? dev->path : "(null)");
+        if ((r = create_device(plan, dev, rootfd, &pa, err)) < 0)
+            pd_wrap(err, "device %s", dev->path ? dev->path : "(null)");
     }
-    return dev_symlinks(rootfd, err);
+    if (pa.fd >= 0)
+        close(pa.fd);
+    free(pa.dir);
+    return r < 0 ? -1 : dev_symlinks(rootfd, err);
 }

@@ -229,6 +229,28 @@ t_linux_devices() {
     no_leaks "$RUN_ID" "$B"
 }
 
+# A config mount on a node's path wins (not /dev/null: masked paths check
+# it is the null device): the node is not made there (its
+# create finds the name taken and keeps the mount), the others are; with
+# mknod (root) and with bind mounts of the host's nodes (user namespace).
+t_dev_node_mounted() {
+    echo mounted-full >"$T/fake-full"
+    local userns
+    for userns in no yes; do
+        setup_bundle
+        add_mount "$B" "{\"destination\":\"/dev/full\",\"type\":\"bind\",\"source\":\"$T/fake-full\",\"options\":[\"bind\",\"ro\"]}"
+        [ $userns = no ] || cfg_set "$B" '.linux.namespaces += [{"type":"user"}]
+            | .linux.uidMappings = [{"containerID":0,"hostID":0,"size":65536}]
+            | .linux.gidMappings = [{"containerID":0,"hostID":0,"size":65536}]'
+        run_in "$B" sh -c 'cat /dev/full; stat -c "%F %t,%T" /dev/null /dev/zero'
+        assert_ok "run with a bind mount on /dev/full (user namespace: $userns)"
+        assert_contains "$OUT" "mounted-full" "the config's mount kept on /dev/full ($userns)"
+        assert_contains "$OUT" $'character special file 1,3\ncharacter special file 1,5' \
+            "/dev/null and /dev/zero made ($userns)"
+        no_leaks "$RUN_ID" "$B"
+    done
+}
+
 t_bad_mount_option() {
     setup_bundle
     add_mount "$B" '{"destination":"/mnt/pdt-bad","type":"tmpfs","source":"tmpfs","options":["nosuid","pdtbogus=1"]}'
@@ -444,6 +466,7 @@ run_case symlink_dest_abs_tmpfs t_symlink_dest_abs_tmpfs
 run_case symlink_dest_rel_bind t_symlink_dest_rel_bind
 run_case dev_contents t_dev_contents
 run_case linux_devices t_linux_devices
+run_case dev_node_mounted t_dev_node_mounted
 run_case bad_mount_option t_bad_mount_option
 run_case missing_rootfs t_missing_rootfs
 run_case mountpoint_created t_mountpoint_created
