@@ -208,7 +208,8 @@ static _Noreturn void init_wait_and_exec(const struct pd_init_args *a, pid_t hos
     start(&s, &report);
     struct exec_args x = {.a = a, .exe = exe, .conn = s.conn};
     if (a->init_reaper) {
-        pd_init_reaper_spawn(s.conn, report, exec_process, &x, &err);
+        pd_init_reaper_spawn(s.conn, report, exec_process, &x, !a->plan->cfg->process.terminal,
+                             &err);
         die(s.conn, err);
     }
     exec_process(&x);

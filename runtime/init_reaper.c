@@ -149,7 +149,8 @@ static int child_main(void *p)
     return c->fn(c->arg);
 }
 
-int pd_init_reaper_spawn(int conn, int report, int (*fn)(void *), void *arg, pd_error **err)
+int pd_init_reaper_spawn(int conn, int report, int (*fn)(void *), void *arg, bool share,
+                         pd_error **err)
 {
     sigset_t all, early, old;
     sigfillset(&all);
@@ -158,14 +159,17 @@ int pd_init_reaper_spawn(int conn, int report, int (*fn)(void *), void *arg, pd_
         return pd_fail_errno(err, "init reaper: block signals");
     if (sigpending(&early) < 0)
         return pd_fail_errno(err, "init reaper: sigpending");
-    /* The child shares our memory until it execs (clone_vm.h): no page
-     * tables copied, and it runs at once, on this CPU, while we wait in
-     * the kernel (a forked child woken from a pipe on the other vCPU of a
-     * VM waited ~0.1 ms for it to leave its idle halt).  A fork where
-     * that is not possible (ENOSYS). */
+    /* share: the child shares our memory until it execs (clone_vm.h): no
+     * page tables copied, and it runs at once, on this CPU, while we wait
+     * in the kernel (a forked child woken from a pipe on the other vCPU
+     * of a VM waited ~0.1 ms for it to leave its idle halt).  A fork
+     * otherwise, and where that is not possible (ENOSYS). */
     struct child c = {.report = report, .fn = fn, .arg = arg};
     struct pd_clone_args ca = {.exit_signal = SIGCHLD};
-    pid_t child = pd_clone_vm(&ca, child_main, &c);
+    pid_t child = -1;
+    errno = ENOSYS;
+    if (share)
+        child = pd_clone_vm(&ca, child_main, &c);
     if (child < 0 && errno == ENOSYS && (child = fork()) == 0)
         _exit(child_main(&c));
     if (child < 0) {

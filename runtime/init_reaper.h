@@ -26,14 +26,22 @@
  *     would hang its caller. */
 #ifndef PADDOCK_INIT_REAPER_H
 #define PADDOCK_INIT_REAPER_H
+#include <stdbool.h>
 #include "error.h"
 
 /* Pid 1 after `start` (GO with the report pipe, the startContainer hooks,
  * READY: the caller's): runs fn(arg) in a child, the process, which must
- * end in execve or _exit (clone_vm.h: it shares pid 1's memory until then);
- * pid 1 then becomes the reaper and never returns (conn, the `start`
- * connection, is closed in it; report, the write end of the report pipe or
- * -1, kept in it and closed in the child).  -1 with err when the child
- * could not be started. */
-int pd_init_reaper_spawn(int conn, int report, int (*fn)(void *), void *arg, pd_error **err);
+ * end in execve or _exit; pid 1 then becomes the reaper and never returns
+ * (conn, the `start` connection, is closed in it; report, the write end of
+ * the report pipe or -1, kept in it and closed in the child).  -1 with err
+ * when the child could not be started.
+ *
+ * share: the child shares pid 1's memory until its execve (clone_vm.h),
+ * while pid 1 waits for that in the kernel.  Only without a terminal: a
+ * stop (Ctrl-Z, SIGTTOU) that reached the child before its execve would
+ * then hold both, as pid 1 could not resume it; a process without a
+ * controlling terminal gets no stop signal but one sent to it on purpose.
+ * Otherwise a fork, which pid 1 resumes like the process itself. */
+int pd_init_reaper_spawn(int conn, int report, int (*fn)(void *), void *arg, bool share,
+                         pd_error **err);
 #endif

@@ -1,7 +1,7 @@
 /* Unit tests: the minimal init's child (pd_init_reaper_spawn,
  * runtime/init_reaper.c).  "Pid 1" here is a forked test process: it runs
- * the process's function in a child (shared memory until exec in the
- * normal build, a fork under AddressSanitizer: both builds run this test),
+ * the process's function in a child (shared memory until exec, or a fork:
+ * each case runs both ways; under AddressSanitizer both fork),
  * reaps it, writes its status to the report pipe and exits with it;
  * signals queued on pid 1 before the child existed go to the child.
  * Needs root (pid 1 drops its capabilities, bounding set included). */
@@ -28,11 +28,15 @@
  * the report pipe is closed in it ('B'). */
 static int marks[2];
 static int report[2];
+/* the child as pd_init_reaper_spawn's share asks: shared memory, or a fork */
+static bool share;
 
 struct child_arg {
     pid_t pid1;
     int code;
     bool exec_sleep;
+    bool stop;  /* the child stops itself first */
+    bool share; /* pd_init_reaper_spawn's: a clone_vm child, else a fork */
 };
 
 static int child_fn(void *p)
@@ -42,6 +46,8 @@ static int child_fn(void *p)
         (void)!write(marks[1], "P", 1);
     if (fcntl(report[1], F_GETFD) < 0 && errno == EBADF)
         (void)!write(marks[1], "B", 1);
+    if (c->stop)
+        raise(SIGSTOP);
     if (c->exec_sleep) {
         sigset_t none;
         sigemptyset(&none);
@@ -104,7 +110,7 @@ static pid_t pid1(struct child_arg *c, bool early)
         if (ptm >= 0 && !early_ctrl_c())
             _exit(4);
         pd_error *err = NULL;
-        pd_init_reaper_spawn(sv[0], report[1], child_fn, c, &err);
+        pd_init_reaper_spawn(sv[0], report[1], child_fn, c, c->share, &err);
         _exit(2);
     }
     close(sv[0]);
@@ -142,7 +148,7 @@ static int read_report(void)
 static void test_child_runs_and_is_reaped(void)
 {
     setup();
-    struct child_arg c = {.code = 7};
+    struct child_arg c = {.code = 7, .share = share};
     pid_t p = pid1(&c, false);
     CHECK(p > 0);
     CHECK(read_report() == 7);
@@ -156,7 +162,7 @@ static void test_child_runs_and_is_reaped(void)
 static void test_early_signal_forwarded(void)
 {
     setup();
-    struct child_arg c = {.exec_sleep = true};
+    struct child_arg c = {.exec_sleep = true, .share = share};
     pid_t p = pid1(&c, true);
     CHECK(p > 0);
     CHECK(read_report() == 128 + SIGTERM);
@@ -172,7 +178,7 @@ static void test_early_terminal_signal_forwarded(void)
     setup();
     ptm = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
     CHECK(ptm >= 0 && grantpt(ptm) == 0 && unlockpt(ptm) == 0);
-    struct child_arg c = {.exec_sleep = true};
+    struct child_arg c = {.exec_sleep = true, .share = share};
     pid_t p = pid1(&c, false);
     CHECK(p > 0);
     char t = 0;
@@ -186,14 +192,42 @@ static void test_early_terminal_signal_forwarded(void)
     ptm = -1;
 }
 
+/* A forked child stopped before its exec (a terminal's Ctrl-Z, say) is
+ * resumed by pid 1, which waits for no exec (a shared one would hold pid 1
+ * until it ran again: why a sandbox with a terminal forks). */
+static void test_forked_child_stopped_is_resumed(void)
+{
+    setup();
+    struct child_arg c = {.code = 5, .stop = true, .share = false};
+    pid_t p = pid1(&c, false);
+    CHECK(p > 0);
+    CHECK(read_report() == 5);
+    CHECK(unit_wait_code(p) == 5);
+    char m[4] = {0};
+    CHECK(read_marks(m, sizeof(m)) == 2);
+}
+
+static void test_forked_child_runs_and_is_reaped(void) { test_child_runs_and_is_reaped(); }
+static void test_forked_early_signal_forwarded(void) { test_early_signal_forwarded(); }
+static void test_forked_early_terminal_signal_forwarded(void)
+{
+    test_early_terminal_signal_forwarded();
+}
+
 int main(void)
 {
     if (geteuid() != 0) {
         printf("not ok test_init_reaper # needs root (pid 1 drops its capabilities)\n");
         return 1;
     }
+    share = true; /* a fork anyway under ASan (clone_vm.h) */
     RUN(test_child_runs_and_is_reaped);
     RUN(test_early_signal_forwarded);
     RUN(test_early_terminal_signal_forwarded);
+    share = false;
+    RUN(test_forked_child_runs_and_is_reaped);
+    RUN(test_forked_early_signal_forwarded);
+    RUN(test_forked_early_terminal_signal_forwarded);
+    RUN(test_forked_child_stopped_is_resumed);
     UNIT_EXIT();
 }
