@@ -128,17 +128,23 @@ static int make_dir(struct pd_container_dir *d, pd_error **err)
             return pd_fail(err, EEXIST, "container \"%s\" already exists", d->id);
         return pd_fail_errno(err, "create state directory %s", d->path);
     }
-    if (lock_dir(d, err) < 0) {
-        pd_fail_errno(err, "open %s", d->path);
-        rmdir(d->path);
-        return -1;
-    }
-    if (taken && !spare_clean(d->fd)) { /* not what paddock left there: a new one */
-        close(d->fd);
+    bool locked = lock_dir(d, err) == 0;
+    if (taken && (!locked || !spare_clean(d->fd))) {
+        /* not what paddock left there (a file, or something in it): it
+         * goes, and the next spare or a new directory is taken instead */
+        if (d->fd >= 0)
+            close(d->fd);
         d->fd = -1;
+        if (err != NULL)
+            pd_error_freep(err);
         if (pd_rm_rf(d->path, err) < 0)
             return -1;
         return make_dir(d, err);
+    }
+    if (!locked) {
+        pd_fail_errno(err, "open %s", d->path);
+        rmdir(d->path);
+        return -1;
     }
     return 0;
 }

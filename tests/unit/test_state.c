@@ -4,7 +4,7 @@
  * else is removed as before; at most 64 spares; a command that waited for
  * the lock of a directory that became a spare finds its container gone,
  * never the next one's; a spare that is not an empty 0700 directory of
- * ours is not used. */
+ * ours (or not a directory) is removed, not used. */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
@@ -174,13 +174,20 @@ static void test_unclean_spare_not_used(void)
     int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
     CHECK(fd >= 0);
     close(fd);
-    /* every spare but the unclean one is taken first, or it is next */
+    /* and a file among the spares */
+    snprintf(path, sizeof(path), "%s/" PD_STATE_SPARES "/0-a-file", root);
+    fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+    CHECK(fd >= 0);
+    close(fd);
+    /* every spare but the unclean ones is taken first, or they are next */
     for (int i = 0; i < 70; i++) {
         char id[32];
         snprintf(id, sizeof(id), "t-%d", i);
         make(id, false); /* CHECKs that each is empty */
     }
     snprintf(path, sizeof(path), "%s/" PD_STATE_SPARES "/%llu", root, (unsigned long long)a);
+    CHECK(access(path, F_OK) < 0);
+    snprintf(path, sizeof(path), "%s/" PD_STATE_SPARES "/0-a-file", root);
     CHECK(access(path, F_OK) < 0);
 }
 
