@@ -86,11 +86,11 @@ static void remove_stale_state(const char *root, const char *id)
     struct pd_container_dir d = {.fd = -1};
     _cleanup_state_ struct pd_state *st = NULL;
     if (pd_state_dir_open(root, id, &d, &e) < 0) {
-        pd_state_dir_close(&d);
-        /* killed before state.json was written: nothing but the directory */
-        _cleanup_free_ char *path = pd_xasprintf("%s/%s", root, id);
-        if (e->errnum == ENOENT && pd_rm_rf(path, NULL) == 0)
+        /* killed before state.json was written: nothing but the directory
+         * (open and locked; gone or not ROOT/ID any more: d.fd is -1) */
+        if (e->errnum == ENOENT && d.fd >= 0 && pd_state_dir_remove(&d, NULL) == 0)
             pd_debug("sandbox: removed the state of dead sandbox %s", id);
+        pd_state_dir_close(&d);
         return;
     }
     if (pd_state_read(d.path, &st, &e) < 0) {

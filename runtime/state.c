@@ -196,16 +196,24 @@ int pd_state_dir_open(const char *root, const char *id, struct pd_container_dir 
     dir_init(d, root, id);
     if (pd_state_check_id(id, err) < 0)
         return -1;
-    struct stat a, b;
-    if (lock_dir(d, err) < 0 || fstat(d->fd, &a) < 0 || lstat(d->path, &b) < 0 ||
-        a.st_ino != b.st_ino || a.st_dev != b.st_dev ||
-        faccessat(d->fd, "state.json", F_OK, 0) < 0) {
-        /* A directory deleted while we waited for the lock is gone, too,
-         * and so is one that became a spare (it is no longer ROOT/ID). */
+    if (lock_dir(d, err) < 0) {
         if (err && *err)
             return -1;
-        return pd_fail(err, ENOENT, "container \"%s\" does not exist", id) ;
+        return pd_fail(err, ENOENT, "container \"%s\" does not exist", id);
     }
+    /* Deleted while we waited for the lock, or made a spare (and maybe
+     * taken by another container since): no longer ROOT/ID, so not ours to
+     * touch; d->fd is closed.  A directory without state.json (a create
+     * killed before writing it) keeps d->fd: `delete --force` removes it. */
+    struct stat a, b;
+    if (fstat(d->fd, &a) < 0 || lstat(d->path, &b) < 0 || a.st_ino != b.st_ino ||
+        a.st_dev != b.st_dev) {
+        close(d->fd);
+        d->fd = -1;
+        return pd_fail(err, ENOENT, "container \"%s\" does not exist", id);
+    }
+    if (faccessat(d->fd, "state.json", F_OK, 0) < 0)
+        return pd_fail(err, ENOENT, "container \"%s\" does not exist", id);
     return 0;
 }
 
