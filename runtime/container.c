@@ -222,6 +222,17 @@ static int handshake_stage1(struct handshake *h, pd_error **err)
 
 static int send_go(int fd, const struct pd_state *st, int *report, pd_error **err);
 
+/* A send (result r, error *se) to an init that failed meanwhile is not
+ * the error: it closed its end after saying why, and the wait for READY
+ * reports that rather than this EPIPE.  -1 (moved to err) otherwise. */
+static int unless_init_gone(int r, pd_error **se, pd_error **err)
+{
+    if (r == 0 || (*se)->errnum == EPIPE || (*se)->errnum == ECONNRESET)
+        return 0;
+    pd_error_move(err, se);
+    return -1;
+}
+
 /* Direct: C2 was cloned with its namespaces (its cgroup namespace comes
  * after GO, so the cgroup placed here is its root). */
 static int handshake_direct_ns(struct handshake *h, pd_error **err)
@@ -256,15 +267,8 @@ static int handshake_direct_ns(struct handshake *h, pd_error **err)
         pd_debug("network namespace beside the init: %s; the init makes it", e->msg);
     else if (netns >= 0)
         pd_debug("network namespace made beside the init");
-    /* An init that failed meanwhile has closed its end after saying why:
-     * the wait for READY reports that, not this send's EPIPE. */
     _cleanup_error_ pd_error *se = NULL;
-    if (pd_sync_send(h->sync, PD_SYNC_NETNS, 0, NULL, netns, &se) < 0 &&
-        se->errnum != EPIPE && se->errnum != ECONNRESET) {
-        pd_error_move(err, &se);
-        return -1;
-    }
-    return 0;
+    return unless_init_gone(pd_sync_send(h->sync, PD_SYNC_NETNS, 0, NULL, netns, &se), &se, err);
 }
 
 /* The start's GO too, queued now when the start is pipelined
@@ -274,16 +278,11 @@ static int handshake_direct(struct handshake *h, pd_error **err)
     struct pd_created *out = h->out;
     if (handshake_direct_ns(h, err) < 0)
         return -1;
-    /* An init that failed meanwhile has closed its end after saying why:
-     * the wait for READY reports that, not this send's EPIPE. */
     _cleanup_error_ pd_error *se = NULL;
-    if (out->go_sent &&
-        send_go(h->sync, out->state, out->init_reaper ? &out->exit_report : NULL, &se) < 0 &&
-        se->errnum != EPIPE && se->errnum != ECONNRESET) {
-        pd_error_move(err, &se);
-        return -1;
-    }
-    return 0;
+    if (!out->go_sent)
+        return 0;
+    return unless_init_gone(send_go(h->sync, out->state, out->init_reaper ? &out->exit_report : NULL,
+                                    &se), &se, err);
 }
 
 bool pd_container_hooks_sync(const struct pd_config *cfg)
