@@ -541,7 +541,22 @@ static int spawn(const struct pd_create_opts *o, const struct pd_plan *plan, str
      * when it will be the host's root it joins the v1 hierarchies itself. */
     _cleanup_close_ int cgroup_fd = pd_cgroup_open_unified(out->cgroup);
     bool in_unified, host_root = init_host_root(plan); /* before: the child's euid differs */
+    int cpu;
+    a.restore_cpus = pd_cpu_here(&cpu, &a.cpus);
     pid_t c1 = -1, init = clone_init(plan, cgroup_fd, &a, &in_unified, err);
+    /* Where the init and we run while it sets up.  The scheduler started
+     * the init on our CPU and the network namespace's helper on the other
+     * (pd_ns_make_net); when the helper ended, we woke on our old CPU, the
+     * init's, and held the init off it for 0.1-0.25 ms while the other sat
+     * idle (sched_switch traces, tests/bench/README.md).  So the init
+     * starts off our CPU and the helper on it; the init takes our whole
+     * set back after GO (pd_init_args.restore_cpus), before anything of
+     * the container runs.  A hint: nothing fails without it. */
+    if (init > 0 && a.restore_cpus) {
+        cpu_set_t away = a.cpus;
+        CPU_CLR(cpu, &away);
+        sched_setaffinity(init, sizeof(away), &away);
+    }
     if (init == -2) {
         close(sv[0]);
         close(sv[1]);

@@ -78,6 +78,7 @@
  * made in the container's own mount namespace, so nothing remains. */
 #ifndef PADDOCK_CONTAINER_H
 #define PADDOCK_CONTAINER_H
+#include <sched.h>
 #include <stdbool.h>
 #include <sys/types.h>
 #include "cgroups.h"
@@ -205,6 +206,10 @@ int pd_container_run_hooks(const struct pd_config *cfg, const char *id, enum pd_
 /* --- the init side (container_init.c) --- */
 struct pd_init_args {
     const struct pd_plan *plan;
+    bool restore_cpus;   /* direct: the runtime moved the init off its CPU right after the
+                            clone (container.c, spawn); after GO the init sets cpus, the
+                            runtime's set, again: the container inherits that */
+    cpu_set_t cpus;
     const char *id;
     pid_t runtime_pid;
     int sync_fd;

@@ -293,6 +293,10 @@ _Noreturn void pd_init_direct(const struct pd_init_args *a)
         die(sync, err);
     if (pd_sync_expect(sync, PD_SYNC_GO, &m, NULL, &err) < 0 || become_root(&plan->ns, &err) < 0)
         die(sync, err);
+    /* the runtime's CPU set again (spawn moved us off its CPU): a
+     * failure leaves a set the kernel accepted for us, a subset */
+    if (a->restore_cpus)
+        sched_setaffinity(0, sizeof(a->cpus), &a->cpus);
     if (prctl(PR_SET_DUMPABLE, 0) < 0) {
         pd_fail_errno(&err, "prctl(PR_SET_DUMPABLE)");
         die(sync, err);

@@ -88,12 +88,16 @@ struct net_helper {
     int userns;       /* the init's user namespace, joined first; -1: none */
     int fd;           /* out: the new network namespace */
     pd_error *err;    /* out */
+    bool pinned;      /* cloned on our CPU alone: cpus restored as it starts */
+    cpu_set_t cpus;
 };
 
 /* In the helper (clone_vm.h: our memory, our fd table, we wait). */
 static int net_helper(void *arg)
 {
     struct net_helper *h = arg;
+    if (h->pinned)
+        sched_setaffinity(0, sizeof(h->cpus), &h->cpus);
     if (h->userns >= 0 && setns(h->userns, CLONE_NEWUSER) < 0) {
         pd_fail_errno(&h->err, "join the container's user namespace");
         return 1;
@@ -117,8 +121,20 @@ int pd_ns_make_net(int userns, int *fd, pd_error **err)
     *fd = -1;
     struct net_helper h = {.userns = userns, .fd = -1, .err = NULL};
     struct pd_clone_args ca = {.flags = CLONE_FILES, .exit_signal = SIGCHLD};
+    /* The helper starts on our CPU, which is free while we wait for it,
+     * not beside the init (container.c, spawn, says why): cloned with our
+     * CPU alone, it takes our whole set back at once, and so do we. */
+    int cpu;
+    cpu_set_t one;
+    CPU_ZERO(&one);
+    if (pd_cpu_here(&cpu, &h.cpus)) {
+        CPU_SET(cpu, &one);
+        h.pinned = sched_setaffinity(0, sizeof(one), &one) == 0;
+    }
     pid_t pid = pd_clone_vm(&ca, net_helper, &h);
     int e = errno;
+    if (h.pinned)
+        sched_setaffinity(0, sizeof(h.cpus), &h.cpus);
     if (pid < 0)
         return pd_fail(err, e, "start the network namespace helper");
     int status;

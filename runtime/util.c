@@ -251,6 +251,13 @@ bool pd_dir_empty(int fd)
     return pd_dir_each(fd, no_entry, NULL);
 }
 
+bool pd_cpu_here(int *cpu, cpu_set_t *all)
+{
+    *cpu = sched_getcpu();
+    return *cpu >= 0 && *cpu < CPU_SETSIZE && sched_getaffinity(0, sizeof(*all), all) == 0 &&
+           CPU_COUNT(all) > 1 && CPU_ISSET(*cpu, all);
+}
+
 /* Days since 1970-01-01 to a civil date (proleptic Gregorian): glibc's
  * gmtime_r calls tzset, which reads /etc/localtime (7 syscalls) for a UTC
  * time. */

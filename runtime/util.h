@@ -3,6 +3,7 @@
 #ifndef PADDOCK_UTIL_H
 #define PADDOCK_UTIL_H
 
+#include <sched.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -58,6 +59,9 @@ int pd_rm_rf(const char *path, pd_error **err);
 bool pd_dir_each(int fd, bool (*fn)(const char *name, void *arg), void *arg);
 /* Whether the directory fd (just opened) has no entry but "." and "..". */
 bool pd_dir_empty(int fd);
+/* The CPU we run on and our CPU set, when that set has more than one: for
+ * where a child starts (container.c: the init; namespaces.c: its helper). */
+bool pd_cpu_here(int *cpu, cpu_set_t *all);
 /* Current time as RFC 3339 with nanoseconds, UTC, into buf (>= 40 bytes). */
 void pd_time_rfc3339(char *buf, size_t len);
 /* secs (since the epoch, UTC) and nsec as pd_time_rfc3339 writes them. */

@@ -213,7 +213,30 @@ t_time_namespace_offsets() {
     no_leaks "$id" "$RUN_ID" "$B"
 }
 
+# The process may run on every CPU the runtime may: paddock moves the
+# container's init off its own CPU while the init sets up, and the init
+# takes the runtime's set back before the process exists (container.c,
+# spawn); with a user namespace too.  runc leaves the set alone.
+t_process_cpus() {
+    setup_bundle
+    local all
+    all=$(grep Cpus_allowed_list /proc/self/status | cut -f2)
+    run_in "$B" sh -c 'grep Cpus_allowed_list /proc/self/status | cut -f2'
+    assert_ok "run"
+    assert_eq "$OUT" "$all" "the process's CPUs"
+    no_leaks "$RUN_ID" "$B"
+    cfg_set "$B" '.linux.namespaces += [{"type":"user"}]
+        | .linux.uidMappings = [{"containerID":0,"hostID":300000,"size":65536}]
+        | .linux.gidMappings = [{"containerID":0,"hostID":300000,"size":65536}]'
+    run_in "$B" sh -c 'grep Cpus_allowed_list /proc/self/status | cut -f2'
+    cfg_set "$B" 'del(.linux.uidMappings, .linux.gidMappings) | .linux.namespaces -= [{"type":"user"}]'
+    assert_ok "run with a user namespace"
+    assert_eq "$OUT" "$all" "the process's CPUs (user namespace)"
+    no_leaks "$RUN_ID" "$B"
+}
+
 run_case all_new_namespaces t_all_new_namespaces
+run_case process_cpus t_process_cpus
 run_case default_spec_namespaces t_default_spec_namespaces
 run_case no_netns_shares_host t_no_netns_shares_host
 run_case join_netns_by_path t_join_netns_by_path

@@ -282,6 +282,29 @@ Seccomp:2" "pid, capabilities, seccomp"
 }
 
 # As the test user: runs as that uid; its files are its own; the same walls.
+# The command may run on every CPU its caller may: the runtime moves the
+# init off its own CPU while the init sets up (container.c, spawn), and the
+# init takes the caller's set back before anything of the sandbox runs.
+# Also with the caller held to one CPU (taskset), and rootless.
+t_cpus() {
+    sb_setup
+    need_cmd taskset util-linux
+    local all last script='grep Cpus_allowed_list /proc/self/status | cut -f2'
+    all=$(grep Cpus_allowed_list /proc/self/status | cut -f2)
+    sb -- sh -c "$script"
+    assert_ok
+    assert_eq "$OUT" "$all" "the command's CPUs"
+    last=$(($(nproc) - 1))
+    OUT=$(taskset -c "$last" "$RUNTIME" --root "$STATE_ROOT" sandbox -- sh -c "$script" 2>&1)
+    assert_eq "$OUT" "$last" "the command's CPUs when paddock may use CPU $last only"
+    rootless_setup
+    chown "$TEST_USER:" "$WS"
+    urtc sandbox -- sh -c "$script"
+    assert_ok
+    assert_eq "$OUT" "$all" "the rootless command's CPUs"
+    sb_no_leaks
+}
+
 t_rootless() {
     sb_setup
     rootless_setup
@@ -334,4 +357,5 @@ run_case sandbox_audit t_audit
 run_case sandbox_nothing_outlives t_nothing_outlives
 run_case sandbox_danger_full_access t_danger_full_access
 run_case sandbox_rootless t_rootless
+run_case sandbox_cpus t_cpus
 finish
