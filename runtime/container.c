@@ -168,7 +168,7 @@ struct handshake {
     bool in_unified;  /* the init was cloned into the cgroup2 directory */
     const struct pd_init_args *args; /* what the direct init was told (maps, netns) */
     const char *late_config;  /* the state directory is made after the clone, with this
-                                 config.json (late_state_dir), else NULL */
+                                 config.json, by handshake(), else NULL */
     size_t late_len;
 };
 
@@ -647,7 +647,7 @@ int pd_container_create(const struct pd_create_opts *o, struct pd_created *out, 
     bool write_ahead = !o->sandbox_root || pd_cgroup_mode(out->cgroup) != PD_CGROUP_NONE;
     /* A sandbox in the foreground without a cgroup: nothing before the
      * clone needs its state directory (no cgroup to name, no start.sock),
-     * so it is made while the init sets itself up (late_state_dir).
+     * so handshake() makes it while the init sets itself up.
      * Killed before, the init dies with us and nothing is left. */
     bool late = o->sandbox_root && o->foreground && !write_ahead;
     if (!late && pd_state_dir_create(o->root, o->id, &out->dir, err) < 0)

@@ -3,7 +3,6 @@
 #include "init_reaper.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <sys/prctl.h>
