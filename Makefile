@@ -52,12 +52,33 @@ override LDFLAGS += -Wl,-z,relro,-z,now
 # exec start twice (the sealed re-exec, exe_seal.h): ~0.4 ms of an exec
 # (tests/bench/README.md, session 4).  Where an archive is missing, or with
 # STATIC_LIBS=0, the shared libraries as before.
+#
+# With those archives and libc.a (libc6-dev), the runtime is a static PIE
+# (`-static-pie`): no ld.so, no libc.so.6 mapped and relocated at each
+# start: ~0.17 ms of every command (tests/bench/README.md, session 10).
+# glibc then does in-process what would dlopen() a module: the runtime
+# looks users up in /etc/passwd and /etc/group only and hosts in
+# /etc/hosts and DNS only (main.c: pd_nss_builtin), which glibc has built
+# in; libmount is still dlopen()ed on a mount option cache miss
+# (mount_opts_cache.h), from the glibc it was built with.  The linker's
+# notes about that (dlopen, getaddrinfo, getpwuid) are expected and filtered;
+# any other line of its output is shown.  STATIC_LIBS=0 links everything
+# shared; STATIC_LIBS=archives the three archives only, with a shared libc.
 STATIC_LIBS ?= 1
 static_archive = $(filter /%,$(shell $(CC) -print-file-name=$(1) 2>/dev/null))
+HAVE_ARCHIVES = $(and $(call static_archive,libseccomp.a),$(call static_archive,libcap.a),\
+	$(call static_archive,libyajl_s.a))
 STATIC_PKG_LIBS = $(filter-out -lseccomp -lcap -lyajl,$(PKG_LIBS)) -Wl,-Bstatic -lseccomp -lcap -lyajl_s -Wl,-Bdynamic
-RUNTIME_LIBS = $(if $(and $(filter 1,$(STATIC_LIBS)),$(call static_archive,libseccomp.a),\
-	$(call static_archive,libcap.a),$(call static_archive,libyajl_s.a)),$(STATIC_PKG_LIBS),$(PKG_LIBS))
-RUNTIME_LDLIBS = $(filter-out $(PKG_LIBS),$(LDLIBS)) $(RUNTIME_LIBS)
+RUNTIME_LIBS = $(if $(and $(filter 1 archives,$(STATIC_LIBS)),$(HAVE_ARCHIVES)),$(STATIC_PKG_LIBS),$(PKG_LIBS))
+STATIC_PIE = $(and $(filter 1,$(STATIC_LIBS)),$(HAVE_ARCHIVES),$(call static_archive,libc.a))
+RUNTIME_LDLIBS = $(filter-out $(PKG_LIBS),$(LDLIBS)) \
+	$(if $(STATIC_PIE),$(filter-out -lseccomp -lcap -lyajl,$(PKG_LIBS)) -lseccomp -lcap -lyajl_s,$(RUNTIME_LIBS))
+RUNTIME_LDFLAGS = $(LDFLAGS) $(if $(STATIC_PIE),-static-pie)
+# glibc's notes on the static link: dlopen (libmount, above), getaddrinfo and
+# getpwuid (kept to glibc's built-in modules); any other line is shown
+LINK_NOTES = $(if $(STATIC_PIE),>$@.link 2>&1; rc=$$?; grep -v -e ": in function .[a-z_]*.:$$" \
+	-e "Using '\(dlopen\|getaddrinfo\|getpwuid\)' in statically linked" $@.link >&2; \
+	rm -f $@.link; exit $$rc)
 
 LIB_SRCS := $(sort $(wildcard runtime/*.c))
 LIB_SRCS := $(filter-out runtime/main.c,$(LIB_SRCS))
@@ -142,7 +163,7 @@ $(SAN)/libpaddock.a: $(SAN_LIB_OBJS)
 	ar rcs $@ $^
 
 runtime/paddock: $(CLI_OBJS) $(B)/libpaddock.a
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJS) $(B)/libpaddock.a $(RUNTIME_LDLIBS)
+	$(CC) $(CFLAGS) $(RUNTIME_LDFLAGS) -o $@ $(CLI_OBJS) $(B)/libpaddock.a $(RUNTIME_LDLIBS) $(LINK_NOTES)
 
 # The OCI hooks paddock ships (hooks/README.md): hooks/NAME.c is the program
 # build/hooks/paddock-hook-NAME, linked with hooks/hook_common.c and the library.
@@ -201,7 +222,7 @@ $(ESC)/main-noseal.o: runtime/main.c $(wildcard runtime/*.h runtime/cli/*.h) | b
 	$(CC) $(CFLAGS) -DPADDOCK_NO_EXE_SEAL -c -o $@ $<
 
 $(ESC)/paddock-noseal: $(ESC)/main-noseal.o $(filter-out $(B)/runtime/main.o,$(CLI_OBJS)) $(B)/libpaddock.a
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(RUNTIME_LDLIBS)
+	$(CC) $(CFLAGS) $(RUNTIME_LDFLAGS) -o $@ $^ $(RUNTIME_LDLIBS) $(LINK_NOTES)
 
 # The runtime itself under ASan and UBSan (issue #9): `make stress` runs
 # the integration suite once with it (RUNTIME=runtime/paddock-asan).

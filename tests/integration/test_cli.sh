@@ -21,6 +21,20 @@ t_version() {
     return 0
 }
 
+# The runtime is a static PIE (Makefile: STATIC_PIE, with the -dev
+# packages' archives and libc.a, as tests/setup/install-deps installs them):
+# no program interpreter, no shared object needed, position-independent.
+t_static_pie() {
+    is_paddock || return 0
+    need_cmd readelf binutils
+    local h d
+    h=$(readelf -hlW "$RUNTIME") || fail "readelf $RUNTIME"
+    d=$(readelf -dW "$RUNTIME") || fail "readelf -d $RUNTIME"
+    [[ $h != *INTERP* ]] || fail "$RUNTIME has a program interpreter: linked shared"
+    [[ $d != *NEEDED* ]] || fail "$RUNTIME needs shared objects: $(oneline "$(grep NEEDED <<<"$d")")"
+    assert_contains "$h" "DYN (Position-Independent Executable file)" "ELF type"
+}
+
 t_help() {
     rtc --help
     assert_ok "--help"
@@ -184,6 +198,7 @@ t_list_empty_root() {
 }
 
 run_case version t_version
+run_case static_pie t_static_pie
 run_case help t_help
 run_case command_help t_command_help
 run_case unknown_command t_unknown_command

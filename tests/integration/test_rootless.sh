@@ -52,6 +52,41 @@ t_rootless_spec_run() {
     user_no_leaks "$id" "$b"
 }
 
+# A user that /etc/passwd lacks (systemd's dynamic users, LDAP), under an
+# nsswitch.conf that names a module glibc does not have built in: the
+# runtime looks users up in /etc/passwd only (main.c: pd_nss_builtin; the
+# static build crashed in libnss_systemd, dlopen()ed for the lookup).
+# Without $HOME no home is found: a clear error; with one, the sandbox runs.
+t_rootless_user_not_in_passwd() {
+    rootless_setup
+    local uid=54321 nss=/usr/lib/x86_64-linux-gnu/libnss_systemd.so.2
+    ! awk -F: -v u=$uid '$3 == u { f = 1 } END { exit !f }' /etc/passwd || fail "uid $uid is in /etc/passwd"
+    [ -e "$nss" ] || fail "$nss missing (Debian package libnss-systemd; tests/setup/install-deps)"
+    local d=$T/nopw
+    mkdir -p "$d/run" "$d/home" "$d/ws"
+    printf 'passwd: files systemd\ngroup: files systemd\nhosts: files dns\n' >"$d/nsswitch.conf"
+    chown -R $uid:$uid "$d"
+    chmod 0755 "$d" "$T"
+    nopw() { # HOME ARGS...: the runtime as uid $uid, that nsswitch.conf bound over the host's
+        local home=$1
+        shift
+        (cd "$d/ws" && timeout -k 5 "$RT_TIMEOUT" unshare -m --propagation private sh -c \
+            'mount --bind "$1" /etc/nsswitch.conf && shift && exec "$@"' sh "$d/nsswitch.conf" \
+            setpriv --reuid=$uid --regid=$uid --clear-groups \
+            env -u HOME ${home:+HOME=$home} XDG_RUNTIME_DIR="$d/run" "$UR" "$@")
+    }
+    IO_N=$((IO_N + 1))
+    nopw "" sandbox --sandbox workspace-write -- /bin/echo hi >"$T/nopw.out" 2>"$T/nopw.err"
+    RC=$?
+    ERR=$(cat "$T/nopw.err")
+    assert_eq "$RC" 125 "sandbox as uid $uid without HOME: exit (stderr: $ERR)"
+    assert_contains "$ERR" "no home directory for uid $uid" "the error"
+    nopw "$d/home" sandbox --sandbox workspace-write -- /bin/echo hi >"$T/nopw.out" 2>"$T/nopw.err"
+    RC=$?
+    assert_eq "$RC" 0 "sandbox as uid $uid with HOME: exit (stderr: $(oneline "$(cat "$T/nopw.err")"))"
+    assert_eq "$(cat "$T/nopw.out")" hi "its output"
+}
+
 t_rootless_subuid_mapping() {
     rootless_setup
     local su sg
@@ -804,6 +839,7 @@ t_rootless_unmapped_range() {
 
 run_case rootless_spec_run t_rootless_spec_run
 run_case rootless_subuid_mapping t_rootless_subuid_mapping
+run_case rootless_user_not_in_passwd t_rootless_user_not_in_passwd
 run_case rootless_lifecycle t_rootless_lifecycle
 run_case rootless_cannot_use_root_state t_rootless_cannot_use_root_state
 run_case rootless_no_userns t_rootless_no_userns
