@@ -221,8 +221,11 @@ $(ESC)/main-noseal.o: runtime/main.c $(wildcard runtime/*.h runtime/cli/*.h) | b
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -DPADDOCK_NO_EXE_SEAL -c -o $@ $<
 
+# It links libc shared even where the runtime is a static PIE: the attack it
+# is the control of runs the binary under the image's ELF interpreter, and a
+# static binary has none (test_escape.sh: exe_case).
 $(ESC)/paddock-noseal: $(ESC)/main-noseal.o $(filter-out $(B)/runtime/main.o,$(CLI_OBJS)) $(B)/libpaddock.a
-	$(CC) $(CFLAGS) $(RUNTIME_LDFLAGS) -o $@ $^ $(RUNTIME_LDLIBS) $(LINK_NOTES)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(filter-out $(PKG_LIBS),$(LDLIBS)) $(RUNTIME_LIBS)
 
 # The runtime itself under ASan and UBSan (issue #9): `make stress` runs
 # the integration suite once with it (RUNTIME=runtime/paddock-asan).

@@ -58,11 +58,15 @@ pm_setup() {
         source: "sysfs", options: ["nosuid", "noexec", "nodev", "ro"]} else . end) |
         .linux.namespaces += [{type: "network"}]'
     # libmount is loaded when the first mount option is translated (dlopen,
-    # mount_opts.c), so ldd of the runtime does not name it: add it and its own
-    local lm
+    # mount_opts.c), so ldd of the runtime does not name it: add it and its
+    # own, and (a static runtime's dlopen finds it by name, in the library
+    # directories) ld.so where ldconfig has it
+    local lm ld
     lm=$(ldconfig -p | awk '$1 == "libmount.so.1" && /x86-64|libc6,/ { print $NF; exit }')
     [ -n "$lm" ] || fail "libmount.so.1 not found by ldconfig (Debian package libmount1)"
-    for l in $( (echo "$lm"; ldd "$RUNTIME" "$DS" "$lm") | grep -o '/[^ :]*\.so[^ :]*' | sort -u); do
+    ld=$(ldconfig -p | awk '$1 == "ld-linux-x86-64.so.2" { print $NF; exit }')
+    [ -n "$ld" ] || fail "ld-linux-x86-64.so.2 not found by ldconfig (Debian package libc6)"
+    for l in $( (echo "$lm"; echo "$ld"; ldd "$RUNTIME" "$DS" "$lm") | grep -o '/[^ :]*\.so[^ :]*' | sort -u); do
         mkdir -p "$r$(dirname "$l")"
         cp -L "$l" "$r$l" || fail "cannot copy $l into the rootfs"
     done
