@@ -58,7 +58,7 @@ override LDFLAGS += -Wl,-z,relro,-z,now
 # start: ~0.17 ms of every command (tests/bench/README.md, session 10).
 # glibc then does in-process what would dlopen() a module: the runtime
 # looks users up in /etc/passwd and /etc/group only and hosts in
-# /etc/hosts and DNS only (main.c: pd_nss_builtin), which glibc has built
+# /etc/hosts and DNS only (nss.h), which glibc has built
 # in; libmount is still dlopen()ed on a mount option cache miss
 # (mount_opts_cache.h), from the glibc it was built with.  The linker's
 # notes about that (dlopen, getaddrinfo, getpwuid) are expected and filtered;

@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "json.h"
+#include "nss.h"
 #include "policy.h"
 #include "util.h"
 
@@ -73,7 +74,7 @@ int pd_audit_default_path(char **out, pd_error **err)
     }
     const char *home = getenv("HOME");
     if (home == NULL || home[0] != '/') {
-        struct passwd *pw = getpwuid(geteuid());
+        struct passwd *pw = pd_getpwuid(geteuid());
         home = pw ? pw->pw_dir : NULL;
     }
     if (home == NULL || home[0] != '/')

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "landlock.h"
+#include "nss.h"
 #include "util.h"
 
 static long sysctl_num(const char *path)
@@ -321,7 +322,7 @@ void pd_envprobe_helpers(struct pd_envprobe *p)
 static void sub_range(const char *file, uid_t uid, unsigned own, unsigned long long *start,
                       unsigned long long *count)
 {
-    struct passwd *pw = getpwuid(uid);
+    struct passwd *pw = pd_getpwuid(uid);
     _cleanup_fclose_ FILE *f = fopen(file, "re");
     char line[512], num[32];
     snprintf(num, sizeof(num), "%u", (unsigned)uid);

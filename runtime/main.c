@@ -3,7 +3,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <getopt.h>
-#include <nss.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -138,23 +137,6 @@ static int parse_global(int argc, char **argv, struct pd_global *g)
     return 0;
 }
 
-/* Users (/etc/subuid's names, a home without $HOME) from /etc/passwd and
- * /etc/group, hosts (the proxy's upstreams) from /etc/hosts and DNS: the
- * modules glibc has built in, whatever /etc/nsswitch.conf names.  Any
- * other module is a shared object that glibc would dlopen() into the
- * runtime; in its static build (Makefile: STATIC_PIE) one may not work at
- * all (libnss_systemd, asked for a uid that /etc/passwd lacks, crashed it),
- * and none belongs in the process that builds containers.  The same in the
- * shared build, so that both behave alike. */
-static void pd_nss_builtin(void)
-{
-    static const char *const dbs[][2] = {{"passwd", "files"}, {"group", "files"},
-                                         {"hosts", "files dns"}};
-    for (size_t i = 0; i < PD_ARRAY_SIZE(dbs); i++)
-        if (__nss_configure_lookup(dbs[i][0], dbs[i][1]) < 0)
-            pd_warn("nss: %s: %s", dbs[i][0], strerror(errno));
-}
-
 int main(int argc, char **argv)
 {
     /* CVE-2019-5736: a container that can see our pid must not be able to
@@ -165,7 +147,6 @@ int main(int argc, char **argv)
         perror("paddock: prctl(PR_SET_DUMPABLE)");
         return PD_EXIT_FAIL;
     }
-    pd_nss_builtin();
     struct pd_global g = {0};
     int r = parse_global(argc, argv, &g);
     if (pd_log_init(g.log_path, g.log_json, g.debug) < 0 && r == 0) {

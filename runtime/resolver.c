@@ -12,6 +12,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include "nss.h"
 #include "proxy_parse.h"
 #include "util.h"
 
@@ -44,7 +45,7 @@ static void gai_lookup(const char *host, int port, int family, struct pd_res_res
     char ps[8];
     snprintf(ps, sizeof(ps), "%d", port);
     res->n = 0;
-    int rc = getaddrinfo(host, ps, &hints, &ai0);
+    int rc = pd_getaddrinfo(host, ps, &hints, &ai0);
     if (rc != 0) {
         res->n = rc == EAI_NONAME || rc == EAI_NODATA || rc == EAI_ADDRFAMILY ? 0 : -1;
         return;

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "json.h"
+#include "nss.h"
 #include "oci_defaults.h"
 #include "sandbox_limits.h"
 #include "sandbox_protect.h"
@@ -76,7 +77,7 @@ static bool sub_range(const char *file, const char *helper, unsigned id,
 {
     if (access(helper, X_OK) < 0)
         return false;
-    struct passwd *pw = getpwuid(getuid());
+    struct passwd *pw = pd_getpwuid(getuid());
     _cleanup_fclose_ FILE *f = fopen(file, "re");
     char line[512], num[32];
     snprintf(num, sizeof(num), "%u", getuid());

@@ -18,6 +18,7 @@
 #include "agent_policy.h"
 #include "envprobe.h"
 #include "log.h"
+#include "nss.h"
 #include "sandbox_placeholders.h"
 #include "state.h"
 #include "util.h"
@@ -43,7 +44,7 @@ char *pd_state_home(void)
     const char *home = getenv("HOME");
     struct passwd *pw = NULL;
     if (home == NULL || home[0] != '/')
-        pw = getpwuid(getuid());
+        pw = pd_getpwuid(getuid());
     if (pw != NULL)
         home = pw->pw_dir;
     if (home == NULL || home[0] != '/')

@@ -54,7 +54,7 @@ t_rootless_spec_run() {
 
 # A user that /etc/passwd lacks (systemd's dynamic users, LDAP), under an
 # nsswitch.conf that names a module glibc does not have built in: the
-# runtime looks users up in /etc/passwd only (main.c: pd_nss_builtin; the
+# runtime looks users up in /etc/passwd only (runtime/nss.h; the
 # static build crashed in libnss_systemd, dlopen()ed for the lookup).
 # Without $HOME no home is found: a clear error; with one, the sandbox runs.
 t_rootless_user_not_in_passwd() {
