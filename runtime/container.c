@@ -258,6 +258,9 @@ static int handshake_direct_ns(struct handshake *h, pd_error **err)
     }
     if (pd_sync_send(h->sync, PD_SYNC_GO, 0, NULL, -1, err) < 0)
         return -1;
+    /* our unreaped child: its pid can't be reused, so its start time (state
+     * and signals check it) is read now, while it sets up, not before GO */
+    out->state->pid_start = pd_pid_start_time(out->pid);
     if (!h->args->netns_deferred)
         return 0;
     /* the init's network namespace, made while it sets itself up */
@@ -581,8 +584,8 @@ static int spawn(const struct pd_create_opts *o, const struct pd_plan *plan, str
         pd_init_stage1(&a);
     }
     close(sv[1]);
-    if (init > 0)
-        set_init_pid(out, init);
+    if (init > 0) /* its start time once it has GO (handshake_direct_ns) */
+        out->pid = out->state->pid = init;
     out->go_sent = init > 0 && start_pipelined(o, plan->cfg, out);
     struct handshake h = {.o = o, .plan = plan, .out = out, .sync = sv[0], .c1 = c1,
                           .cgroup_self = self, .in_unified = init > 0 && in_unified,
