@@ -56,13 +56,13 @@ override LDFLAGS += -Wl,-z,relro,-z,now
 # With those archives and libc.a (libc6-dev), the runtime is a static PIE
 # (`-static-pie`): no ld.so, no libc.so.6 mapped and relocated at each
 # start: ~0.17 ms of every command (tests/bench/README.md, session 10).
-# glibc then does in-process what would dlopen() a module: the runtime
-# looks users up in /etc/passwd and /etc/group only and hosts in
-# /etc/hosts and DNS only (nss.h), which glibc has built
-# in; libmount is still dlopen()ed on a mount option cache miss
-# (mount_opts_cache.h), from the glibc it was built with.  The linker's
-# notes about that (dlopen, getaddrinfo, getpwuid) are expected and filtered;
-# any other line of its output is shown.  STATIC_LIBS=0 links everything
+# A static glibc may not load NSS modules (one crashed it), so the runtime
+# looks users up in /etc/passwd and /etc/group only and hosts in /etc/hosts
+# and DNS only, which glibc has built in (nss.h); libmount is still
+# dlopen()ed on a mount option cache miss (mount_opts_cache.h), with the
+# shared libc of the glibc it was built with.  The linker's notes about
+# that (dlopen, getaddrinfo, getpwuid) are expected and filtered; any
+# other line of its output is shown.  STATIC_LIBS=0 links everything
 # shared; STATIC_LIBS=archives the three archives only, with a shared libc.
 STATIC_LIBS ?= 1
 static_archive = $(filter /%,$(shell $(CC) -print-file-name=$(1) 2>/dev/null))
