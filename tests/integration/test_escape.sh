@@ -671,9 +671,10 @@ exe_case() {
     [ "$WHO" = root ] || chown -R "$TEST_USER:" "$EB/rootfs/lib64" "$EB/rootfs/esc/exe-marker"
     # the stub (exe_seal.c: in place as root); an ASan build (make
     # stress) re-executes from the sealed copy, as rootless does
-    local ran=3 how=stub
+    local ran=3 how=stub phdrs
     [ "$WHO" = root ] && ! grep -q __asan_init "$target" && ran=0
-    if ! readelf -lW "$target" | grep -q INTERP; then # a static PIE
+    phdrs=$(readelf -lW "$target") || fail "readelf $target"
+    if [[ $phdrs != *INTERP* ]]; then # a static PIE
         [ "$ran" = 0 ] || { ran=0; how=static; }
     fi
     exe_attack "$target" "$ran" "$how"

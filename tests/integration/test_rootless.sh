@@ -66,7 +66,7 @@ t_rootless_user_not_in_passwd() {
     mkdir -p "$d/run" "$d/home" "$d/ws"
     printf 'passwd: files systemd\ngroup: files systemd\nhosts: files dns\n' >"$d/nsswitch.conf"
     chown -R $uid:$uid "$d"
-    chmod 0755 "$d" "$T"
+    chmod 0755 "$d"
     nopw() { # HOME ARGS...: the runtime as uid $uid, that nsswitch.conf bound over the host's
         local home=$1
         shift
@@ -75,7 +75,6 @@ t_rootless_user_not_in_passwd() {
             setpriv --reuid=$uid --regid=$uid --clear-groups \
             env -u HOME ${home:+HOME=$home} XDG_RUNTIME_DIR="$d/run" "$UR" "$@")
     }
-    IO_N=$((IO_N + 1))
     nopw "" sandbox --sandbox workspace-write -- /bin/echo hi >"$T/nopw.out" 2>"$T/nopw.err"
     RC=$?
     ERR=$(cat "$T/nopw.err")
