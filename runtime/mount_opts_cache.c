@@ -11,7 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cachedir.h"
@@ -35,11 +37,56 @@
 
 static void *libmount; /* kept once loaded: the map lives in it */
 
+#define LOAD_FAILED 3 /* the child's dlopen() or dlsym() failed: ours reports it */
+
+/* libmount loaded first in a child that then exits: one that can't be
+ * loaded into this process kills the child, and the runtime says so
+ * instead of dying mid-start.  That is a static paddock's risk (Makefile:
+ * STATIC_PIE): its dlopen() brings in the system's libc.so.6, which must be
+ * of the glibc it was built with (README, Dependencies).  Only before this
+ * process's first load (a cache miss, or no cache): ~1 ms then.  0 when the
+ * load may go ahead (a plain failure is our own dlopen()'s to report). */
+static int load_in_child_first(pd_error **err)
+{
+    pid_t pid = fork();
+    if (pid < 0)
+        return pd_fail_errno(err, "load libmount: fork");
+    if (pid == 0) {
+        void *h = dlopen("libmount.so.1", RTLD_NOW | RTLD_LOCAL);
+        const struct libmnt_optmap *(*get)(int) =
+            h != NULL ? (const struct libmnt_optmap *(*)(int))dlsym(h, "mnt_get_builtin_optmap")
+                      : NULL;
+        _exit(get != NULL && get(MNT_LINUX_MAP) != NULL ? 0 : LOAD_FAILED);
+    }
+    int st = 0;
+    while (waitpid(pid, &st, 0) < 0)
+        if (errno != EINTR)
+            return pd_fail_errno(err, "load libmount: wait for the loading process");
+    if (WIFEXITED(st) && (WEXITSTATUS(st) == 0 || WEXITSTATUS(st) == LOAD_FAILED))
+        return 0;
+    /* no ELF interpreter: this paddock is the static build */
+    bool static_build = getauxval(AT_BASE) == 0;
+    char how[64];
+    if (WIFSIGNALED(st)) /* (a sanitizer's handler exits instead) */
+        snprintf(how, sizeof(how), "signal %d, %s", WTERMSIG(st), strsignal(WTERMSIG(st)));
+    else
+        snprintf(how, sizeof(how), "exit status %d", WEXITSTATUS(st));
+    return pd_failx(err, "load libmount: loading libmount.so.1 killed the process that tried "
+                    "(%s); %s", how,
+                    static_build ? "this paddock is linked statically and loads it with the "
+                                   "system's libc.so.6, which must be of the glibc paddock was "
+                                   "built with: rebuild paddock"
+                                 : "check the libmount.so.1 that ld.so finds (ldconfig -p, "
+                                   "LD_LIBRARY_PATH)");
+}
+
 /* The map, and in *path where ld.so loaded libmount from (NULL: unknown).
  * A failed load is tried again by the next call. */
 static const struct libmnt_optmap *load_libmount(const char **path, pd_error **err)
 {
     *path = NULL;
+    if (libmount == NULL && load_in_child_first(err) < 0)
+        return NULL;
     if (libmount == NULL)
         libmount = dlopen("libmount.so.1", RTLD_NOW | RTLD_LOCAL);
     if (libmount == NULL) {

@@ -23,6 +23,11 @@
  * at that path (/proc/self/maps): the file described is the one the map
  * came from, not one that replaced it after the load.
  *
+ * Loading libmount (a miss, or no cache) is done in a child first, which
+ * then exits: a libmount that can't be loaded into this process (a static
+ * paddock with another glibc's libc.so.6, README) kills the child, and the
+ * start fails saying so instead of crashing.
+ *
  * A start uses an entry only when every line before the map equals what
  * paddock computes now (same binary, same file at the recorded path, same
  * ld.so.cache and ld.so.preload), the hash matches, and every map line

@@ -125,6 +125,28 @@ t_cache_ld_library_path() {
     [ "$(opened "$T/trace.ld2")" -ge 1 ] || fail "the cache was used with LD_LIBRARY_PATH set"
 }
 
+# A libmount that kills whoever loads it, as the system's libc.so.6 of
+# another glibc could kill a static paddock (README, Dependencies): it is
+# loaded in a child first, which dies; the start fails saying so, and
+# leaves nothing behind.  Without the child the runtime itself crashed.
+t_cache_libmount_crash() {
+    c_setup
+    need_cmd cc build-essential
+    export XDG_STATE_HOME=$T/xdg-crash.$BASHPID
+    local lib=$T/crashlib.$BASHPID
+    mkdir -p "$lib"
+    printf '#include <signal.h>\n%s\n' \
+        '__attribute__((constructor)) static void crash(void) { raise(SIGSEGV); }' >"$lib/crash.c"
+    cc -shared -fPIC -o "$lib/libmount.so.1" "$lib/crash.c" || fail "cc: the crashing libmount"
+    LD_LIBRARY_PATH=$lib rtc sandbox -- true
+    assert_eq "$RC" 125 "sandbox loading a libmount that crashes: exit (stderr: $(oneline "$ERR"))"
+    assert_contains "$ERR" "loading libmount.so.1 killed the process that tried" "the error"
+    assert_eq "$(stale_entries "$XDG_STATE_HOME/paddock/placeholders")" "" "placeholder journals left"
+    assert_eq "$(state_left "$STATE_ROOT")" "" "state left in $STATE_ROOT"
+    rtc sandbox -- true
+    assert_ok "the same sandbox with the system's libmount"
+}
+
 t_cache_off() {
     c_setup
     export XDG_STATE_HOME=$T/xdg-off.$BASHPID PADDOCK_MOUNTOPT_CACHE=off
@@ -155,5 +177,6 @@ run_case mountopt_cache_root t_cache_root
 run_case mountopt_cache_user t_cache_user
 run_case mountopt_cache_run t_cache_run
 run_case mountopt_cache_ld_library_path t_cache_ld_library_path
+run_case mountopt_cache_libmount_crash t_cache_libmount_crash
 run_case mountopt_cache_off t_cache_off
 run_case mountopt_cache_not_writable_inside t_cache_not_writable_inside
