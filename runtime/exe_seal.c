@@ -15,6 +15,7 @@
 #include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "util.h"
@@ -31,6 +32,23 @@ static bool fd_sealed(int fd)
 {
     int s = fcntl(fd, F_GET_SEALS);
     return s >= 0 && (s & SEALS) == SEALS;
+}
+
+/* F_SEAL_WRITE is refused (EBUSY) while the memfd is mapped writable or
+ * one of its pages has a reference beyond the page cache's, which the
+ * kernel waits ~0.15 s to see dropped; under make stress's load that
+ * was once not long enough (a passing reference: memory monitoring, a
+ * per-CPU page batch).  So up to 0.5 s of tries, 10 ms apart. */
+int pd_memfd_seal(int fd, int seals)
+{
+    for (int i = 0;; i++) {
+        if (fcntl(fd, F_ADD_SEALS, seals) == 0)
+            return 0;
+        if (errno != EBUSY || i == 50)
+            return -1;
+        struct timespec ts = {.tv_nsec = 10 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
 }
 
 bool pd_exe_is_sealed(void)
@@ -334,7 +352,7 @@ static int sealed_stub(void)
     _cleanup_close_ int fd = memfd_create("paddock-stub", MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_EXEC);
     if (fd < 0 && errno == EINVAL) /* before Linux 6.3 */
         fd = memfd_create("paddock-stub", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-    if (fd < 0 || fcntl(fd, F_ADD_SEALS, SEALS) < 0)
+    if (fd < 0 || pd_memfd_seal(fd, SEALS) < 0)
         return -1;
     return pd_steal_fd(&fd);
 }
@@ -371,7 +389,7 @@ static int sealed_copy(int exe, int *mfd_out, pd_error **err)
         return pd_fail_errno(err, "memfd_create");
     if (copy_exe(mfd, exe, size, &hdr, trimmed, err) < 0)
         return -1;
-    if (fcntl(mfd, F_ADD_SEALS, SEALS) < 0)
+    if (pd_memfd_seal(mfd, SEALS) < 0)
         return pd_fail_errno(err, "seal the memfd copy of /proc/self/exe");
     *mfd_out = pd_steal_fd(&mfd);
     return 0;

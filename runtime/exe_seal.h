@@ -64,4 +64,9 @@ int pd_exe_seal(char **argv, pd_error **err);
  * possible here (the process is consistent either way). */
 int pd_exe_seal_swap(int mfd);
 
+/* fcntl(F_ADD_SEALS, seals) on a memfd, tried again for up to 0.5 s while
+ * the kernel answers EBUSY (a writable mapping, a passing page reference);
+ * -1 (errno) otherwise. */
+int pd_memfd_seal(int fd, int seals);
+
 #endif

@@ -14,14 +14,17 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <link.h>
+#include <pthread.h>
 #include <linux/capability.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "error.h"
@@ -298,11 +301,47 @@ static void test_not_sealed_here(void)
     CHECK(maps_of(orig) > 0); /* what hostmaps= counts, seen here */
 }
 
+static void *unmap_soon(void *map)
+{
+    struct timespec ts = {.tv_nsec = 30 * 1000 * 1000};
+    nanosleep(&ts, NULL);
+    munmap(map, 4096);
+    return NULL;
+}
+
+/* pd_memfd_seal: while the memfd is mapped writable F_SEAL_WRITE is EBUSY;
+ * the seal goes on once a thread unmaps it, and a mapping that stays is
+ * still EBUSY after the tries. */
+static void test_memfd_seal_waits_for_ebusy(void)
+{
+    for (int stays = 0; stays <= 1; stays++) {
+        int fd = memfd_create("test", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+        CHECK(fd >= 0 && ftruncate(fd, 4096) == 0);
+        void *map = fd < 0 ? MAP_FAILED : mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+        CHECK(map != MAP_FAILED);
+        if (fd < 0 || map == MAP_FAILED)
+            return;
+        CHECK(fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE) < 0 && errno == EBUSY); /* the premise */
+        pthread_t th;
+        CHECK(stays || pthread_create(&th, NULL, unmap_soon, map) == 0);
+        int r = pd_memfd_seal(fd, F_SEAL_WRITE), e = errno;
+        if (stays) {
+            CHECK(r < 0 && e == EBUSY);
+            munmap(map, 4096);
+        } else {
+            pthread_join(th, NULL);
+            CHECK(r == 0 && (fcntl(fd, F_GET_SEALS) & F_SEAL_WRITE));
+        }
+        close(fd);
+    }
+}
+
 int main(int argc, char **argv)
 {
     if (argc == 3 && strcmp(argv[1], "--sealed-child") == 0)
         return report(argv[2], 0);
     RUN(test_not_sealed_here);
+    RUN(test_memfd_seal_waits_for_ebusy);
     RUN(test_reexec_sealed);
     RUN(test_seal_in_place);
     RUN(test_seal_in_place_without_sys_resource);
