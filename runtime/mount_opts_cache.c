@@ -39,6 +39,14 @@ static void *libmount; /* kept once loaded: the map lives in it */
 
 #define LOAD_FAILED 3 /* the child's dlopen() or dlsym() failed: ours reports it */
 
+/* The Linux map of the libmount at handle h, NULL when it has none. */
+static const struct libmnt_optmap *builtin_map(void *h)
+{
+    const struct libmnt_optmap *(*get)(int) =
+        (const struct libmnt_optmap *(*)(int))dlsym(h, "mnt_get_builtin_optmap");
+    return get != NULL ? get(MNT_LINUX_MAP) : NULL;
+}
+
 /* libmount loaded first in a child that then exits: one that can't be
  * loaded into this process kills the child, and the runtime says so
  * instead of dying mid-start.  That is a static paddock's risk (Makefile:
@@ -53,10 +61,7 @@ static int load_in_child_first(pd_error **err)
         return pd_fail_errno(err, "load libmount: fork");
     if (pid == 0) {
         void *h = dlopen("libmount.so.1", RTLD_NOW | RTLD_LOCAL);
-        const struct libmnt_optmap *(*get)(int) =
-            h != NULL ? (const struct libmnt_optmap *(*)(int))dlsym(h, "mnt_get_builtin_optmap")
-                      : NULL;
-        _exit(get != NULL && get(MNT_LINUX_MAP) != NULL ? 0 : LOAD_FAILED);
+        _exit(h != NULL && builtin_map(h) != NULL ? 0 : LOAD_FAILED);
     }
     int st = 0;
     while (waitpid(pid, &st, 0) < 0)
@@ -93,9 +98,7 @@ static const struct libmnt_optmap *load_libmount(const char **path, pd_error **e
         pd_failx(err, "load libmount: %s", dlerror());
         return NULL;
     }
-    const struct libmnt_optmap *(*get)(int) = (const struct libmnt_optmap *(*)(int))dlsym(
-        libmount, "mnt_get_builtin_optmap");
-    const struct libmnt_optmap *map = get != NULL ? get(MNT_LINUX_MAP) : NULL;
+    const struct libmnt_optmap *map = builtin_map(libmount);
     if (map == NULL) { /* the handle stays: a second attempt would find the same */
         pd_failx(err, "libmount.so.1: no mnt_get_builtin_optmap(MNT_LINUX_MAP)");
         return NULL;
