@@ -26,10 +26,11 @@ _paddock_options() {
 
 # _paddock_optarg BIN COMMAND OPTION: the argument name an option takes in the
 # help text ("DIR", "none|host", ...), empty for a flag.  COMMAND "" is the
-# global options.
+# global options.  (No regex intervals such as {1,6} in awk: mawk, Debian's
+# default awk, has none.)
 _paddock_optarg() {
     _paddock_help "$1" "$2" | awk -v o="$3" '
-        /^ {1,6}-/ {
+        /^ +-/ && match($0, /[^ ]/) <= 7 {
             line = $0
             sub(/^ +/, "", line)
             split(line, w, /  +/)   # "-b, --bundle DIR" "description"

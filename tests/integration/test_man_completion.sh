@@ -82,9 +82,13 @@ t_man_errors() {
 }
 
 # bcomp WORDS...: COMPREPLY for WORDS (the last one is completed), sorted, on one line.
+# awk is mawk, Debian's default, also where gawk is installed: the script
+# must not need gawk's extensions (regex intervals such as {1,6}).
 bcomp() {
-    mkdir -p "$T/cwd"
-    (cd "$T/cwd" && bash -c '
+    mkdir -p "$T/cwd" "$T/awk"
+    [ -x /usr/bin/mawk ] || fail "mawk is not installed (tests/setup/install-deps)"
+    ln -sf /usr/bin/mawk "$T/awk/awk"
+    (cd "$T/cwd" && PATH=$T/awk:$PATH bash -c '
         [ -r /usr/share/bash-completion/bash_completion ] && source /usr/share/bash-completion/bash_completion
         source "$0"
         COMP_WORDS=("${@}")
