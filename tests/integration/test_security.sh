@@ -52,6 +52,32 @@ t_caps_default_spec_root() {
     no_leaks "$RUN_ID"
 }
 
+t_caps_caller_ambient_cleared() {
+    # The caller's ambient capabilities do not reach the container: a
+    # runtime started with CAP_NET_RAW ambient (setpriv) runs a process
+    # whose config has no ambient set with none.  As root, with CAP_NET_RAW
+    # permitted and inheritable, only clearing the ambient set takes it
+    # away (the kernel keeps an ambient cap that stays in both; a uid
+    # other than 0 would lose it in setuid).
+    setup_bundle
+    local id c='["CAP_NET_RAW"]'
+    id=$(new_id amb)
+    cfg_set "$B" '.process.capabilities = {"bounding":$c,"effective":$c,"permitted":$c,"inheritable":$c,"ambient":[]}' \
+        --argjson c "$c"
+    set_args "$B" grep Cap /proc/self/status
+    IO_N=$((IO_N + 1))
+    OUT=$(timeout -k 5 "$RT_TIMEOUT" setpriv --inh-caps +net_raw --ambient-caps +net_raw \
+        "$RUNTIME" --root "$STATE_ROOT" run --bundle "$B" "$id" 2>"$T/amb.err")
+    RC=$?
+    ERR=$(cat "$T/amb.err")
+    assert_ok "run under setpriv --ambient-caps +net_raw"
+    assert_eq "$(capline CapAmb)" 0000000000000000 "CapAmb (the caller's ambient CAP_NET_RAW)"
+    assert_eq "$(capline CapInh)" "$(capmask CAP_NET_RAW)" "CapInh (config)"
+    OUT=$(setpriv --inh-caps +net_raw --ambient-caps +net_raw grep CapAmb /proc/self/status)
+    assert_eq "$(capline CapAmb)" "$(capmask CAP_NET_RAW)" "CapAmb of setpriv's own process (the control)"
+    no_leaks "$id"
+}
+
 t_caps_enforced() {
     # Root without CAP_CHOWN cannot give a file away.
     setup_bundle
@@ -285,6 +311,7 @@ t_oom_score_adj() {
 
 run_case caps_configured_sets t_caps_configured_sets
 run_case caps_default_spec_root t_caps_default_spec_root
+run_case caps_caller_ambient_cleared t_caps_caller_ambient_cleared
 run_case caps_enforced t_caps_enforced
 run_case no_new_privileges t_no_new_privileges
 run_case seccomp_errno t_seccomp_errno
