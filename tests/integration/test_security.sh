@@ -65,7 +65,6 @@ t_caps_caller_ambient_cleared() {
     cfg_set "$B" '.process.capabilities = {"bounding":$c,"effective":$c,"permitted":$c,"inheritable":$c,"ambient":[]}' \
         --argjson c "$c"
     set_args "$B" grep Cap /proc/self/status
-    IO_N=$((IO_N + 1))
     OUT=$(timeout -k 5 "$RT_TIMEOUT" setpriv --inh-caps +net_raw --ambient-caps +net_raw \
         "$RUNTIME" --root "$STATE_ROOT" run --bundle "$B" "$id" 2>"$T/amb.err")
     RC=$?
