@@ -249,9 +249,6 @@ static void child_main(const struct pd_sandbox_opts *o, const struct pd_boundary
         pd_fail_errno(&e, "make the pty the controlling terminal");
     else if (chdir(run->cwd) < 0)
         pd_fail_errno(&e, "chdir %s", run->cwd);
-    else if (o->enforce.rlimit_as &&
-             setrlimit(RLIMIT_AS, &(struct rlimit){o->memory, o->memory}) < 0)
-        pd_fail_errno(&e, "setrlimit RLIMIT_AS");
     if (e != NULL)
         child_fail(fd, PD_EXIT_RUNTIME, e);
     /* A keyring of its own; where keyctl(2) is blocked, it can't reach any. */
@@ -266,6 +263,13 @@ static void child_main(const struct pd_sandbox_opts *o, const struct pd_boundary
     if ((p->agent_filter != NULL && pd_seccomp_load(p->agent_filter, &e) < 0) ||
         (p->socket_filter != NULL && pd_seccomp_load(p->socket_filter, &e) < 0))
         child_fail(fd, PD_EXIT_RUNTIME, e);
+    /* RLIMIT_AS last: it is for the program, not for the steps above,
+     * which allocate (libcap, libseccomp); the filters allow setrlimit. */
+    if (o->enforce.rlimit_as &&
+        setrlimit(RLIMIT_AS, &(struct rlimit){o->memory, o->memory}) < 0) {
+        pd_fail_errno(&e, "setrlimit RLIMIT_AS");
+        child_fail(fd, PD_EXIT_RUNTIME, e);
+    }
     execvpe(o->argv[0], o->argv, p->env);
     int en = errno;
     if (en == ENOENT || en == ENOTDIR)

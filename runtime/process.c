@@ -1,7 +1,9 @@
 /* paddock apply: the last steps of a container process before execve.
  *
  * Order (pd_process_exec), following runc:
- *   fds >= 3+preserve_fds close-on-exec; rlimits; oom_score_adj;
+ *   fds >= 3+preserve_fds close-on-exec; rlimits (RLIMIT_AS last, before
+ *   the late seccomp load, when it only lowers and no filter came early:
+ *   set_limits); oom_score_adj;
  *   seccomp (early, while privileged, when noNewPrivileges is off);
  *   bounding set; chdir attempt as root; groups, gid, uid (PR_SET_KEEPCAPS
  *   around the switch); chdir again as the user if it was refused as root,
@@ -170,15 +172,40 @@ static int mark_cloexec(int preserve_fds, pd_error **err)
     return cloexec_from_proc(first, err);
 }
 
-static int set_limits(const struct pd_process *proc, pd_error **err)
+static int set_limit(const struct pd_rlimit *rl, pd_error **err)
 {
+    struct rlimit r = {.rlim_cur = rl->soft, .rlim_max = rl->hard};
+    if (setrlimit(rl->resource, &r) < 0)
+        return pd_fail_errno(err, "setrlimit %s (soft %llu, hard %llu)",
+                             rl->type != NULL ? rl->type : "?", (unsigned long long)rl->soft,
+                             (unsigned long long)rl->hard);
+    return 0;
+}
+
+/* RLIMIT_AS limits every later mapping of ours too, and the steps after
+ * the rlimits allocate (libcap, the environment): a low one (a sandbox's
+ * --memory without a cgroup) is for the program, not for them.  It waits
+ * until just before the late seccomp load and execve when it only lowers
+ * the limit (no privilege needed then) and no filter comes first (one
+ * loaded early could refuse setrlimit). */
+static bool as_deferred(const struct pd_rlimit *rl, bool early_filter)
+{
+    struct rlimit cur;
+    return rl->resource == RLIMIT_AS && !early_filter && getrlimit(RLIMIT_AS, &cur) == 0 &&
+           rl->hard <= cur.rlim_max;
+}
+
+/* *deferred: RLIMIT_AS when as_deferred, for the caller to set last. */
+static int set_limits(const struct pd_process *proc, bool early_filter,
+                      const struct pd_rlimit **deferred, pd_error **err)
+{
+    *deferred = NULL;
     for (size_t i = 0; i < proc->n_rlimits; i++) {
         const struct pd_rlimit *rl = &proc->rlimits[i];
-        struct rlimit r = {.rlim_cur = rl->soft, .rlim_max = rl->hard};
-        if (setrlimit(rl->resource, &r) < 0)
-            return pd_fail_errno(err, "setrlimit %s (soft %llu, hard %llu)",
-                                 rl->type != NULL ? rl->type : "?",
-                                 (unsigned long long)rl->soft, (unsigned long long)rl->hard);
+        if (as_deferred(rl, early_filter))
+            *deferred = rl;
+        else if (set_limit(rl, err) < 0)
+            return -1;
     }
     if (proc->has_oom_score_adj) {
         char buf[32];
@@ -292,11 +319,13 @@ int pd_process_exec(const struct pd_process *proc, const char *exe,
         opts = &no_opts;
     if (proc->args == NULL || proc->args[0] == NULL)
         return pd_failx(err, "exec: no process args");
-    if (mark_cloexec(opts->preserve_fds, err) < 0 || set_limits(proc, err) < 0 ||
+    bool late_seccomp = proc->no_new_privileges;
+    bool early_filter = !late_seccomp && opts->seccomp != NULL;
+    const struct pd_rlimit *as = NULL;
+    if (mark_cloexec(opts->preserve_fds, err) < 0 || set_limits(proc, early_filter, &as, err) < 0 ||
         pd_agent_apply(opts->agent, err) < 0)
         return -1;
-    bool late_seccomp = proc->no_new_privileges;
-    if (!late_seccomp && opts->seccomp != NULL && pd_seccomp_bpf_load(opts->seccomp, err) < 0)
+    if (early_filter && pd_seccomp_bpf_load(opts->seccomp, err) < 0)
         return -1;
     /* The kernel clears the parent-death signal when the uid changes: keep
      * it armed (a foreground `run` must die with its runtime). */
@@ -310,6 +339,8 @@ int pd_process_exec(const struct pd_process *proc, const char *exe,
     _cleanup_strv_ char **env = build_env(proc, opts);
     if (proc->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
         return pd_fail_errno(err, "prctl(PR_SET_NO_NEW_PRIVS)");
+    if (as != NULL && set_limit(as, err) < 0)
+        return -1;
     if (late_seccomp && opts->seccomp != NULL && pd_seccomp_bpf_load(opts->seccomp, err) < 0)
         return -1;
     execve(exe, proc->args, env);

@@ -101,6 +101,21 @@ t_seccomp_auto() {
     assert_eq "$OUT" denied "a write in read-only mode"
 }
 
+# --memory in container-boundary mode (no cgroup there): RLIMIT_AS, set
+# last in the child (after its filters), limits the program.
+t_boundary_memory() {
+    fb_setup
+    dsc sandbox --fallback auto --memory 64m -- sh -c \
+        'awk '\''/^Max address space/ { print $(NF-2), $(NF-1) }'\'' /proc/self/limits
+         head -c 300M /dev/zero | tail >/dev/null; echo status=$?; echo "$PADDOCK_MODE"'
+    assert_ok
+    assert_eq "$OUT" "67108864 67108864
+status=1
+container-boundary" "RLIMIT_AS, tail past it, the mode"
+    assert_contains "$ERR" "--memory enforced with RLIMIT_AS" "warning"
+    assert_contains "$ERR" "memory exhausted" "tail's error"
+}
+
 # network none without a network namespace: landlock denies TCP, seccomp
 # every other IP socket; network host is the host's.
 t_seccomp_network() {
@@ -383,6 +398,7 @@ run_case seccomp_check t_seccomp_check
 run_case boundary_cleanup t_boundary_cleanup
 run_case boundary_state t_boundary_state
 run_case boundary_sigkill t_boundary_sigkill
+run_case boundary_memory t_boundary_memory
 run_case seccomp_user t_seccomp_user
 run_case caps_dropped t_caps_dropped
 run_case max_userns_zero t_max_userns_zero

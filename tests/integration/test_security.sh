@@ -104,6 +104,26 @@ t_no_new_privileges() {
 SECCOMP_MKDIR='{"defaultAction":"SCMP_ACT_ALLOW","architectures":["SCMP_ARCH_X86_64","SCMP_ARCH_X86","SCMP_ARCH_X32"],
   "syscalls":[{"names":["mkdir","mkdirat"],"action":"SCMP_ACT_ERRNO","errnoRet":1}]}'
 
+# RLIMIT_AS as configured, on both of its paths: set last (just before the
+# late seccomp load) with noNewPrivileges, and with the other rlimits
+# before an early filter without it (process.c, set_limits); the program
+# runs under it: dd's 300 MiB buffer can't be allocated.
+t_rlimit_as() {
+    setup_bundle
+    local nnp as="67108864"
+    for nnp in true false; do
+        cfg_set "$B" '.process.noNewPrivileges = ($n == "true") | .linux.seccomp = $s
+            | .process.rlimits = [{"type":"RLIMIT_AS","soft":($a|tonumber),"hard":($a|tonumber)}]' \
+            --arg n "$nnp" --argjson s "$SECCOMP_MKDIR" --arg a "$as"
+        run_in "$B" sh -c 'awk '\''/^Max address space/ { print $(NF-2), $(NF-1) }'\'' /proc/self/limits
+            dd if=/dev/zero of=/dev/null bs=314572800 count=1 2>/dev/null; echo status=$?'
+        assert_ok "run with RLIMIT_AS (noNewPrivileges $nnp)"
+        assert_eq "$OUT" "$as $as
+status=1" "RLIMIT_AS and an allocation past it (noNewPrivileges $nnp)"
+    done
+    no_leaks "$RUN_ID"
+}
+
 t_seccomp_errno() {
     setup_bundle
     cfg_set "$B" '.linux.seccomp = $s' --argjson s "$SECCOMP_MKDIR"
@@ -313,6 +333,7 @@ run_case caps_default_spec_root t_caps_default_spec_root
 run_case caps_caller_ambient_cleared t_caps_caller_ambient_cleared
 run_case caps_enforced t_caps_enforced
 run_case no_new_privileges t_no_new_privileges
+run_case rlimit_as t_rlimit_as
 run_case seccomp_errno t_seccomp_errno
 run_case seccomp_errno_value t_seccomp_errno_value
 run_case rlimits t_rlimits
