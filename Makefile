@@ -68,11 +68,14 @@ STATIC_LIBS ?= 1
 static_archive = $(filter /%,$(shell $(CC) -print-file-name=$(1) 2>/dev/null))
 HAVE_ARCHIVES = $(and $(call static_archive,libseccomp.a),$(call static_archive,libcap.a),\
 	$(call static_archive,libyajl_s.a))
-STATIC_PKG_LIBS = $(filter-out -lseccomp -lcap -lyajl,$(PKG_LIBS)) -Wl,-Bstatic -lseccomp -lcap -lyajl_s -Wl,-Bdynamic
+OTHER_PKG_LIBS = $(filter-out -lseccomp -lcap -lyajl,$(PKG_LIBS))
+STATIC_PKG_LIBS = $(OTHER_PKG_LIBS) -Wl,-Bstatic -lseccomp -lcap -lyajl_s -Wl,-Bdynamic
 RUNTIME_LIBS = $(if $(and $(filter 1 archives,$(STATIC_LIBS)),$(HAVE_ARCHIVES)),$(STATIC_PKG_LIBS),$(PKG_LIBS))
 STATIC_PIE = $(and $(filter 1,$(STATIC_LIBS)),$(HAVE_ARCHIVES),$(call static_archive,libc.a))
-RUNTIME_LDLIBS = $(filter-out $(PKG_LIBS),$(LDLIBS)) \
-	$(if $(STATIC_PIE),$(filter-out -lseccomp -lcap -lyajl,$(PKG_LIBS)) -lseccomp -lcap -lyajl_s,$(RUNTIME_LIBS))
+# LDLIBS without the pkg-config libraries, which RUNTIME_LIBS links its way
+BASE_LDLIBS = $(filter-out $(PKG_LIBS),$(LDLIBS))
+RUNTIME_LDLIBS = $(BASE_LDLIBS) \
+	$(if $(STATIC_PIE),$(OTHER_PKG_LIBS) -lseccomp -lcap -lyajl_s,$(RUNTIME_LIBS))
 RUNTIME_LDFLAGS = $(LDFLAGS) $(if $(STATIC_PIE),-static-pie)
 # glibc's notes on the static link: dlopen (libmount, above), getaddrinfo and
 # getpwuid (kept to glibc's built-in modules); any other line is shown
@@ -225,7 +228,7 @@ $(ESC)/main-noseal.o: runtime/main.c $(wildcard runtime/*.h runtime/cli/*.h) | b
 # is the control of runs the binary under the image's ELF interpreter, and a
 # static binary has none (test_escape.sh: exe_case).
 $(ESC)/paddock-noseal: $(ESC)/main-noseal.o $(filter-out $(B)/runtime/main.o,$(CLI_OBJS)) $(B)/libpaddock.a
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(filter-out $(PKG_LIBS),$(LDLIBS)) $(RUNTIME_LIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(BASE_LDLIBS) $(RUNTIME_LIBS)
 
 # The runtime itself under ASan and UBSan (issue #9): `make stress` runs
 # the integration suite once with it (RUNTIME=runtime/paddock-asan).
