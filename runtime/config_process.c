@@ -13,6 +13,7 @@
 
 #include "config_internal.h"
 #include "util.h"
+#include "sys_compat.h"
 
 struct name_value {
     const char *name;
@@ -80,8 +81,8 @@ static int parse_user(const struct pc *c, const pd_json *proc, const struct jp *
         return r;
     const struct jp *gp = JP_M(p, "additionalGids");
     size_t n = pd_json_len(g);
-    if (n > NGROUPS_MAX) /* setgroups(2) refuses more */
-        return pc_fail(c, gp, "%zu groups: at most %d", n, NGROUPS_MAX);
+    if (n > PD_NGROUPS_MAX) /* setgroups(2) refuses more */
+        return pc_fail(c, gp, "%zu groups: at most %d", n, PD_NGROUPS_MAX);
     u->additional_gids = pd_xcalloc(n ? n : 1, sizeof(uint32_t));
     for (size_t i = 0; i < n; i++) {
         if (pc_v_u32(c, pd_json_at(g, i), JP_I(gp, i), &u->additional_gids[i]) < 0)

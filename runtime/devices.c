@@ -15,6 +15,7 @@
 #include "mounts.h"
 #include "safepath.h"
 #include "util.h"
+#include "sys_compat.h"
 
 #define FD_PATH_LEN 64
 

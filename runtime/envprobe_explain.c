@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "util.h"
+#include "sys_compat.h"
 
 #define CAP_SETGID_BIT 6
 #define CAP_SETUID_BIT 7
@@ -39,7 +40,7 @@ static char *userns_cause(const struct pd_envprobe *p)
                             "refuse with EINVAL): an outer engine's profile, such as Docker's "
                             "default, which blocks unshare, clone with namespace flags, mount, "
                             "setns and keyctl", p->seccomp_filters,
-                            strerrorname_np(p->unshare_filtered));
+                            pd_errno_name(p->unshare_filtered));
     if (p->uid != 0 && p->unprivileged_userns_clone == 0)
         return pd_xstrdup("kernel.unprivileged_userns_clone is 0");
     if (p->uid != 0 && p->apparmor_restrict == 1)
@@ -71,7 +72,7 @@ static char *maps_cause(const struct pd_envprobe *p, enum pd_env_check c)
                                 missing[0], n > 1 ? ", " : "", n > 1 ? missing[1] : "",
                                 n > 2 ? ", " : "", n > 2 ? missing[2] : "");
     }
-    return pd_xasprintf("the kernel refused the write (%s)", strerrorname_np(r->errnum));
+    return pd_xasprintf("the kernel refused the write (%s)", pd_errno_name(r->errnum));
 }
 
 static char *mount_cause(const struct pd_envprobe *p, enum pd_env_check c)
@@ -90,7 +91,7 @@ static char *mount_cause(const struct pd_envprobe *p, enum pd_env_check c)
     if ((e == EPERM || e == ENOSYS) && p->seccomp_mode == 2)
         return pd_xasprintf("probably the seccomp filter on this process (%d filter(s)) blocks "
                             "mount(2)", p->seccomp_filters);
-    return pd_xasprintf("the kernel refused (%s)", strerrorname_np(e));
+    return pd_xasprintf("the kernel refused (%s)", pd_errno_name(e));
 }
 
 char *pd_envprobe_cause(const struct pd_envprobe *p, enum pd_env_check c)
@@ -112,7 +113,7 @@ char *pd_envprobe_cause(const struct pd_envprobe *p, enum pd_env_check c)
         if (r->errnum == EINVAL)
             return pd_xstrdup("the kernel has no seccomp filters (CONFIG_SECCOMP_FILTER)");
         return pd_xasprintf("the seccomp filter already on this process blocks seccomp(2) (%s)",
-                            strerrorname_np(r->errnum));
+                            pd_errno_name(r->errnum));
     case PD_ENV_LANDLOCK:
         if (r->errnum == EOPNOTSUPP)
             return pd_xstrdup("landlock is built in but not enabled (the lsm= boot parameter)");
@@ -124,7 +125,7 @@ char *pd_envprobe_cause(const struct pd_envprobe *p, enum pd_env_check c)
         if ((r->errnum == EPERM || r->errnum == ENOSYS) && p->seccomp_mode == 2)
             return pd_xasprintf("probably the seccomp filter on this process (%d filter(s))",
                                 p->seccomp_filters);
-        return pd_xasprintf("the kernel refused (%s)", strerrorname_np(r->errnum));
+        return pd_xasprintf("the kernel refused (%s)", pd_errno_name(r->errnum));
     }
 }
 
@@ -134,7 +135,7 @@ char *pd_envprobe_describe(const struct pd_envprobe *p, enum pd_env_check c)
     _cleanup_free_ char *cause = pd_envprobe_cause(p, c);
     return pd_xasprintf("%s: %s: %s (%s)%s%s", pd_env_check_name(c),
                         r->step ? r->step : pd_env_check_name(c), strerror(r->errnum),
-                        strerrorname_np(r->errnum) ? strerrorname_np(r->errnum) : "?",
+                        pd_errno_name(r->errnum) ? pd_errno_name(r->errnum) : "?",
                         cause ? ": " : "", cause ? cause : "");
 }
 

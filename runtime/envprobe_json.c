@@ -9,6 +9,7 @@
 
 #include "json.h"
 #include "util.h"
+#include "sys_compat.h"
 
 #define CACHE_VERSION 1
 
@@ -36,7 +37,7 @@ static void gen_check(const struct pd_envprobe *p, enum pd_env_check c, pd_jgen 
     pd_jgen_kv_string(g, "state", pd_env_state_name(r->state));
     pd_jgen_kv_int(g, "errno", r->errnum);
     if (full)
-        pd_jgen_kv_string(g, "error", r->errnum ? strerrorname_np(r->errnum) : NULL);
+        pd_jgen_kv_string(g, "error", r->errnum ? pd_errno_name(r->errnum) : NULL);
     pd_jgen_kv_string(g, "step", r->step);
     pd_jgen_kv_string(g, "detail", r->detail);
     if (full) {

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "util.h"
+#include "sys_compat.h"
 
 #ifndef MFD_EXEC
 #define MFD_EXEC 0x0010U /* Linux 6.3: say that the memfd is executable */
@@ -69,7 +70,7 @@ static off_t needed_size(int fd, off_t size, ElfW(Ehdr) *hdr, bool *trimmed)
 {
     *trimmed = false;
     if (pread(fd, hdr, sizeof(*hdr), 0) != (ssize_t)sizeof(*hdr) ||
-        memcmp(hdr->e_ident, ELFMAG, SELFMAG) != 0 || hdr->e_ident[EI_CLASS] != (__ELF_NATIVE_CLASS == 64 ? ELFCLASS64 : ELFCLASS32) ||
+        memcmp(hdr->e_ident, ELFMAG, SELFMAG) != 0 || hdr->e_ident[EI_CLASS] != (__SIZEOF_POINTER__ == 8 ? ELFCLASS64 : ELFCLASS32) ||
         hdr->e_phentsize != sizeof(ElfW(Phdr)) || hdr->e_phnum == 0 || hdr->e_phnum > 64 ||
         hdr->e_phoff < sizeof(*hdr) || hdr->e_phoff > (ElfW(Off))size)
         return size;

@@ -28,6 +28,7 @@
 #include "overlay_mount.h"
 #include "safepath.h"
 #include "util.h"
+#include "sys_compat.h"
 
 #define FD_PATH_LEN 64
 #define PROPAGATION_MASK (MS_SHARED | MS_SLAVE | MS_PRIVATE | MS_UNBINDABLE)

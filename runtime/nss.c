@@ -3,7 +3,6 @@
 #include "nss.h"
 
 #include <errno.h>
-#include <nss.h>
 #include <pthread.h>
 #include <string.h>
 
@@ -11,6 +10,9 @@
 #include "util.h"
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+#ifdef __GLIBC__
+#include <nss.h>
 
 static void builtin(void)
 {
@@ -20,6 +22,14 @@ static void builtin(void)
         if (__nss_configure_lookup(dbs[i][0], dbs[i][1]) < 0)
             pd_warn("nss: %s: %s", dbs[i][0], strerror(errno));
 }
+#else
+/* musl has no modules: users and groups come from /etc/passwd and
+ * /etc/group (then nscd's socket, if one answers), hosts from /etc/hosts
+ * and DNS. */
+static void builtin(void)
+{
+}
+#endif
 
 struct passwd *pd_getpwuid(uid_t uid)
 {

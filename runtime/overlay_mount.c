@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "util.h"
+#include "sys_compat.h"
 
 /* The kernel's messages on fsfd ("e overlayfs: ..."), joined. */
 static char *kernel_says(int fsfd)

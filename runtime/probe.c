@@ -28,6 +28,7 @@
 
 #include "state.h"
 #include "util.h"
+#include "sys_compat.h"
 
 enum verdict { V_BLOCKED, V_ALLOWED, V_NA };
 
@@ -412,10 +413,10 @@ static void run_one(size_t i, const struct pd_probe_args *a)
         else if (waitpid(pid, &st, 0) == pid && n != (ssize_t)sizeof(r) && WIFSIGNALED(st))
             say(&r, WTERMSIG(st) == SIGALRM ? V_NA : V_BLOCKED, 0, "%s by %s",
                 WTERMSIG(st) == SIGALRM ? "timed out, killed" : "killed",
-                sigabbrev_np(WTERMSIG(st)) ? sigabbrev_np(WTERMSIG(st)) : "a signal");
+                pd_signal_abbrev(WTERMSIG(st)) ? pd_signal_abbrev(WTERMSIG(st)) : "a signal");
     }
     static const char *const vn[] = {"blocked", "allowed", "n/a"};
-    const char *en = r.err ? strerrorname_np(r.err) : NULL;
+    const char *en = r.err ? pd_errno_name(r.err) : NULL;
     r.detail[sizeof(r.detail) - 1] = '\0';
     for (char *c = r.detail; *c; c++)
         if (*c == '\n')

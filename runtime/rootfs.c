@@ -24,6 +24,7 @@
 #include "overlay_mount.h"
 #include "safepath.h"
 #include "util.h"
+#include "sys_compat.h"
 
 #define FD_PATH_LEN 64
 

@@ -16,6 +16,7 @@
 
 #include "log.h"
 #include "util.h"
+#include "sys_compat.h"
 
 /* ---- journal ---- */
 

@@ -15,6 +15,7 @@
 #include "log.h"
 #include "snapshot_journal.h"
 #include "util.h"
+#include "sys_compat.h"
 
 int pd_snapshot_rm(struct pd_store *s, const char *name, pd_error **err)
 {

@@ -12,6 +12,7 @@
 #include "cgroups.h"
 #include "json.h"
 #include "util.h"
+#include "sys_compat.h"
 
 #define STATE_MAX (4u << 20)
 

@@ -132,7 +132,7 @@ void pd_store_fault(const char *point)
 {
     const char *f = getenv("PADDOCK_FAULT");
     if (f != NULL && strcmp(f, point) == 0)
-        raise(SIGKILL);
+        kill(getpid(), SIGKILL);
 }
 
 int pd_openat_beneath(int dirfd, const char *rel, int flags, int mode)

@@ -16,6 +16,7 @@
 
 #include "console.h"
 #include "util.h"
+#include "sys_compat.h"
 
 static const int forwarded[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
 

@@ -229,7 +229,7 @@ bool pd_dir_each(int fd, bool (*fn)(const char *name, void *arg), void *arg)
         char b[2048];
     } u;
     ssize_t n;
-    while ((n = getdents64(fd, u.b, sizeof(u.b))) > 0) {
+    while ((n = getdents64(fd, &u.e, sizeof(u.b))) > 0) {
         for (ssize_t off = 0; off < n;) {
             const struct dirent64 *e = (const struct dirent64 *)(void *)(u.b + off);
             if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0 && !fn(e->d_name, arg))

@@ -10,6 +10,7 @@
 #include "container.h"
 #include "log.h"
 #include "util.h"
+#include "sys_compat.h"
 
 /* "TERM", "SIGTERM", "sigterm" or "15" -> 15; -1 when unknown. */
 static int parse_signal(const char *s)
@@ -20,7 +21,7 @@ static int parse_signal(const char *s)
     if (strncasecmp(s, "SIG", 3) == 0)
         s += 3;
     for (int sig = 1; sig < NSIG; sig++) {
-        const char *name = sigabbrev_np(sig);
+        const char *name = pd_signal_abbrev(sig);
         if (name != NULL && strcasecmp(name, s) == 0)
             return sig;
     }

@@ -1,4 +1,5 @@
 /* paddock start */
+#define _GNU_SOURCE
 #include <stdio.h>
 #include <string.h>
 

@@ -1,4 +1,5 @@
 /* paddock state */
+#define _GNU_SOURCE
 #include <stdio.h>
 #include <string.h>
 

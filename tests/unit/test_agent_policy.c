@@ -1,5 +1,6 @@
 /* Unit tests for runtime/agent_policy.c: every dev.paddock.* key, valid and
  * invalid (exact messages), defaults per mode, unknown keys. */
+#define _GNU_SOURCE
 #include <stdint.h>
 #include <string.h>
 

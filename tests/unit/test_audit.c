@@ -1,4 +1,5 @@
 /* Unit tests for runtime/audit.c (the audit log). */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>

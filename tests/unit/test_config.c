@@ -1,6 +1,7 @@
 /* Unit tests for runtime/config*.c: real engine configs, hand-written
  * configs and the exact error messages for bad input.
  * Fixtures: $PADDOCK_FIXTURES, else tests/fixtures (run from the repo root). */
+#define _GNU_SOURCE
 #include <dirent.h>
 #include <linux/ioprio.h>
 #include <stdint.h>

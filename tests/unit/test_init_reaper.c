@@ -46,8 +46,9 @@ static int child_fn(void *p)
         (void)!write(marks[1], "P", 1);
     if (fcntl(report[1], F_GETFD) < 0 && errno == EBADF)
         (void)!write(marks[1], "B", 1);
-    if (c->stop)
-        raise(SIGSTOP);
+    if (c->stop) /* kill, not raise: a raw clone's child has its parent's
+                  * thread id cached in musl, which raise() signals */
+        kill(getpid(), SIGSTOP);
     if (c->exec_sleep) {
         sigset_t none;
         sigemptyset(&none);
@@ -105,7 +106,7 @@ static pid_t pid1(struct child_arg *c, bool early)
             sigemptyset(&term);
             sigaddset(&term, SIGTERM);
             sigprocmask(SIG_BLOCK, &term, NULL);
-            raise(SIGTERM);
+            kill(getpid(), SIGTERM); /* not raise(): see child_fn */
         }
         if (ptm >= 0 && !early_ctrl_c())
             _exit(4);

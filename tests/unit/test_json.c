@@ -1,4 +1,5 @@
 /* Unit tests for runtime/json.c (yajl wrapper). */
+#define _GNU_SOURCE
 #include <stdint.h>
 #include <string.h>
 

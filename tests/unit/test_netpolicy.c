@@ -1,5 +1,6 @@
 /* Unit tests for runtime/netpolicy.c: patterns, wildcards, ports, deny
  * beats allow, address classes and their exact-allow override. */
+#define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <string.h>

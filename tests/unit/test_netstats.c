@@ -1,5 +1,6 @@
 /* Unit tests for runtime/netstats.c: counting, the top hosts' order, the
  * last denial, and a write/parse round trip of network.json. */
+#define _GNU_SOURCE
 #include <stdlib.h>
 #include <string.h>
 
