@@ -29,9 +29,7 @@ PKG_MODULES := $(foreach p,$(PKGS),$(firstword $(subst :, ,$(p))))
 # Evaluated when a recipe runs (=, not :=), so that `make deps all` builds
 # with the flags of the packages `deps` has just installed.
 PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKG_MODULES) 2>/dev/null)
-# libmount is dlopen()ed when a mount option is first translated
-# (runtime/mount_opts.c), not linked: its headers are used, not -lmount.
-PKG_LIBS = $(filter-out -lmount,$(shell $(PKG_CONFIG) --libs $(PKG_MODULES) 2>/dev/null))
+PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKG_MODULES) 2>/dev/null)
 
 CFLAGS ?= -O2 -g
 WARN := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral
@@ -43,45 +41,34 @@ LDLIBS += $(PKG_LIBS)
 # lazy binding; and no lazy binding of each libc function at its first call
 # in the runtime, then again in the container's init and its child: ~0.1 ms
 # of each sandbox (A/B 0.96-0.975, tests/bench/README.md, session 9).
-override LDFLAGS += -Wl,-z,relro,-z,now
+# --as-needed: a program that uses no libmount (a hook, most unit tests)
+# does not load it.
+override LDFLAGS += -Wl,-z,relro,-z,now -Wl,--as-needed
 
-# The runtime links libseccomp, libcap and yajl from their static archives
-# (Debian's libseccomp-dev, libcap-dev and libyajl-dev ship libseccomp.a,
-# libcap.a and libyajl_s.a): the same libraries, but ld.so no longer opens,
-# maps and relocates three shared objects at every start, and create, run and
-# exec start twice (the sealed re-exec, exe_seal.h): ~0.4 ms of an exec
-# (tests/bench/README.md, session 4).  Where an archive is missing, or with
-# STATIC_LIBS=0, the shared libraries as before.
+# The runtime binary's C library (README, "Build").
 #
-# With those archives and libc.a (libc6-dev), the runtime is a static PIE
-# (`-static-pie`): no ld.so, no libc.so.6 mapped and relocated at each
-# start: ~0.17 ms of every command (tests/bench/README.md, session 10).
-# A static glibc may not load NSS modules (one crashed it), so the runtime
-# looks users up in /etc/passwd and /etc/group only and hosts in /etc/hosts
-# and DNS only, which glibc has built in (nss.h); libmount is still
-# dlopen()ed on a mount option cache miss (mount_opts_cache.h), with the
-# shared libc of the glibc it was built with.  The linker's notes about
-# that (dlopen, getaddrinfo, getpwuid) are expected and filtered; any
-# other line of its output is shown.  STATIC_LIBS=0 links everything
-# shared; STATIC_LIBS=archives the three archives only, with a shared libc.
-STATIC_LIBS ?= 1
-static_archive = $(filter /%,$(shell $(CC) -print-file-name=$(1) 2>/dev/null))
-HAVE_ARCHIVES = $(and $(call static_archive,libseccomp.a),$(call static_archive,libcap.a),\
-	$(call static_archive,libyajl_s.a))
-OTHER_PKG_LIBS = $(filter-out -lseccomp -lcap -lyajl,$(PKG_LIBS))
-STATIC_PKG_LIBS = $(OTHER_PKG_LIBS) -Wl,-Bstatic -lseccomp -lcap -lyajl_s -Wl,-Bdynamic
-RUNTIME_LIBS = $(if $(and $(filter 1 archives,$(STATIC_LIBS)),$(HAVE_ARCHIVES)),$(STATIC_PKG_LIBS),$(PKG_LIBS))
-STATIC_PIE = $(and $(filter 1,$(STATIC_LIBS)),$(HAVE_ARCHIVES),$(call static_archive,libc.a))
-# LDLIBS without the pkg-config libraries, which RUNTIME_LIBS links its way
-BASE_LDLIBS = $(filter-out $(PKG_LIBS),$(LDLIBS))
-RUNTIME_LDLIBS = $(BASE_LDLIBS) \
-	$(if $(STATIC_PIE),$(OTHER_PKG_LIBS) -lseccomp -lcap -lyajl_s,$(RUNTIME_LIBS))
-RUNTIME_LDFLAGS = $(LDFLAGS) $(if $(STATIC_PIE),-static-pie)
-# glibc's notes on the static link: dlopen (libmount, above), getaddrinfo and
-# getpwuid (kept to glibc's built-in modules); any other line is shown
-LINK_NOTES = $(if $(STATIC_PIE),>$@.link 2>&1; rc=$$?; grep -v -e ": in function .[a-z_]*.:$$" \
-	-e "Using '\(dlopen\|getaddrinfo\|getpwuid\)' in statically linked" $@.link >&2; \
-	rm -f $@.link; exit $$rc)
+# LIBC=musl (the default): runtime/paddock is a static PIE linked against
+# musl (Debian's musl-tools) and against static builds of libseccomp,
+# libcap, yajl and libmount that contrib/build/musl-libs makes from
+# Debian's own sources of the versions Debian ships, into build/musl-libs.
+# glibc runs dozens of `cpuid` instructions before main (its CPU features
+# and cache sizes), and in a VM each one is an exit to the hypervisor:
+# ~0.6 ms of every paddock command on an Intel host, ~0.16 on an AMD one.
+# musl runs none; its start-up is ~0.05 ms (tests/bench/README.md, session
+# 12).  No ld.so, no shared object, no dlopen(): what runs is what was
+# linked.
+#
+# LIBC=glibc links it against the system's shared libraries instead.
+# Everything else (unit tests, the sanitizer and fuzz builds, the hooks, the
+# escape tests' control) is built against glibc either way, so `make check`
+# runs the same sources under both C libraries.
+LIBC ?= musl
+MUSL = $(B)/musl-libs
+MUSL_OBJ = $(B)/musl
+MUSL_CC = $(CC) -specs $(MUSL)/musl-gcc.specs -isystem $(MUSL)/kinc
+# gcc's own specs add the build id that the seccomp cache's key uses; musl's replace them
+MUSL_LDFLAGS = $(LDFLAGS) -static-pie -Wl,--build-id
+MUSL_LIBS = -L$(MUSL)/lib -lmount -lblkid -lseccomp -lcap -lyajl_s
 
 LIB_SRCS := $(sort $(wildcard runtime/*.c))
 LIB_SRCS := $(filter-out runtime/main.c,$(LIB_SRCS))
@@ -99,6 +86,12 @@ SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sa
 SAN_LIB_OBJS := $(LIB_SRCS:%.c=$(SAN)/%.o)
 SAN_UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(SAN)/tests/%)
 
+# The musl build of the runtime (LIBC=musl, above).
+MUSL_LIB_OBJS := $(LIB_SRCS:%.c=$(MUSL_OBJ)/%.o)
+MUSL_CLI_OBJS := $(CLI_SRCS:%.c=$(MUSL_OBJ)/%.o)
+# and the unit tests against it: `make check` runs them as musl:test_*
+MUSL_UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(MUSL_OBJ)/tests/%)
+
 # libFuzzer targets (issue #9): tests/fuzz/fuzz_*.c against the library,
 # built with clang under ASan and UBSan.  `make fuzz FUZZ_SECONDS=N` runs
 # each for N seconds (tests/fuzz/run); `make check` runs them briefly.
@@ -114,7 +107,7 @@ FUZZ_LIB_OBJS := $(LIB_SRCS:%.c=$(FUZZ)/%.o)
 FUZZ_SECONDS ?= 60
 
 .SECONDARY:
-.PHONY: stress asan-runtime escape-bins test-helpers hooks man fuzz fuzz-bins build-deps demo all deps check check-unit check-unit-asan check-integration install uninstall clean unit bench
+.PHONY: musl-libs stress asan-runtime escape-bins test-helpers hooks man fuzz fuzz-bins build-deps demo all deps check check-unit check-unit-asan check-integration install uninstall clean unit bench
 all: runtime/paddock hooks
 
 # Every compile waits for this check: a missing library is named by its
@@ -136,8 +129,16 @@ $(SAN)/%.o: %.c $(wildcard runtime/*.h runtime/cli/*.h tests/unit/*.h) | build-d
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(SAN_FLAGS) -U_FORTIFY_SOURCE -c -o $@ $<
 
+# musl's headers, the kernel's and the four libraries' (contrib/build/musl-libs);
+# never the system's /usr/include, whose headers are glibc's.
+$(MUSL_OBJ)/%.o: PKG_CFLAGS = -isystem $(MUSL)/include -isystem $(MUSL)/include/libmount
+$(MUSL_OBJ)/%.o: %.c $(wildcard runtime/*.h runtime/cli/*.h tests/unit/*.h) | musl-libs
+	@mkdir -p $(dir $@)
+	$(MUSL_CC) $(CFLAGS) -c -o $@ $<
+
 # The built-in seccomp profiles are embedded with .incbin (seccomp_profile.c).
-$(B)/runtime/seccomp_profile.o $(SAN)/runtime/seccomp_profile.o: spec/profiles/agent-default.json
+$(B)/runtime/seccomp_profile.o $(SAN)/runtime/seccomp_profile.o $(MUSL_OBJ)/runtime/seccomp_profile.o: \
+	spec/profiles/agent-default.json
 
 $(FUZZ)/%.o: %.c $(wildcard runtime/*.h) | build-deps
 	@mkdir -p $(dir $@)
@@ -165,8 +166,24 @@ $(SAN)/libpaddock.a: $(SAN_LIB_OBJS)
 	@rm -f $@
 	ar rcs $@ $^
 
+$(MUSL_OBJ)/libpaddock.a: $(MUSL_LIB_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+# Static libraries of libseccomp, libcap, yajl and libmount built against
+# musl, from Debian's sources (quick when already built).
+musl-libs:
+	@contrib/build/musl-libs $(MUSL)
+
+ifeq ($(LIBC),musl)
+runtime/paddock: $(MUSL_CLI_OBJS) $(MUSL_OBJ)/libpaddock.a
+	$(MUSL_CC) $(CFLAGS) $(MUSL_LDFLAGS) -o $@ $(MUSL_CLI_OBJS) $(MUSL_OBJ)/libpaddock.a $(MUSL_LIBS)
+else ifeq ($(LIBC),glibc)
 runtime/paddock: $(CLI_OBJS) $(B)/libpaddock.a
-	$(CC) $(CFLAGS) $(RUNTIME_LDFLAGS) -o $@ $(CLI_OBJS) $(B)/libpaddock.a $(RUNTIME_LDLIBS) $(LINK_NOTES)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJS) $(B)/libpaddock.a $(LDLIBS)
+else
+$(error LIBC=$(LIBC): use LIBC=musl (the default) or LIBC=glibc)
+endif
 
 # The OCI hooks paddock ships (hooks/README.md): hooks/NAME.c is the program
 # build/hooks/paddock-hook-NAME, linked with hooks/hook_common.c and the library.
@@ -189,7 +206,10 @@ $(SAN)/tests/%: $(SAN)/tests/unit/%.o $(SAN)/libpaddock.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(SAN_FLAGS) $(LDFLAGS) -o $@ $< $(SAN)/libpaddock.a $(LDLIBS)
 
-unit: $(UNIT_BINS) $(SAN_UNIT_BINS)
+$(MUSL_OBJ)/tests/%: $(MUSL_OBJ)/tests/unit/%.o $(MUSL_OBJ)/libpaddock.a
+	$(MUSL_CC) $(CFLAGS) $(MUSL_LDFLAGS) -o $@ $< $(MUSL_OBJ)/libpaddock.a $(MUSL_LIBS)
+
+unit: $(UNIT_BINS) $(SAN_UNIT_BINS) $(if $(filter musl,$(LIBC)),$(MUSL_UNIT_BINS))
 
 # Programs the integration tests run (tests/integration/helpers/*.c), e.g.
 # docker-seccomp, which installs a filter like Docker's default profile.
@@ -224,11 +244,11 @@ $(ESC)/main-noseal.o: runtime/main.c $(wildcard runtime/*.h runtime/cli/*.h) | b
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -DPADDOCK_NO_EXE_SEAL -c -o $@ $<
 
-# It links libc shared even where the runtime is a static PIE: the attack it
-# is the control of runs the binary under the image's ELF interpreter, and a
-# static binary has none (test_escape.sh: exe_case).
+# It is linked shared against glibc, where the runtime is a static PIE: the
+# attack it is the control of runs the binary under the image's ELF
+# interpreter, and a static binary has none (test_escape.sh: exe_case).
 $(ESC)/paddock-noseal: $(ESC)/main-noseal.o $(filter-out $(B)/runtime/main.o,$(CLI_OBJS)) $(B)/libpaddock.a
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(BASE_LDLIBS) $(RUNTIME_LIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # The runtime itself under ASan and UBSan (issue #9): `make stress` runs
 # the integration suite once with it (RUNTIME=runtime/paddock-asan).
@@ -255,7 +275,7 @@ demo: runtime/paddock
 	runtime/paddock run --bundle $(DEMO) demo-$$$$
 
 check: runtime/paddock unit fuzz-bins hooks test-helpers escape-bins
-	@tests/run-all
+	@LIBC=$(LIBC) tests/run-all
 
 # paddock vs crun vs runc (issue #8); not part of check.  Never fails on time.
 bench: runtime/paddock

@@ -1,6 +1,5 @@
-/* paddock: what the caches under the state home share (seccomp_cache.c,
- * mount_opts_cache.c): a directory of entries that only the caller can
- * have written.
+/* paddock: the cache directory under the state home (seccomp_cache.c): a
+ * directory of entries that only the caller can have written.
  *
  * A directory is used only when it is a real directory owned by the caller
  * with no group or other permission bits; an entry only when it is a

@@ -11,8 +11,8 @@
 #include <string.h>
 #include <sys/mount.h>
 
-#include "mount_opts_cache.h"
 #include "util.h"
+#include "sys_compat.h"
 
 #define PROPAGATION_MASK (MS_SHARED | MS_SLAVE | MS_PRIVATE | MS_UNBINDABLE)
 
@@ -70,23 +70,15 @@ static bool apply_rec_attr(const char *opt, struct pd_mount_flags *out)
     return false;
 }
 
-/* libmount's Linux option map.  libmount is loaded the first time an
- * option is looked up, not linked: with the libraries it pulls in
- * (libblkid, libselinux, libpcre2) it cost every paddock process ~0.3 ms
- * of loading, and most never translate a mount option (exec, state, kill,
- * the first half of a sealed re-exec, ...).  Where nothing changed since
- * an earlier start, not even loaded: the map libmount gave then is read
- * from the cache (mount_opts_cache.h).  Only the runtime's plan calls
- * this, before it forks and on the host's root.  No map, no translation:
- * an error, never options passed through as data. */
+/* libmount's Linux option map: a table inside libmount itself, linked
+ * statically into the runtime (Makefile, LIBC=musl), so looking it up reads
+ * no file and loads nothing.  No map, no translation: an error, never
+ * options passed through as data. */
 const struct libmnt_optmap *pd_mount_linux_map(pd_error **err)
 {
-    static const struct libmnt_optmap *map;
-    if (map != NULL)
-        return map;
-    _cleanup_free_ char *dir = pd_mountopt_cache_dir();
-    void *owned; /* map points to it, for the life of the process */
-    map = pd_mountopt_cache_get(dir, &owned, NULL, err);
+    const struct libmnt_optmap *map = mnt_get_builtin_optmap(MNT_LINUX_MAP);
+    if (map == NULL)
+        pd_failx(err, "libmount has no Linux mount option map");
     return map;
 }
 

@@ -30,10 +30,7 @@ struct pd_mount_flags {
 int pd_mount_opts_parse(char *const *options, struct pd_mount_flags *out, pd_error **err);
 void pd_mount_flags_free(struct pd_mount_flags *f);
 
-/* libmount's built-in Linux option map (MNT_LINUX_MAP).  libmount is
- * dlopen()ed on the first call, not linked (mount_opts.c says why), unless
- * the cache has the map (mount_opts_cache.h): call it only before forking
- * into a container, never after pivot_root. */
+/* libmount's built-in Linux option map (MNT_LINUX_MAP). */
 struct libmnt_optmap;
 const struct libmnt_optmap *pd_mount_linux_map(pd_error **err);
 

@@ -57,16 +57,9 @@ pm_setup() {
         .mounts |= map(if .destination == "/sys" then {destination: "/sys", type: "sysfs",
         source: "sysfs", options: ["nosuid", "noexec", "nodev", "ro"]} else . end) |
         .linux.namespaces += [{type: "network"}]'
-    # libmount is loaded when the first mount option is translated (dlopen,
-    # mount_opts.c), so ldd of the runtime does not name it: add it and its
-    # own, and (a static runtime's dlopen finds it by name, in the library
-    # directories) ld.so where ldconfig has it
-    local lm ld
-    lm=$(ldconfig -p | awk '$1 == "libmount.so.1" && /x86-64|libc6,/ { print $NF; exit }')
-    [ -n "$lm" ] || fail "libmount.so.1 not found by ldconfig (Debian package libmount1)"
-    ld=$(ldconfig -p | awk '$1 == "ld-linux-x86-64.so.2" { print $NF; exit }')
-    [ -n "$ld" ] || fail "ld-linux-x86-64.so.2 not found by ldconfig (Debian package libc6)"
-    for l in $( (echo "$lm"; echo "$ld"; ldd "$RUNTIME" "$DS" "$lm") | grep -o '/[^ :]*\.so[^ :]*' | sort -u); do
+    # the shared objects of the programs copied in (none for a static
+    # runtime; the ASan runtime of `make stress` has its own and ld.so)
+    for l in $(ldd "$RUNTIME" "$DS" | grep -o '/[^ :]*\.so[^ :]*' | sort -u); do
         mkdir -p "$r$(dirname "$l")"
         cp -L "$l" "$r$l" || fail "cannot copy $l into the rootfs"
     done

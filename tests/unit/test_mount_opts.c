@@ -7,6 +7,7 @@
 
 #include "error.h"
 #include "mount_opts.h"
+#include "sys_compat.h"
 #include "unit.h"
 
 static int parse(char **opts, struct pd_mount_flags *f)
