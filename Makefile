@@ -1,5 +1,5 @@
 # paddock - an OCI runtime for containing AI coding agents.
-#   make            build runtime/paddock
+#   make            build runtime/paddock (against musl; LIBC=glibc: against glibc)
 #   make deps       install the Debian packages the build and tests need
 #   make check      run every test (unit, unit under ASan/UBSan, integration)
 #   make install    PREFIX=/usr/local DESTDIR=   (make uninstall: the same variables)

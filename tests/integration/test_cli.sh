@@ -21,23 +21,26 @@ t_version() {
     return 0
 }
 
-# The runtime is a static PIE (Makefile: STATIC_PIE, with the -dev
-# packages' archives and libc.a, as tests/setup/install-deps installs them):
-# no program interpreter, no shared object needed, position-independent.
-# The ASan build (make stress) is linked shared, as the Makefile says.
+# The runtime is a static PIE linked against musl (Makefile: LIBC, the
+# default): no program interpreter, no shared object needed,
+# position-independent, and none of glibc's start-up (its ABI note, which
+# glibc's crt1.o adds, is absent).  With make LIBC=glibc (run-all gets LIBC
+# from make check) it is linked shared; so is the ASan build (make stress).
 t_static_pie() {
     is_paddock || return 0
     need_cmd readelf binutils
-    local h d
+    local h d n
     h=$(readelf -hlW "$RUNTIME") || fail "readelf $RUNTIME"
     d=$(readelf -dW "$RUNTIME") || fail "readelf -d $RUNTIME"
+    n=$(readelf -nW "$RUNTIME") || fail "readelf -n $RUNTIME"
     assert_contains "$h" "DYN (Position-Independent Executable file)" "ELF type"
-    if grep -q __asan_init "$RUNTIME"; then
-        [[ $h == *INTERP* ]] || fail "the ASan runtime $RUNTIME has no program interpreter"
+    if grep -q __asan_init "$RUNTIME" || [ "${LIBC:-musl}" = glibc ]; then
+        [[ $h == *INTERP* ]] || fail "the ASan or glibc runtime $RUNTIME has no program interpreter"
         return 0
     fi
     [[ $h != *INTERP* ]] || fail "$RUNTIME has a program interpreter: linked shared"
     [[ $d != *NEEDED* ]] || fail "$RUNTIME needs shared objects: $(oneline "$(grep NEEDED <<<"$d")")"
+    [[ $n != *NT_GNU_ABI_TAG* ]] || fail "$RUNTIME carries glibc's ABI note: linked against glibc, not musl"
 }
 
 t_help() {
