@@ -48,15 +48,15 @@ override LDFLAGS += -Wl,-z,relro,-z,now -Wl,--as-needed
 # The runtime binary's C library (README, "Build").
 #
 # LIBC=musl (the default): runtime/paddock is a static PIE linked against
-# musl (Debian's musl-tools) and against static builds of libseccomp,
-# libcap, yajl and libmount that contrib/build/musl-libs makes from
-# Debian's own sources of the versions Debian ships, into build/musl-libs.
-# glibc runs dozens of `cpuid` instructions before main (its CPU features
-# and cache sizes), and in a VM each one is an exit to the hypervisor:
-# ~0.6 ms of every paddock command on an Intel host, ~0.16 on an AMD one.
-# musl runs none; its start-up is ~0.05 ms (tests/bench/README.md, session
-# 12).  No ld.so, no shared object, no dlopen(): what runs is what was
-# linked.
+# musl and against static builds of libseccomp, libcap, yajl and libmount,
+# all of which contrib/build/musl-libs builds from Debian's own source
+# packages (the versions Debian ships) into build/musl-libs.  glibc runs
+# dozens of `cpuid` instructions before main (its CPU features and cache
+# sizes), and in a VM each one is an exit to the hypervisor: ~0.6 ms of
+# every paddock command on an Intel host, ~0.16 on an AMD one.  A musl
+# program's whole run is ~0.1 ms (tests/bench/README.md, session 12; the
+# script says how its musl differs from the default build).  No ld.so, no
+# shared object, no dlopen(): what runs is what was linked.
 #
 # LIBC=glibc links it against the system's shared libraries instead.
 # Everything else (unit tests, the sanitizer and fuzz builds, the hooks, the
@@ -132,7 +132,7 @@ $(SAN)/%.o: %.c $(wildcard runtime/*.h runtime/cli/*.h tests/unit/*.h) | build-d
 # musl's headers, the kernel's and the four libraries' (contrib/build/musl-libs);
 # never the system's /usr/include, whose headers are glibc's.
 $(MUSL_OBJ)/%.o: PKG_CFLAGS = -isystem $(MUSL)/include -isystem $(MUSL)/include/libmount
-$(MUSL_OBJ)/%.o: %.c $(wildcard runtime/*.h runtime/cli/*.h tests/unit/*.h) | musl-libs
+$(MUSL_OBJ)/%.o: %.c $(wildcard runtime/*.h runtime/cli/*.h tests/unit/*.h) $(MUSL)/.built
 	@mkdir -p $(dir $@)
 	$(MUSL_CC) $(CFLAGS) -c -o $@ $<
 
@@ -170,10 +170,13 @@ $(MUSL_OBJ)/libpaddock.a: $(MUSL_LIB_OBJS)
 	@rm -f $@
 	ar rcs $@ $^
 
-# Static libraries of libseccomp, libcap, yajl and libmount built against
-# musl, from Debian's sources (quick when already built).
-musl-libs:
+# musl and the four libraries built against it, from Debian's sources; again
+# (quick when the script is unchanged) when the script is newer, and then
+# everything built with them is rebuilt.
+musl-libs: $(MUSL)/.built
+$(MUSL)/.built: contrib/build/musl-libs
 	@contrib/build/musl-libs $(MUSL)
+	@touch $@
 
 ifeq ($(LIBC),musl)
 runtime/paddock: $(MUSL_CLI_OBJS) $(MUSL_OBJ)/libpaddock.a
