@@ -70,9 +70,9 @@ static bool apply_rec_attr(const char *opt, struct pd_mount_flags *out)
     return false;
 }
 
-/* libmount's Linux option map: a table inside libmount itself, linked
- * statically into the runtime (Makefile, LIBC=musl), so looking it up reads
- * no file and loads nothing.  No map, no translation: an error, never
+/* libmount's Linux option map: a table inside libmount itself, which the
+ * runtime links (statically with the default LIBC=musl, Makefile), so
+ * looking it up reads no file.  No map, no translation: an error, never
  * options passed through as data. */
 const struct libmnt_optmap *pd_mount_linux_map(pd_error **err)
 {
